@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks to build, run and test Reel. Idempotent:
+# every step checks first and does nothing when the tool is already there.
+# Tool versions are read from Cargo.toml ([package.metadata.reel.tools]) so the
+# pins live in one place. Needs only crates.io, npm and Debian's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pin() { sed -n "/^\[package.metadata.reel.tools\]/,/^\[/s/^$1 *= *\"\(.*\)\"/\1/p" Cargo.toml; }
+LEPTOS_VER=$(pin cargo-leptos)
+BINDGEN_VER=$(pin wasm-bindgen-cli)
+if ! grep -q "^wasm-bindgen = { version = \"=$BINDGEN_VER\"" Cargo.toml; then
+  echo "setup: the wasm-bindgen dependency in Cargo.toml must be pinned to =$BINDGEN_VER" >&2
+  exit 1
+fi
+export PATH="$HOME/.cargo/bin:$PATH"
+log() { echo "setup: $*" >&2; }
+
+# Debian packages: ffmpeg/ffprobe for media work, chromium for end-to-end tests.
+need_apt=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  log "installing ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-leptos: a plain --locked install of this version works with this rustc.
+if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$LEPTOS_VER" ]; then
+  log "installing cargo-leptos $LEPTOS_VER (takes a while on a small machine)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install cargo-leptos --version "$LEPTOS_VER" --locked
+fi
+
+# wasm-bindgen-cli: its own lock file names a webpki-roots release the registry
+# no longer serves, so build it from its source with that one crate moved back.
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VER" ]; then
+  log "installing wasm-bindgen-cli $BINDGEN_VER"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  mkdir -p "$tmp/fetch/src"
+  printf '[package]\nname = "fetch-wasm-bindgen-cli"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nwasm-bindgen-cli = "=%s"\n' \
+    "$BINDGEN_VER" >"$tmp/fetch/Cargo.toml"
+  echo 'fn main() {}' >"$tmp/fetch/src/main.rs"
+  (cd "$tmp/fetch" && cargo fetch -q)
+  src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/wasm-bindgen-cli-"$BINDGEN_VER" | head -n1)
+  cp -r "$src" "$tmp/cli"
+  (cd "$tmp/cli" && cargo update -q -p webpki-roots --precise 1.0.10 &&
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo install -q --path . --locked)
+fi
+
+# Playwright and binaryen's wasm-opt come from npm; browsers come from Debian.
+if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+  log "installing end2end npm packages"
+  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi

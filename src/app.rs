@@ -1,0 +1,90 @@
+//! The page shell, the router, and the pieces every page shares.
+
+mod library;
+mod media_page;
+mod upload;
+
+#[cfg(feature = "hydrate")]
+mod browser;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use library::LibraryPage;
+use media_page::MediaPage;
+
+/// The HTML document around the app (server side only renders it).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Runs only in the browser, once the wasm app has taken over the page:
+    // end-to-end tests wait for this marker before they interact.
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        browser::mark_hydrated();
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/reel.css"/>
+        <Title text="Reel"/>
+        <Router>
+            <header class="topbar">
+                <a href="/" class="brand">
+                    <span class="brand-mark" aria-hidden="true">"▶"</span>
+                    "Reel"
+                </a>
+            </header>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=LibraryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/media/:id") view=MediaPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::http::set_not_found_status();
+    view! {
+        <Title text="Not found · Reel"/>
+        <section class="notice">
+            <h1>"Nothing here"</h1>
+            <p>"This page does not exist. " <a href="/">"Back to the library"</a></p>
+        </section>
+    }
+}
+
+/// An error from the server, in words a person can act on.
+#[component]
+pub fn ErrorNotice(error: crate::error::ApiError) -> impl IntoView {
+    view! {
+        <div class="notice error" role="alert" data-code=error.code.clone()>
+            <p>{error.message}</p>
+        </div>
+    }
+}

@@ -1,0 +1,245 @@
+//! The drop zone and one row per file: progress while bytes go up, then the
+//! item's processing state, then a link to it. Sending happens in `browser`.
+
+use leptos::prelude::*;
+
+use crate::format;
+
+/// Where one dropped file is.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Uploading,
+    Processing { id: String },
+    Ready { id: String },
+    Failed { message: String, id: Option<String> },
+}
+
+impl Phase {
+    fn name(&self) -> &'static str {
+        match self {
+            Phase::Uploading => "uploading",
+            Phase::Processing { .. } => "processing",
+            Phase::Ready { .. } => "ready",
+            Phase::Failed { .. } => "failed",
+        }
+    }
+
+    fn item_id(&self) -> Option<&str> {
+        match self {
+            Phase::Processing { id } | Phase::Ready { id } => Some(id),
+            Phase::Failed { id, .. } => id.as_deref(),
+            Phase::Uploading => None,
+        }
+    }
+}
+
+/// One file's upload, shared between the row's view and the code sending it.
+#[derive(Clone)]
+pub struct UploadRow {
+    pub key: u64,
+    pub filename: String,
+    pub size: u64,
+    /// Bytes of the request body sent, and its total (file plus multipart framing).
+    pub progress: ArcRwSignal<(f64, f64)>,
+    pub bytes_per_sec: ArcRwSignal<f64>,
+    pub phase: ArcRwSignal<Phase>,
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+impl UploadRow {
+    pub fn new(key: u64, filename: String, size: u64) -> Self {
+        UploadRow {
+            key,
+            filename,
+            size,
+            progress: ArcRwSignal::new((0.0, size as f64)),
+            bytes_per_sec: ArcRwSignal::new(0.0),
+            phase: ArcRwSignal::new(Phase::Uploading),
+        }
+    }
+
+    fn percent(&self) -> u32 {
+        let (sent, total) = self.progress.get();
+        if total <= 0.0 {
+            return 0;
+        }
+        ((sent / total) * 100.0).clamp(0.0, 100.0).floor() as u32
+    }
+}
+
+/// Checks a file before any byte is sent; the message is shown on its row.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
+    if size == 0 {
+        return Err("This file is empty.".to_string());
+    }
+    match max_upload {
+        Some(max) if size > max => Err(format!(
+            "This file is {}; the largest upload allowed is {}.",
+            format::bytes(size),
+            format::bytes(max)
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[component]
+pub fn UploadZone(
+    /// The server's cap, once known.
+    max_upload: Signal<Option<u64>>,
+    /// Called when an item is created or finishes processing.
+    on_item_changed: Callback<()>,
+) -> impl IntoView {
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_item_changed;
+    let rows = RwSignal::new(Vec::<UploadRow>::new());
+    let dragging = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    let next_key = StoredValue::new(0u64);
+
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    let accept = move |files: Option<web_sys::FileList>| {
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = files {
+            super::browser::start_uploads(
+                files,
+                rows,
+                next_key,
+                max_upload.get_untracked(),
+                on_item_changed,
+            );
+        }
+    };
+
+    view! {
+        <section
+            class="drop-zone"
+            class:dragging=move || dragging.get()
+            data-testid="drop-zone"
+            on:dragenter=move |ev| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragover=move |ev| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=move |ev| {
+                ev.prevent_default();
+                dragging.set(false);
+                accept(ev.data_transfer().and_then(|dt| dt.files()));
+            }
+        >
+            <p class="drop-title">"Drop audio or video files here"</p>
+            <label class="button">
+                "Choose files…"
+                <input
+                    type="file"
+                    multiple
+                    accept="audio/*,video/*"
+                    class="visually-hidden"
+                    data-testid="file-input"
+                    on:change=move |ev| {
+                        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                        accept(input.files());
+                        // Let the same file be chosen again later.
+                        input.set_value("");
+                    }
+                />
+            </label>
+            <p class="muted small">
+                {move || max_upload.get().map(|max| format!("Up to {} per file.", format::bytes(max)))}
+            </p>
+        </section>
+        <Show when=move || !rows.read().is_empty()>
+            <ul class="uploads" aria-label="Uploads" aria-live="polite">
+                <For each=move || rows.get() key=|row| row.key let:row>
+                    <UploadRowView row/>
+                </For>
+            </ul>
+        </Show>
+    }
+}
+
+#[component]
+fn UploadRowView(row: UploadRow) -> impl IntoView {
+    let phase = row.phase.clone();
+    let state_name = {
+        let phase = phase.clone();
+        move || phase.read().name()
+    };
+    let percent = {
+        let row = row.clone();
+        move || row.percent()
+    };
+    let detail = {
+        let row = row.clone();
+        move || match &*row.phase.read() {
+            Phase::Uploading => {
+                let (sent, total) = row.progress.get();
+                let sent_file =
+                    (sent - (total - row.size as f64).max(0.0)).clamp(0.0, row.size as f64);
+                format!(
+                    "{} of {} {}",
+                    format::bytes(sent_file as u64),
+                    format::bytes(row.size),
+                    format::speed(row.bytes_per_sec.get())
+                )
+            }
+            Phase::Processing { .. } => "Uploaded. Processing…".to_string(),
+            Phase::Ready { .. } => "Ready to play".to_string(),
+            Phase::Failed { .. } => "Failed".to_string(),
+        }
+    };
+    let error = {
+        let phase = phase.clone();
+        move || match &*phase.read() {
+            Phase::Failed { message, .. } => Some(
+                view! { <p class="row-error" data-testid="upload-error" role="alert">{message.clone()}</p> },
+            ),
+            _ => None,
+        }
+    };
+    let link = {
+        let phase = phase.clone();
+        move || {
+            phase.read().item_id().map(|id| {
+                view! { <a data-testid="upload-link" href=format!("/media/{id}")>"Open"</a> }
+            })
+        }
+    };
+    let percent_text = percent.clone();
+    view! {
+        <li class="upload-row" data-testid="upload-row" data-state=state_name data-filename=row.filename.clone()>
+            <div class="row-head">
+                <span class="row-name">{row.filename.clone()}</span>
+                <span class="row-percent" data-testid="upload-percent">{move || format!("{} %", percent_text())}</span>
+            </div>
+            <progress data-testid="upload-progress" max="100" prop:value=percent.clone() value=percent></progress>
+            <div class="row-foot">
+                <span class="muted small">{detail}</span>
+                {link}
+            </div>
+            {error}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precheck_refuses_empty_and_oversized_files() {
+        assert_eq!(precheck(0, None), Err("This file is empty.".to_string()));
+        assert_eq!(precheck(10, Some(100)), Ok(()));
+        assert_eq!(precheck(10, None), Ok(()));
+        let message = precheck(2_000, Some(1_000)).unwrap_err();
+        assert!(
+            message.contains("2.0 KB") && message.contains("1.0 KB"),
+            "{message}"
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! Human-readable figures for the pages (sizes, durations, speeds).
+
+/// `1536` → `"1.5 KB"`; decimal units, as file managers show sizes.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Seconds → `"m:ss"` or `"h:mm:ss"`.
+pub fn duration(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "–".to_string();
+    }
+    let total = secs.round() as u64;
+    let (h, m, s) = (total / 3600, (total / 60) % 60, total % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// Bytes per second → `"12.3 MB/s"`.
+pub fn speed(bytes_per_sec: f64) -> String {
+    if !bytes_per_sec.is_finite() || bytes_per_sec <= 0.0 {
+        return String::new();
+    }
+    format!("{}/s", bytes(bytes_per_sec as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_use_decimal_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1_500), "1.5 KB");
+        assert_eq!(bytes(8_000_000_000), "8.0 GB");
+        assert_eq!(bytes(999_999), "1.0 MB");
+    }
+
+    #[test]
+    fn durations_round_to_seconds() {
+        assert_eq!(duration(0.0), "0:00");
+        assert_eq!(duration(9.6), "0:10");
+        assert_eq!(duration(3_725.0), "1:02:05");
+        assert_eq!(duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn speed_is_empty_until_measured() {
+        assert_eq!(speed(0.0), "");
+        assert_eq!(speed(2_500_000.0), "2.5 MB/s");
+    }
+}

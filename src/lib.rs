@@ -1,0 +1,18 @@
+//! Reel: a self-hosted media library. One crate, two builds: `ssr` (the axum
+//! server) and `hydrate` (the wasm app that takes over the server-rendered page).
+
+pub mod api;
+pub mod app;
+pub mod error;
+pub mod format;
+pub mod model;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

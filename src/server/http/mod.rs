@@ -1,0 +1,63 @@
+//! The wire: routes, handlers for raw bytes, and serving with graceful shutdown.
+
+pub mod files;
+pub mod range;
+pub mod upload;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+
+use crate::app::{App, shell};
+use crate::error::ApiError;
+use crate::server::state::AppState;
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        // Our own streaming cap replaces axum's 2 MB default on this route only.
+        .route(
+            "/api/uploads",
+            post(upload::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/files/{id}/{variant}", get(files::serve))
+        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The application state inside a server function.
+pub fn app_state() -> Result<AppState, ApiError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("server function called without the application state in context");
+        ApiError::new(
+            "internal",
+            "Something went wrong on the server. Please try again.",
+        )
+    })
+}
+
+/// Marks the page response 404 when a server function rendering it finds nothing.
+pub fn set_not_found_status() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,73 @@
+//! Everything that runs ffmpeg or ffprobe. Callers get typed results; the
+//! command lines are built here from typed values only.
+
+pub mod poster;
+pub mod probe;
+pub mod process;
+
+use std::path::Path;
+use std::time::Duration;
+
+pub use probe::{ProbeSummary, Rejection};
+pub use process::{ProcessError, Runner, Tool};
+
+/// Probing reads headers only; a file that takes longer is not one we want.
+const PROBE_LIMIT: Duration = Duration::from_secs(30);
+/// Decoding one frame, even deep in a large file.
+const POSTER_LIMIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum MediaError {
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error("ffmpeg finished but wrote no picture")]
+    NoPicture,
+}
+
+#[derive(Clone, Debug)]
+pub struct Media {
+    runner: Runner,
+}
+
+impl Media {
+    pub fn new(concurrency: usize) -> Self {
+        Media {
+            runner: Runner::new(concurrency),
+        }
+    }
+
+    /// Probes a local file and decides whether Reel accepts it.
+    pub async fn probe(&self, path: &Path) -> Result<ProbeSummary, MediaError> {
+        match self
+            .runner
+            .run(Tool::Ffprobe, probe::args(path), PROBE_LIMIT)
+            .await
+        {
+            Ok(output) => Ok(probe::ProbeOutput::parse(&output.stdout)?.summarize()?),
+            // ffprobe exits non-zero on data it cannot read: that is the file's fault.
+            Err(ProcessError::Status { stderr, .. }) => {
+                tracing::info!(%stderr, "ffprobe refused an upload");
+                Err(Rejection::Unreadable.into())
+            }
+            Err(ProcessError::Timeout { .. }) => Err(Rejection::Unreadable.into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Writes a JPEG poster for `job` to `output`.
+    pub async fn poster(
+        &self,
+        job: &poster::PosterJob<'_>,
+        output: &Path,
+    ) -> Result<(), MediaError> {
+        self.runner
+            .run(Tool::Ffmpeg, job.args(output), POSTER_LIMIT)
+            .await?;
+        match tokio::fs::metadata(output).await {
+            Ok(meta) if meta.len() > 0 => Ok(()),
+            _ => Err(MediaError::NoPicture),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Everything that only runs on the server. Each module owns one thing:
+//! `store` owns bytes, `db` owns rows, `media` owns ffmpeg, `processing` owns
+//! the work queue, `http` owns the wire.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod filename;
+pub mod http;
+pub mod media;
+pub mod processing;
+pub mod state;
+pub mod store;
+
+pub use http::{router, serve};

@@ -1,0 +1,80 @@
+//! Shared application state: what every handler and server function needs.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::server::config::Config;
+use crate::server::db::Repo;
+use crate::server::media::Media;
+use crate::server::processing::Processor;
+use crate::server::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+    pub repo: Repo,
+    pub store: Store,
+    pub media: Media,
+    pub processor: Processor,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::server::store::StoreError),
+    #[error(transparent)]
+    Db(#[from] crate::server::db::DbError),
+}
+
+impl AppState {
+    /// Opens the data directory, migrates the database, starts the workers
+    /// and requeues whatever was still processing when the server last stopped.
+    pub async fn start(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(config.data_dir.join("files")).await?;
+        let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
+        let media = Media::new(config.worker_count());
+        let processor = Processor::start(
+            config.worker_count(),
+            repo.clone(),
+            store.clone(),
+            media.clone(),
+        );
+        let unfinished = repo.ids_in_processing().await?;
+        if !unfinished.is_empty() {
+            tracing::info!(
+                count = unfinished.len(),
+                "resuming processing left from the last run"
+            );
+        }
+        for id in unfinished {
+            processor.enqueue(id);
+        }
+        Ok(AppState {
+            config: Arc::new(config),
+            leptos_options,
+            repo,
+            store,
+            media,
+            processor,
+        })
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

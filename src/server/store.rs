@@ -1,0 +1,296 @@
+//! Bytes on local disk. Every path is built from a server-made `MediaId` and a
+//! fixed `Variant`, never from client input. Writes go to a temp file in the
+//! same filesystem and are renamed into place, so readers never see half files.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::fs::{self, File};
+
+/// A server-made media id: 32 lowercase hex digits (a UUIDv7, so ids sort by time).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MediaId(String);
+
+impl MediaId {
+    pub fn generate() -> Self {
+        MediaId(uuid::Uuid::now_v7().simple().to_string())
+    }
+
+    /// Accepts only the exact shape we generate; anything else is not an id.
+    pub fn parse(text: &str) -> Option<Self> {
+        let valid =
+            text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        valid.then(|| MediaId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for MediaId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The files an item can have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Variant {
+    Original,
+    Poster,
+}
+
+impl Variant {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "original" => Some(Variant::Original),
+            "poster" => Some(Variant::Poster),
+            _ => None,
+        }
+    }
+
+    fn file_name(self) -> &'static str {
+        match self {
+            Variant::Original => "original",
+            Variant::Poster => "poster.jpg",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage I/O failed at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: Arc<PathBuf>,
+}
+
+impl Store {
+    /// Opens (creating) the store and removes temp files a crash left behind.
+    pub async fn open(root: PathBuf) -> Result<Self, StoreError> {
+        let tmp = root.join("tmp");
+        if fs::try_exists(&tmp).await.unwrap_or(false) {
+            fs::remove_dir_all(&tmp).await.map_err(io_at(&tmp))?;
+        }
+        fs::create_dir_all(&tmp).await.map_err(io_at(&tmp))?;
+        let media = root.join("media");
+        fs::create_dir_all(&media).await.map_err(io_at(&media))?;
+        Ok(Store {
+            root: Arc::new(root),
+        })
+    }
+
+    /// A new temp file, deleted on drop unless persisted.
+    pub async fn create_temp(&self) -> Result<TempFile, StoreError> {
+        let path = self
+            .root
+            .join("tmp")
+            .join(uuid::Uuid::new_v4().simple().to_string());
+        let file = File::create_new(&path).await.map_err(io_at(&path))?;
+        Ok(TempFile {
+            path,
+            file: Some(file),
+        })
+    }
+
+    /// A temp path for a program (ffmpeg) to write; removed on drop unless persisted.
+    pub fn temp_path(&self, extension: &str) -> TempFile {
+        let name = format!("{}.{extension}", uuid::Uuid::new_v4().simple());
+        TempFile {
+            path: self.root.join("tmp").join(name),
+            file: None,
+        }
+    }
+
+    fn dir(&self, id: &MediaId) -> PathBuf {
+        // Two-level fan-out keeps directories small with many items.
+        self.root
+            .join("media")
+            .join(&id.as_str()[..2])
+            .join(id.as_str())
+    }
+
+    /// The local path of a stored file (ffmpeg reads it directly).
+    pub fn path(&self, id: &MediaId, variant: Variant) -> PathBuf {
+        self.dir(id).join(variant.file_name())
+    }
+
+    /// Flushes the temp file to disk and renames it into place atomically.
+    pub async fn persist(
+        &self,
+        mut temp: TempFile,
+        id: &MediaId,
+        variant: Variant,
+    ) -> Result<(), StoreError> {
+        let file = match temp.file.take() {
+            Some(file) => file,
+            None => File::open(&temp.path).await.map_err(io_at(&temp.path))?,
+        };
+        file.sync_all().await.map_err(io_at(&temp.path))?;
+        drop(file);
+        let dir = self.dir(id);
+        fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
+        let target = dir.join(variant.file_name());
+        fs::rename(&temp.path, &target)
+            .await
+            .map_err(io_at(&target))?;
+        temp.disarm();
+        // Make the rename itself durable.
+        if let Ok(handle) = File::open(&dir).await {
+            let _ = handle.sync_all().await;
+        }
+        Ok(())
+    }
+
+    /// Opens a stored file for reading; `None` when it does not exist.
+    pub async fn open_variant(
+        &self,
+        id: &MediaId,
+        variant: Variant,
+    ) -> Result<Option<(File, std::fs::Metadata)>, StoreError> {
+        let path = self.path(id, variant);
+        match File::open(&path).await {
+            Ok(file) => {
+                let meta = file.metadata().await.map_err(io_at(&path))?;
+                Ok(Some((file, meta)))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_at(&path)(e)),
+        }
+    }
+
+    /// Removes every file of an item.
+    pub async fn delete_all(&self, id: &MediaId) -> Result<(), StoreError> {
+        let dir = self.dir(id);
+        match fs::remove_dir_all(&dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_at(&dir)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts entries in the temp area (tests assert nothing is left behind).
+    pub async fn temp_entries(&self) -> Result<usize, StoreError> {
+        let tmp = self.root.join("tmp");
+        let mut entries = fs::read_dir(&tmp).await.map_err(io_at(&tmp))?;
+        let mut count = 0;
+        while entries.next_entry().await.map_err(io_at(&tmp))?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+}
+
+/// A temp file that deletes itself on drop unless it was persisted: a failed
+/// or interrupted upload never leaves half a file behind.
+pub struct TempFile {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The open file, when this temp file was created by `create_temp`.
+    pub fn file_mut(&mut self) -> Option<&mut File> {
+        self.file.as_mut()
+    }
+
+    fn disarm(&mut self) {
+        self.path = PathBuf::new();
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            // Synchronous on purpose: Drop cannot await, and unlink is quick.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_one_shape() {
+        let id = MediaId::generate();
+        assert_eq!(MediaId::parse(id.as_str()), Some(id.clone()));
+        for bad in [
+            "",
+            "..",
+            "../../etc/passwd",
+            "ABCDEF0123456789abcdef0123456789",
+            "0123456789abcdef0123456789abcde/",
+        ] {
+            assert_eq!(MediaId::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn dropped_temp_files_vanish_and_persisted_ones_stay() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().to_path_buf()).await.expect("store");
+        let temp = store.create_temp().await.expect("temp");
+        let path = temp.path().to_path_buf();
+        assert!(path.exists());
+        drop(temp);
+        assert!(!path.exists());
+
+        let mut temp = store.create_temp().await.expect("temp");
+        use tokio::io::AsyncWriteExt;
+        temp.file_mut()
+            .expect("file")
+            .write_all(b"hello")
+            .await
+            .expect("write");
+        let id = MediaId::generate();
+        store
+            .persist(temp, &id, Variant::Original)
+            .await
+            .expect("persist");
+        assert_eq!(
+            std::fs::read(store.path(&id, Variant::Original)).expect("read"),
+            b"hello"
+        );
+        assert_eq!(store.temp_entries().await.expect("count"), 0);
+        store.delete_all(&id).await.expect("delete");
+        assert!(
+            store
+                .open_variant(&id, Variant::Original)
+                .await
+                .expect("open")
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn opening_clears_leftover_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path().to_path_buf()).await.expect("store");
+        let temp = store.create_temp().await.expect("temp");
+        std::mem::forget(temp); // as if the process had crashed mid-upload
+        assert_eq!(store.temp_entries().await.expect("count"), 1);
+        let store = Store::open(dir.path().to_path_buf()).await.expect("reopen");
+        assert_eq!(store.temp_entries().await.expect("count"), 0);
+    }
+}
