@@ -1,8 +1,23 @@
 import { defineConfig } from "@playwright/test";
 
-// End-to-end tests for Reel. The server is not started from here: run it
-// yourself and point REEL_BASE_URL at it (default http://127.0.0.1:3000).
-// Browsers are not downloaded; Debian's Chromium is used instead.
+import * as os from "node:os";
+import * as path from "node:path";
+import * as fs from "node:fs";
+
+// End-to-end tests for Reel against the release build (scripts/test.sh builds
+// it first with `cargo leptos build --release`, exactly what the run command
+// serves). Playwright starts that binary on its own port with a fresh data
+// directory and waits for /healthz. Set REEL_BASE_URL to test a server you
+// started yourself instead. Browsers are not downloaded: Debian's Chromium.
+const port = Number(process.env.REEL_E2E_PORT ?? 3900);
+const external = process.env.REEL_BASE_URL;
+const baseURL = external ?? `http://127.0.0.1:${port}`;
+const root = path.resolve(__dirname, "..");
+// scripts/test.sh passes a temp dir it removes afterwards; by hand, make one.
+const dataDir = external
+  ? ""
+  : process.env.REEL_E2E_DATA_DIR ?? (process.env.REEL_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "reel-e2e-")));
+
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
@@ -15,10 +30,30 @@ export default defineConfig({
   expect: { timeout: 20_000 },
   reporter: "list",
   use: {
-    baseURL: process.env.REEL_BASE_URL ?? "http://127.0.0.1:3000",
+    baseURL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
+  webServer: external
+    ? undefined
+    : {
+        command: path.join(root, "target", "release", "reel"),
+        cwd: root,
+        url: `${baseURL}/healthz`,
+        reuseExistingServer: false,
+        timeout: 60_000,
+        stdout: "pipe",
+        stderr: "pipe",
+        env: {
+          REEL_LISTEN: `127.0.0.1:${port}`,
+          REEL_DATA_DIR: dataDir,
+          LEPTOS_OUTPUT_NAME: "reel",
+          LEPTOS_SITE_ROOT: "target/site",
+          LEPTOS_SITE_PKG_DIR: "pkg",
+          LEPTOS_ENV: "PROD",
+          RUST_LOG: "info,sqlx=warn",
+        },
+      },
   projects: [
     {
       name: "chromium",

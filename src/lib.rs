@@ -1,6 +1,9 @@
 //! Reel: a self-hosted media library. One crate, two builds: `ssr` (the axum
 //! server) and `hydrate` (the wasm app that takes over the server-rendered page).
 
+// Leptos views are deeply nested types; release wasm builds need more room.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod error;

@@ -13,12 +13,6 @@ use crate::model::{MediaItem, MediaKind, MediaState};
 #[component]
 pub fn LibraryPage() -> impl IntoView {
     let library = Resource::new(|| (), |_| api::library());
-    let max_upload = Signal::derive(move || {
-        library
-            .get()
-            .and_then(|result| result.ok())
-            .map(|lib| lib.max_upload_bytes)
-    });
     let refresh = Callback::new(move |()| library.refetch());
 
     // While anything is processing, look again shortly (browser only).
@@ -38,7 +32,7 @@ pub fn LibraryPage() -> impl IntoView {
 
     view! {
         <Title text="Library · Reel"/>
-        <UploadZone max_upload on_item_changed=refresh/>
+        <UploadZone library on_item_changed=refresh/>
         <section class="library" aria-labelledby="library-heading">
             <h2 id="library-heading">"Library"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading the library…"</p> }>
@@ -59,6 +53,7 @@ pub fn LibraryPage() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]

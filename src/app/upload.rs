@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::api::LibraryData;
+use crate::error::ApiError;
 use crate::format;
 
 /// Where one dropped file is.
@@ -86,8 +88,8 @@ pub fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
 
 #[component]
 pub fn UploadZone(
-    /// The server's cap, once known.
-    max_upload: Signal<Option<u64>>,
+    /// The library, which knows the server's upload cap.
+    library: Resource<Result<LibraryData, ApiError>>,
     /// Called when an item is created or finishes processing.
     on_item_changed: Callback<()>,
 ) -> impl IntoView {
@@ -106,7 +108,10 @@ pub fn UploadZone(
                 files,
                 rows,
                 next_key,
-                max_upload.get_untracked(),
+                library
+                    .get_untracked()
+                    .and_then(|result| result.ok())
+                    .map(|lib| lib.max_upload_bytes),
                 on_item_changed,
             );
         }
@@ -150,7 +155,15 @@ pub fn UploadZone(
                 />
             </label>
             <p class="muted small">
-                {move || max_upload.get().map(|max| format!("Up to {} per file.", format::bytes(max)))}
+                // Inside a Transition so the server and the browser render the same text.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        library
+                            .await
+                            .ok()
+                            .map(|lib| format!("Up to {} per file.", format::bytes(lib.max_upload_bytes)))
+                    })}
+                </Transition>
             </p>
         </section>
         <Show when=move || !rows.read().is_empty()>

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every check: formatting, lints for both
+# builds, unit and integration tests, and end-to-end tests in headless
+# Chromium against the release build the run command serves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "formatting"
+cargo fmt --check
+
+step "lints (server and browser builds)"
+cargo clippy --all-targets --features ssr -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+step "unit and integration tests"
+cargo test --features ssr
+
+step "release build (what scripts/run.sh serves)"
+cargo leptos build --release
+
+step "end-to-end tests in Chromium"
+REEL_E2E_DATA_DIR=$(mktemp -d)
+export REEL_E2E_DATA_DIR
+trap 'rm -rf "$REEL_E2E_DATA_DIR"' EXIT
+(cd end2end && npx playwright test)

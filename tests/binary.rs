@@ -1,0 +1,193 @@
+//! The real `reel` binary: configuration errors stop start-up with a clear
+//! message, and SIGTERM lets an in-flight download finish before exiting.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::{TestServer, ffmpeg};
+use reel::model::UploadResponse;
+
+fn reel() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_reel"));
+    command
+        .env("LEPTOS_OUTPUT_NAME", "reel")
+        .env("RUST_LOG", "info");
+    command
+}
+
+#[test]
+fn help_lists_every_setting_with_its_variable() {
+    let out = reel().arg("--help").output().expect("runs");
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--data-dir",
+        "REEL_DATA_DIR",
+        "--listen",
+        "REEL_LISTEN",
+        "--max-upload-size",
+        "REEL_MAX_UPLOAD_SIZE",
+        "--workers",
+        "REEL_WORKERS",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
+    }
+}
+
+#[test]
+fn invalid_settings_stop_start_up_with_a_message() {
+    let out = reel()
+        .args(["--max-upload-size", "lots"])
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a size"));
+
+    let out = reel().env("REEL_WORKERS", "0").output().expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--workers"));
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").expect("write");
+    let out = reel()
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(blocker.join("data"))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create the data directory"));
+}
+
+/// Starts the binary on port 0 and returns it with its address (read from its log).
+fn spawn_server(data_dir: &std::path::Path) -> (Child, String) {
+    let mut child = reel()
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server logs its address")
+            .expect("utf-8");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, addr)
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_running_download_finish() {
+    let media = tempfile::tempdir().expect("tmp");
+    // About 25 MB of WAV: far more than socket buffers hold, so the download is in flight.
+    let wav = ffmpeg(
+        media.path(),
+        "long.wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=130:sample_rate=48000",
+            "-ac",
+            "2",
+            "-c:a",
+            "pcm_s16le",
+        ],
+    );
+    let expected = std::fs::read(&wav).expect("read");
+
+    let data = tempfile::tempdir().expect("data");
+    let (mut child, addr) = spawn_server(data.path());
+    let client = reqwest::Client::new();
+    let part = reqwest::multipart::Part::bytes(expected.clone()).file_name("long.wav");
+    let created: UploadResponse = client
+        .post(format!("http://{addr}/api/uploads"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+
+    let mut download = client
+        .get(format!("http://{addr}{}", created.urls.original))
+        .send()
+        .await
+        .expect("download starts");
+    let mut received = download
+        .chunk()
+        .await
+        .expect("first chunk")
+        .expect("bytes")
+        .to_vec();
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    while let Some(chunk) = download
+        .chunk()
+        .await
+        .expect("the download continues after SIGTERM")
+    {
+        received.extend_from_slice(&chunk);
+    }
+    assert_eq!(received.len(), expected.len());
+    assert!(received == expected, "downloaded bytes differ");
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "graceful exit, got {exit:?}");
+}
+
+#[tokio::test]
+async fn a_restart_finishes_processing_left_unfinished() {
+    // Record an item as still processing, as a crash mid-processing leaves it.
+    let server = TestServer::start().await;
+    let media = tempfile::tempdir().expect("tmp");
+    let created: UploadResponse = server
+        .upload(&common::video_mp4(media.path(), 1))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let dir = server.stop().await;
+    let db = dir.path().join("reel.db");
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .expect("db");
+        sqlx::query("UPDATE media SET state = 'processing', has_poster = 0")
+            .execute(&mut conn)
+            .await
+            .expect("update");
+        conn.close().await.expect("close");
+    }
+    std::fs::remove_file(
+        dir.path()
+            .join("files/media")
+            .join(&created.id[..2])
+            .join(&created.id)
+            .join("poster.jpg"),
+    )
+    .expect("poster existed");
+
+    let server = TestServer::start_in(dir, |_| {}).await;
+    server.state.processor.wait_idle().await;
+    let item = server.item(&created.id).await;
+    assert_eq!(item.state, reel::model::MediaState::Ready);
+    assert!(item.has_poster);
+}
