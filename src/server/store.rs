@@ -7,6 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::fs::{self, File};
+use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::task::JoinHandle;
+
+/// Large enough to keep syscalls few, small enough to bound memory per writer.
+const WRITE_BUFFER: usize = 256 * 1024;
+/// How much may be written between background flushes to disk. Without them
+/// the final fsync of a large upload stalls the answer for seconds.
+const SYNC_EVERY: u64 = 64 * 1024 * 1024;
 
 /// A server-made media id: 32 lowercase hex digits (a UUIDv7, so ids sort by time).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -208,13 +216,75 @@ impl TempFile {
         &self.path
     }
 
-    /// The open file, when this temp file was created by `create_temp`.
-    pub fn file_mut(&mut self) -> Option<&mut File> {
-        self.file.as_mut()
+    /// A buffered writer that pushes data to disk in the background as it
+    /// grows; only for temp files made by `create_temp`.
+    pub async fn writer(&mut self) -> Result<TempWriter<'_>, StoreError> {
+        let path = self.path.clone();
+        let io_err = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io_err(std::io::Error::other("the temp file is not open")))?;
+        let syncer = file.try_clone().await.map_err(io_err)?.into_std().await;
+        Ok(TempWriter {
+            writer: BufWriter::with_capacity(WRITE_BUFFER, file),
+            syncer: Arc::new(syncer),
+            since_sync: 0,
+            in_flight: None,
+            path,
+        })
     }
 
     fn disarm(&mut self) {
         self.path = PathBuf::new();
+    }
+}
+
+/// See `TempFile::writer`.
+pub struct TempWriter<'a> {
+    writer: BufWriter<&'a mut File>,
+    syncer: Arc<std::fs::File>,
+    since_sync: u64,
+    in_flight: Option<JoinHandle<std::io::Result<()>>>,
+    path: PathBuf,
+}
+
+impl TempWriter<'_> {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.writer
+            .write_all(bytes)
+            .await
+            .map_err(io_at(&self.path))?;
+        self.since_sync += bytes.len() as u64;
+        let idle = self
+            .in_flight
+            .as_ref()
+            .is_none_or(|task| task.is_finished());
+        if self.since_sync >= SYNC_EVERY && idle {
+            self.writer.flush().await.map_err(io_at(&self.path))?;
+            let syncer = self.syncer.clone();
+            // Not awaited: the stream keeps flowing while the kernel writes back.
+            self.in_flight = Some(tokio::task::spawn_blocking(move || syncer.sync_data()));
+            self.since_sync = 0;
+        }
+        Ok(())
+    }
+
+    /// Flushes what is buffered; `Store::persist` makes it durable.
+    pub async fn finish(mut self) -> Result<(), StoreError> {
+        self.writer.flush().await.map_err(io_at(&self.path))?;
+        if let Some(task) = self.in_flight.take() {
+            task.await
+                .map_err(|e| StoreError::Io {
+                    path: self.path.clone(),
+                    source: std::io::Error::other(e),
+                })?
+                .map_err(io_at(&self.path))?;
+        }
+        Ok(())
     }
 }
 
@@ -257,12 +327,10 @@ mod tests {
         assert!(!path.exists());
 
         let mut temp = store.create_temp().await.expect("temp");
-        use tokio::io::AsyncWriteExt;
-        temp.file_mut()
-            .expect("file")
-            .write_all(b"hello")
-            .await
-            .expect("write");
+        let mut writer = temp.writer().await.expect("writer");
+        writer.write(b"hel").await.expect("write");
+        writer.write(b"lo").await.expect("write");
+        writer.finish().await.expect("finish");
         let id = MediaId::generate();
         store
             .persist(temp, &id, Variant::Original)

@@ -7,7 +7,6 @@ use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncWriteExt, BufWriter};
 
 use crate::model::UploadResponse;
 use crate::server::db::NewMedia;
@@ -17,8 +16,6 @@ use crate::server::media::MediaError;
 use crate::server::state::AppState;
 use crate::server::store::{MediaId, TempFile, Variant};
 
-/// Large enough to keep syscalls few, small enough to bound memory per upload.
-const WRITE_BUFFER: usize = 256 * 1024;
 /// Room for multipart boundaries and part headers beyond the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
@@ -82,15 +79,7 @@ async fn receive(
     limit: u64,
 ) -> Result<Received, Error> {
     let mut temp = state.store.create_temp().await?;
-    let path = temp.path().to_path_buf();
-    let io_err = |source| crate::server::store::StoreError::Io {
-        path: path.clone(),
-        source,
-    };
-    let file = temp
-        .file_mut()
-        .ok_or_else(|| io_err(std::io::Error::other("temp file not open")))?;
-    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut writer = temp.writer().await?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
     while let Some(chunk) = field.chunk().await.map_err(interrupted)? {
@@ -99,10 +88,9 @@ async fn receive(
             return Err(Error::TooLarge { limit });
         }
         hasher.update(&chunk);
-        writer.write_all(&chunk).await.map_err(io_err)?;
+        writer.write(&chunk).await?;
     }
-    writer.flush().await.map_err(io_err)?;
-    drop(writer);
+    writer.finish().await?;
     Ok(Received {
         temp,
         size,
