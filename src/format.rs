@@ -29,6 +29,14 @@ pub fn duration(secs: f64) -> String {
     }
 }
 
+/// RFC 3339 UTC (`2026-11-24T20:21:51.88Z`) → `"2026-11-24 20:21 UTC"`.
+pub fn timestamp(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time} UTC"),
+        _ => rfc3339.to_string(),
+    }
+}
+
 /// Bytes per second → `"12.3 MB/s"`.
 pub fn speed(bytes_per_sec: f64) -> String {
     if !bytes_per_sec.is_finite() || bytes_per_sec <= 0.0 {
@@ -56,6 +64,15 @@ mod tests {
         assert_eq!(duration(9.6), "0:10");
         assert_eq!(duration(3_725.0), "1:02:05");
         assert_eq!(duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn timestamps_show_minutes() {
+        assert_eq!(
+            timestamp("2026-11-24T20:21:51.881135047Z"),
+            "2026-11-24 20:21 UTC"
+        );
+        assert_eq!(timestamp("garbage"), "garbage");
     }
 
     #[test]

@@ -103,7 +103,7 @@ fn MediaView(item: MediaItem) -> impl IntoView {
                 <dt>"File size"</dt>
                 <dd>{format::bytes(item.size_bytes)}</dd>
                 <dt>"Uploaded"</dt>
-                <dd><time datetime=item.created_at.clone()>{item.created_at.replace('T', " ").trim_end_matches('Z').to_string()}</time></dd>
+                <dd><time datetime=item.created_at.clone()>{format::timestamp(&item.created_at)}</time></dd>
                 <dt>"SHA-256"</dt>
                 <dd class="mono">{item.sha256.clone()}</dd>
             </dl>
