@@ -12,6 +12,8 @@ pub struct LibraryData {
     pub items: Vec<MediaItem>,
     /// The server's upload cap, so the page can refuse a too-large file at once.
     pub max_upload_bytes: u64,
+    /// Chunk size for resumable uploads from the browser.
+    pub upload_chunk_bytes: u64,
 }
 
 /// How many items the library page shows until paging arrives.
@@ -29,6 +31,7 @@ pub async fn library() -> Result<LibraryData, ApiError> {
     Ok(LibraryData {
         items,
         max_upload_bytes: state.config.max_upload_size,
+        upload_chunk_bytes: state.config.upload_chunk_size,
     })
 }
 
@@ -46,6 +49,22 @@ pub async fn get_media(id: String) -> Result<MediaItem, ApiError> {
         ApiError::new(
             "not-found",
             "There is no item with this address. It may have been deleted.",
+        )
+    })
+}
+
+/// Where a resumable upload stands; the client follows it after its last
+/// PATCH until the upload is an item (or failed, with a reason). The type is
+/// spelled out in full: the macro names its argument struct `UploadStatus`.
+#[server(endpoint = "upload_status")]
+pub async fn upload_status(upload_id: String) -> Result<crate::model::UploadStatus, ApiError> {
+    let state = crate::server::http::app_state()?;
+    let found = state.uploads.status(&upload_id).await?;
+    found.ok_or_else(|| {
+        crate::server::http::set_not_found_status();
+        ApiError::new(
+            "not-found",
+            "There is no upload with this id. It may have expired or been cancelled.",
         )
     })
 }

@@ -116,3 +116,27 @@ impl From<&MediaItem> for UploadResponse {
         }
     }
 }
+
+/// Where a resumable (tus) upload stands, as `upload_status` reports it: the
+/// client follows it after its last PATCH while the server finalises.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UploadStatus {
+    pub id: String,
+    /// Bytes the server holds (the whole length once complete).
+    pub offset: u64,
+    pub length: u64,
+    pub phase: UploadPhase,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "lowercase")]
+pub enum UploadPhase {
+    /// Bytes are still expected.
+    Receiving,
+    /// All bytes are in; the server is checking and storing them.
+    Finalising,
+    /// The upload is a library item now.
+    Done { media_id: String },
+    /// It did not become an item; the reason is written for people.
+    Failed { reason: String },
+}

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -25,6 +26,16 @@ pub struct Config {
     /// Media processing workers (default: cores - 1, at least 1).
     #[arg(long, env = "REEL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub workers: Option<u16>,
+
+    /// How long an unfinished resumable upload is kept after its last bytes
+    /// arrived, e.g. 24h, 30m, 3600s.
+    #[arg(long, env = "REEL_UPLOAD_EXPIRY", default_value = "24h", value_parser = parse_duration)]
+    pub upload_expiry: Duration,
+
+    /// Chunk size the browser uses for resumable uploads, e.g. 8MiB. Keep it
+    /// under any proxy's request body limit in front of Reel.
+    #[arg(long, env = "REEL_UPLOAD_CHUNK_SIZE", default_value = "8MiB", value_parser = parse_size)]
+    pub upload_chunk_size: u64,
 }
 
 impl Config {
@@ -45,8 +56,38 @@ impl Config {
             listen: None,
             max_upload_size: 8 << 30,
             workers: Some(1),
+            upload_expiry: Duration::from_secs(24 * 3600),
+            upload_chunk_size: 8 << 20,
         }
     }
+}
+
+/// Parses `24h`, `30m`, `3600s`, `2d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: expected a number such as 24h or 30m"))?;
+    let seconds: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => {
+            return Err(format!("unknown duration unit `{other}`: use s, m, h or d"));
+        }
+    };
+    let total = number
+        .checked_mul(seconds)
+        .ok_or_else(|| format!("`{text}` is too long"))?;
+    if total == 0 {
+        return Err("the duration must be more than 0".to_string());
+    }
+    Ok(Duration::from_secs(total))
 }
 
 /// Parses `8GiB`, `500MB`, `64k`, `1048576` into bytes.
@@ -110,6 +151,50 @@ mod tests {
                 .unwrap_err()
                 .contains("too large")
         );
+    }
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1_800)));
+        assert_eq!(parse_duration("3600s"), Ok(Duration::from_secs(3_600)));
+        assert_eq!(parse_duration(" 2 D "), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(
+            parse_duration("3 weeks")
+                .unwrap_err()
+                .contains("unknown duration unit")
+        );
+        assert!(parse_duration("0h").unwrap_err().contains("more than 0"));
+        assert!(
+            parse_duration("99999999999999999d")
+                .unwrap_err()
+                .contains("too long")
+        );
+    }
+
+    #[test]
+    fn upload_expiry_defaults_to_a_day_and_has_a_flag() {
+        let config = Config::try_parse_from(["reel"]).expect("defaults");
+        assert_eq!(config.upload_expiry, Duration::from_secs(86_400));
+        assert_eq!(
+            Config::with_data_dir("/tmp/x").upload_expiry,
+            config.upload_expiry
+        );
+        assert_eq!(config.upload_chunk_size, 8 << 20);
+        assert_eq!(
+            Config::with_data_dir("/tmp/x").upload_chunk_size,
+            config.upload_chunk_size
+        );
+        let config =
+            Config::try_parse_from(["reel", "--upload-expiry", "30m"]).expect("valid flag");
+        assert_eq!(config.upload_expiry, Duration::from_secs(1_800));
+        assert!(Config::try_parse_from(["reel", "--upload-expiry", "0s"]).is_err());
     }
 
     #[test]

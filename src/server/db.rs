@@ -13,6 +13,9 @@ use time::format_description::well_known::Rfc3339;
 use crate::model::{MediaItem, MediaKind, MediaState};
 use crate::server::store::MediaId;
 
+mod uploads;
+pub use uploads::{NewUpload, Upload, UploadState};
+
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot open the database {path}: {source}")]

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::server::{db, media, store};
+use crate::server::{db, media, store, tus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -26,6 +26,9 @@ pub enum Error {
     Db(#[from] db::DbError),
     #[error(transparent)]
     Media(#[from] media::MediaError),
+    /// A tus protocol refusal; it carries its own status and code.
+    #[error(transparent)]
+    Tus(#[from] tus::TusError),
 }
 
 impl Error {
@@ -37,6 +40,7 @@ impl Error {
             Error::NotMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
             Error::Store(_) | Error::Db(_) | Error::Media(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Error::Tus(e) => e.status(),
         }
     }
 
@@ -50,6 +54,7 @@ impl Error {
             Error::Store(_) => "storage",
             Error::Db(_) => "database",
             Error::Media(_) => "media",
+            Error::Tus(e) => e.code(),
         }
     }
 

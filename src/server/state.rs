@@ -7,9 +7,12 @@ use leptos::config::LeptosOptions;
 
 use crate::server::config::Config;
 use crate::server::db::Repo;
+use crate::server::http::facts::{self, ServingCache};
+use crate::server::ingest::Ingest;
 use crate::server::media::Media;
 use crate::server::processing::Processor;
 use crate::server::store::Store;
+use crate::server::tus::{self, Uploads};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +22,12 @@ pub struct AppState {
     pub store: Store,
     pub media: Media,
     pub processor: Processor,
+    /// Received bytes → library items (both upload routes use it).
+    pub ingest: Ingest,
+    /// Resumable (tus) uploads: locks, writes, expiry, finalisation.
+    pub uploads: Uploads,
+    /// Byte serving's cache of per-item facts; delete must `evict` from it.
+    pub serving: ServingCache,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +42,8 @@ pub enum StartError {
     Store(#[from] crate::server::store::StoreError),
     #[error(transparent)]
     Db(#[from] crate::server::db::DbError),
+    #[error("cannot resume the uploads left from the last run: {0}")]
+    Uploads(#[source] Box<crate::server::error::Error>),
 }
 
 impl AppState {
@@ -62,6 +73,25 @@ impl AppState {
         for id in unfinished {
             processor.enqueue(id);
         }
+        let ingest = Ingest::new(
+            repo.clone(),
+            store.clone(),
+            media.clone(),
+            processor.clone(),
+        );
+        let uploads = Uploads::new(
+            repo.clone(),
+            store.clone(),
+            ingest.clone(),
+            config.max_upload_size,
+            config.upload_expiry,
+        );
+        // Uploads complete but not yet items are finalised again here.
+        uploads
+            .recover()
+            .await
+            .map_err(|e| StartError::Uploads(Box::new(e)))?;
+        uploads.spawn_cleanup(tus::CLEANUP_EVERY);
         Ok(AppState {
             config: Arc::new(config),
             leptos_options,
@@ -69,6 +99,9 @@ impl AppState {
             store,
             media,
             processor,
+            ingest,
+            uploads,
+            serving: ServingCache::new(facts::CAPACITY),
         })
     }
 }

@@ -10,6 +10,9 @@ use tokio::fs::{self, File};
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::task::JoinHandle;
 
+mod partial;
+pub use partial::{PartialWriter, UploadId};
+
 /// Large enough to keep syscalls few, small enough to bound memory per writer.
 const WRITE_BUFFER: usize = 256 * 1024;
 /// How much may be written between background flushes to disk. Without them
@@ -99,6 +102,11 @@ impl Store {
         fs::create_dir_all(&tmp).await.map_err(io_at(&tmp))?;
         let media = root.join("media");
         fs::create_dir_all(&media).await.map_err(io_at(&media))?;
+        // Unlike tmp, the partial area survives restarts: resumable uploads live there.
+        let partial = root.join(partial::DIR);
+        fs::create_dir_all(&partial)
+            .await
+            .map_err(io_at(&partial))?;
         Ok(Store {
             root: Arc::new(root),
         })

@@ -1,23 +1,29 @@
-//! `GET|HEAD /files/{id}/{variant}`: stored bytes with single byte ranges.
-//! Ids and variants are parsed into typed values first; nothing from the
-//! request becomes part of a path.
+//! `GET|HEAD|OPTIONS /files/{id}/{variant}`: stored bytes per RFC 9110 —
+//! ranges, multipart ranges, conditional requests — with safe-serving headers
+//! and CORS. Ids and variants are parsed into typed values first; nothing from
+//! the request becomes part of a path.
+//!
+//! The layers: `facts` (cached row data), `representation` (headers about the
+//! bytes), `plan` (the pure decision), `multipart` and `body` (the bytes).
+
+use std::fs::File;
+use std::time::SystemTime;
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::io::SeekFrom;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use bytes::Bytes;
 
-use crate::model::MediaItem;
 use crate::server::error::Error;
-use crate::server::http::range::{self, RangeRequest};
+use crate::server::http::body::{FileBody, Segment};
+use crate::server::http::conditional::Conditions;
+use crate::server::http::facts::ServingFacts;
+use crate::server::http::multipart;
+use crate::server::http::plan::Plan;
+use crate::server::http::representation::{Representation, value};
 use crate::server::state::AppState;
-use crate::server::store::{MediaId, Variant};
-
-/// Read size for streaming: big enough for throughput, bounded per stream.
-const READ_BUFFER: usize = 256 * 1024;
+use crate::server::store::{MediaId, StoreError, Variant};
 
 pub async fn serve(
     State(state): State<AppState>,
@@ -25,161 +31,186 @@ pub async fn serve(
     RawQuery(query): RawQuery,
     method: Method,
     headers: HeaderMap,
-) -> Result<Response, Error> {
-    let id = MediaId::parse(&id).ok_or(Error::NotFound)?;
-    let variant = Variant::parse(&variant).ok_or(Error::NotFound)?;
-    let item = state.repo.get(&id).await?.ok_or(Error::NotFound)?;
-    if variant == Variant::Poster && !item.has_poster {
-        return Err(Error::NotFound);
-    }
-    let (mut file, meta) = state
-        .store
-        .open_variant(&id, variant)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let len = meta.len();
+) -> Response {
     let download = query.as_deref().is_some_and(|q| {
         q.split('&')
             .any(|p| p == "download" || p.starts_with("download="))
     });
-
-    let mut response_headers = HeaderMap::new();
-    describe(&mut response_headers, &item, variant, download, &meta);
-
-    let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
-    let (status, start, count) = match range::parse(range_header, len) {
-        // One range: 206. Several (multipart) come with the byte-serving work; until
-        // then RFC 9110 lets a server answer them with the whole file.
-        RangeRequest::Ranges(list) if list.len() == 1 => {
-            let r = list[0];
-            let content_range = format!("bytes {}-{}/{len}", r.start, r.end);
-            response_headers.insert(header::CONTENT_RANGE, header_value(&content_range));
-            (StatusCode::PARTIAL_CONTENT, r.start, r.length())
-        }
-        RangeRequest::Unsatisfiable => {
-            response_headers.insert(
-                header::CONTENT_RANGE,
-                header_value(&format!("bytes */{len}")),
-            );
-            response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
-            return Ok((StatusCode::RANGE_NOT_SATISFIABLE, response_headers).into_response());
-        }
-        RangeRequest::Full | RangeRequest::Ranges(_) => (StatusCode::OK, 0, len),
-    };
-    response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(count));
-
-    if method == Method::HEAD {
-        return Ok((status, response_headers).into_response());
-    }
-    if start > 0 {
-        file.seek(SeekFrom::Start(start)).await.map_err(|source| {
-            crate::server::store::StoreError::Io {
-                path: state.store.path(&id, variant),
-                source,
-            }
-        })?;
-    }
-    let body = Body::from_stream(ReaderStream::with_capacity(file.take(count), READ_BUFFER));
-    Ok((status, response_headers, body).into_response())
+    let mut response = respond(&state, &id, &variant, download, &method, &headers)
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
+    allow_cross_origin(response.headers_mut());
+    response
 }
 
-fn header_value(text: &str) -> HeaderValue {
-    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// Headers that describe the representation, the same for 200, 206 and HEAD.
-fn describe(
-    headers: &mut HeaderMap,
-    item: &MediaItem,
-    variant: Variant,
+async fn respond(
+    state: &AppState,
+    id: &str,
+    variant: &str,
     download: bool,
-    meta: &std::fs::Metadata,
-) {
-    let content_type = match variant {
-        Variant::Original => item.content_type.as_str(),
-        Variant::Poster => "image/jpeg",
+    method: &Method,
+    request: &HeaderMap,
+) -> Result<Response, Error> {
+    let id = MediaId::parse(id).ok_or(Error::NotFound)?;
+    let variant = Variant::parse(variant).ok_or(Error::NotFound)?;
+    let facts = state
+        .serving
+        .get(&state.repo, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let path = state.store.path(&id, variant);
+    let asked = Asked {
+        conditions: Conditions::from_headers(request),
+        download,
+        head: method == Method::HEAD,
     };
-    headers.insert(header::CONTENT_TYPE, header_value(content_type));
+    let at = path.clone();
+    let io = move |source| Error::from(StoreError::Io { path: at, source });
+    // One trip to the blocking pool for the whole answer (see `answer`).
+    tokio::task::spawn_blocking(move || answer(&path, &facts, variant, &asked))
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|answered| answered)
+        .map_err(io)?
+        .ok_or(Error::NotFound)
+}
+
+/// What the request asks of the bytes.
+struct Asked {
+    conditions: Conditions,
+    download: bool,
+    head: bool,
+}
+
+/// Opens, stats, decides, and reads the first chunk, all on the blocking pool:
+/// one thread hop per request instead of one per step, and a small answer
+/// (a 64 KiB range) is complete before hyper writes anything. Opening is the
+/// existence check, so a poster not made yet is simply `None`.
+fn answer(
+    path: &std::path::Path,
+    facts: &ServingFacts,
+    variant: Variant,
+    asked: &Asked,
+) -> std::io::Result<Option<Response>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    let len = meta.len();
+    let representation = Representation::new(facts, variant, &meta);
+    let plan = Plan::decide(
+        &asked.conditions,
+        &representation.validators,
+        len,
+        SystemTime::now(),
+    );
+
+    let mut headers = HeaderMap::new();
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    let (status, segments, length) = match plan {
+        Plan::PreconditionFailed => {
+            return Ok(Some(empty(StatusCode::PRECONDITION_FAILED, headers)));
+        }
+        Plan::NotModified => {
+            representation.validators_into(&mut headers);
+            // A body of unknown size: axum would otherwise add `Content-Length: 0`
+            // to a HEAD's 304 but not a GET's, and 0 is not this file's length.
+            let body = Body::from_stream(futures_util::stream::empty::<std::io::Result<Bytes>>());
+            return Ok(Some(
+                (StatusCode::NOT_MODIFIED, headers, body).into_response(),
+            ));
+        }
+        Plan::Unsatisfiable => {
+            headers.insert(header::CONTENT_RANGE, value(&format!("bytes */{len}")));
+            return Ok(Some(empty(StatusCode::RANGE_NOT_SATISFIABLE, headers)));
+        }
+        Plan::Whole => {
+            representation.describe(&mut headers, asked.download);
+            (StatusCode::OK, vec![Segment::File { start: 0, len }], len)
+        }
+        Plan::Part(range) => {
+            representation.describe(&mut headers, asked.download);
+            let content_range = format!("bytes {}-{}/{len}", range.start, range.end);
+            headers.insert(header::CONTENT_RANGE, value(&content_range));
+            let part = Segment::File {
+                start: range.start,
+                len: range.length(),
+            };
+            (StatusCode::PARTIAL_CONTENT, vec![part], range.length())
+        }
+        Plan::Parts(ranges) => {
+            representation.describe(&mut headers, asked.download);
+            let body = multipart::byteranges(
+                &ranges,
+                len,
+                &representation.content_type,
+                &representation.validators.etag,
+            );
+            headers.insert(header::CONTENT_TYPE, value(&body.content_type));
+            (StatusCode::PARTIAL_CONTENT, body.segments, body.length)
+        }
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if asked.head {
+        return Ok(Some((status, headers).into_response()));
+    }
+    let mut body = FileBody::new(file, segments);
+    body.read_first()?;
+    Ok(Some(
+        (status, headers, Body::from_stream(body)).into_response(),
+    ))
+}
+
+fn empty(status: StatusCode, mut headers: HeaderMap) -> Response {
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    (status, headers).into_response()
+}
+
+/// Request headers a cross-origin player may send (a preflight asks for them).
+const ALLOW_HEADERS: &str =
+    "Range, If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since, If-Range";
+/// Response headers a cross-origin player may read.
+const EXPOSE_HEADERS: &str =
+    "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Content-Disposition";
+
+/// Any origin may read the bytes, without credentials (`*` forbids them), so
+/// nothing here widens what a cookie could reach once accounts exist.
+fn allow_cross_origin(headers: &mut HeaderMap) {
     headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
     );
-    if variant == Variant::Original {
-        // Stored bytes never change under an id: the content hash is a strong validator.
-        headers.insert(header::ETAG, header_value(&format!("\"{}\"", item.sha256)));
-    }
-    if let Ok(modified) = meta.modified() {
-        let date = time::OffsetDateTime::from(modified);
-        let format = time::macros::format_description!(
-            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-        );
-        if let Ok(text) = date.format(&format) {
-            headers.insert(header::LAST_MODIFIED, header_value(&text));
-        }
-    }
-    let disposition = content_disposition(
-        &item.original_filename,
-        download || !inline_allowed(content_type),
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSE_HEADERS),
     );
-    headers.insert(header::CONTENT_DISPOSITION, header_value(&disposition));
 }
 
-/// Only media and pictures a browser renders safely are shown inline.
-fn inline_allowed(content_type: &str) -> bool {
-    matches!(content_type.split('/').next(), Some("audio" | "video"))
-        || content_type == "image/jpeg"
-}
-
-/// RFC 6266 with an RFC 8187 `filename*` for any name, and an ASCII fallback.
-pub fn content_disposition(filename: &str, attachment: bool) -> String {
-    let kind = if attachment { "attachment" } else { "inline" };
-    let fallback: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for byte in filename.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dispositions_encode_any_name() {
-        assert_eq!(
-            content_disposition("clip.mp4", false),
-            "inline; filename=\"clip.mp4\"; filename*=UTF-8''clip.mp4"
-        );
-        assert_eq!(
-            content_disposition("Été \"1\".mp3", true),
-            "attachment; filename=\"_t_ _1_.mp3\"; filename*=UTF-8''%C3%89t%C3%A9%20%221%22.mp3"
-        );
-    }
-
-    #[test]
-    fn only_media_is_inline() {
-        assert!(inline_allowed("video/mp4"));
-        assert!(inline_allowed("audio/mpeg"));
-        assert!(!inline_allowed("text/html"));
-        assert!(!inline_allowed("application/octet-stream"));
-    }
+/// `OPTIONS /files/{id}/{variant}`: the CORS preflight for Range and If-*.
+pub async fn preflight() -> Response {
+    let mut headers = HeaderMap::new();
+    allow_cross_origin(&mut headers);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(ALLOW_HEADERS),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    headers.insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    (StatusCode::NO_CONTENT, headers).into_response()
 }

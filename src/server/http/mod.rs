@@ -1,7 +1,13 @@
 //! The wire: routes, handlers for raw bytes, and serving with graceful shutdown.
 
+pub mod body;
+pub mod conditional;
+pub mod facts;
 pub mod files;
+pub mod multipart;
+pub mod plan;
 pub mod range;
+pub mod representation;
 pub mod upload;
 
 use std::future::Future;
@@ -26,7 +32,12 @@ pub fn router(state: AppState) -> Router {
             "/api/uploads",
             post(upload::upload).layer(DefaultBodyLimit::disable()),
         )
-        .route("/files/{id}/{variant}", get(files::serve))
+        // GET also answers HEAD; OPTIONS is the CORS preflight for Range and If-*.
+        .route(
+            "/files/{id}/{variant}",
+            get(files::serve).options(files::preflight),
+        )
+        .merge(crate::server::tus::routes(state.config.max_upload_size))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(TraceLayer::new_for_http())

@@ -29,6 +29,48 @@ pub enum RangeRequest {
 /// More ranges than this in one header is abuse (many tiny ranges); ignored.
 pub const MAX_RANGES: usize = 64;
 
+/// More ranges overlapping an earlier one than this is abuse (the Apache
+/// Killer asked for the same bytes hundreds of times); ignored.
+pub const MAX_OVERLAPS: usize = 8;
+
+/// The ranges to send: `parse`, then the abuse rules, then sorted and merged.
+///
+/// A header asking for more bytes than the file holds (the sum of its ranges)
+/// or with many overlaps is ignored, as Go's net/http and Apache do: the whole
+/// file is always a correct answer. Overlapping and adjacent ranges are merged
+/// (RFC 9110 §14.2 allows coalescing), so the result is sorted, disjoint, inside
+/// the file and never longer in total than the file.
+pub fn select(header: Option<&str>, file_len: u64) -> RangeRequest {
+    let mut ranges = match parse(header, file_len) {
+        RangeRequest::Ranges(ranges) => ranges,
+        other => return other,
+    };
+    let total = ranges
+        .iter()
+        .fold(0u64, |sum, r| sum.saturating_add(r.length()));
+    if total > file_len {
+        return RangeRequest::Full;
+    }
+    ranges.sort_unstable_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<ByteRange> = Vec::with_capacity(ranges.len());
+    let mut overlaps = 0;
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => {
+                overlaps += 1;
+                last.end = last.end.max(range.end);
+            }
+            // Adjacent: one part instead of two is smaller and the same bytes.
+            Some(last) if range.start == last.end + 1 => last.end = range.end,
+            _ => merged.push(range),
+        }
+    }
+    if overlaps > MAX_OVERLAPS {
+        return RangeRequest::Full;
+    }
+    RangeRequest::Ranges(merged)
+}
+
 pub fn parse(header: Option<&str>, file_len: u64) -> RangeRequest {
     let Some(header) = header else {
         return RangeRequest::Full;
@@ -201,6 +243,52 @@ mod tests {
         assert_eq!(ranges(&format!("bytes={pile}"), 1000), RangeRequest::Full);
     }
 
+    fn selected(header: &str, len: u64) -> RangeRequest {
+        select(Some(header), len)
+    }
+
+    fn list(pairs: &[(u64, u64)]) -> RangeRequest {
+        RangeRequest::Ranges(
+            pairs
+                .iter()
+                .map(|&(start, end)| ByteRange { start, end })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn selection_sorts_and_merges_overlapping_and_adjacent_ranges() {
+        assert_eq!(selected("bytes=50-59,0-9", 100), list(&[(0, 9), (50, 59)]));
+        assert_eq!(selected("bytes=0-9,5-14", 100), list(&[(0, 14)]));
+        assert_eq!(selected("bytes=0-9,10-19", 100), list(&[(0, 19)]));
+        assert_eq!(selected("bytes=0-9,11-19", 100), list(&[(0, 9), (11, 19)]));
+        assert_eq!(selected("bytes=-5,0-4", 100), list(&[(0, 4), (95, 99)]));
+        assert_eq!(selected("bytes=0-0,500-600", 100), list(&[(0, 0)]));
+    }
+
+    #[test]
+    fn selection_ignores_abusive_headers() {
+        // More bytes than the file: the whole file is the answer.
+        assert_eq!(selected("bytes=0-,0-", 100), RangeRequest::Full);
+        assert_eq!(selected("bytes=0-60,40-99", 100), RangeRequest::Full);
+        // Many overlaps of tiny ranges.
+        let same = ["0-0"; MAX_OVERLAPS + 2].join(",");
+        assert_eq!(selected(&format!("bytes={same}"), 100), RangeRequest::Full);
+        let few = ["0-0"; MAX_OVERLAPS + 1].join(",");
+        assert_eq!(selected(&format!("bytes={few}"), 100), list(&[(0, 0)]));
+        // The other outcomes pass through.
+        assert_eq!(selected("bytes=200-", 100), RangeRequest::Unsatisfiable);
+        assert_eq!(selected("lines=1-2", 100), RangeRequest::Full);
+    }
+
+    #[test]
+    fn zero_length_files_have_no_satisfiable_range() {
+        for header in ["bytes=0-", "bytes=0-0", "bytes=-1", "bytes=0-,-5"] {
+            assert_eq!(selected(header, 0), RangeRequest::Unsatisfiable, "{header}");
+        }
+        assert_eq!(select(None, 0), RangeRequest::Full);
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
@@ -212,6 +300,63 @@ mod tests {
                     prop_assert!(!list.is_empty());
                     for r in list {
                         prop_assert!(r.start <= r.end && r.end < len);
+                    }
+                }
+            }
+
+            #[test]
+            fn selection_is_sorted_disjoint_inside_and_no_longer_than_the_file(
+                specs in proptest::collection::vec((any::<Option<u64>>(), any::<Option<u64>>()), 1..20),
+                len in prop_oneof![0u64..300, any::<u64>()],
+            ) {
+                let header = specs
+                    .iter()
+                    .map(|(a, b)| {
+                        let a = a.map(|v| v.to_string()).unwrap_or_default();
+                        let b = b.map(|v| v.to_string()).unwrap_or_default();
+                        format!("{a}-{b}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let header = format!("bytes={header}");
+                if let RangeRequest::Ranges(list) = select(Some(&header), len) {
+                    prop_assert!(!list.is_empty());
+                    let mut total = 0u64;
+                    for (i, r) in list.iter().enumerate() {
+                        prop_assert!(r.start <= r.end && r.end < len);
+                        if i > 0 {
+                            // Sorted, and neither overlapping nor adjacent.
+                            prop_assert!(r.start > list[i - 1].end + 1);
+                        }
+                        total += r.length();
+                    }
+                    prop_assert!(total <= len);
+                    // Merging loses no requested byte and adds none.
+                    if let RangeRequest::Ranges(asked) = parse(Some(&header), len) {
+                        for a in &asked {
+                            prop_assert!(list.iter().any(|r| r.start <= a.start && a.end <= r.end));
+                        }
+                        for r in &list {
+                            for edge in [r.start, r.end] {
+                                prop_assert!(asked.iter().any(|a| a.start <= edge && edge <= a.end));
+                            }
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn huge_numbers_never_panic(a in any::<u128>(), b in any::<u128>(), len in any::<u64>()) {
+                for header in [
+                    format!("bytes={a}-{b}"),
+                    format!("bytes={a}-,{b}-"),
+                    format!("bytes=-{a},-{b}"),
+                    format!("bytes={a}{b}-"),
+                ] {
+                    if let RangeRequest::Ranges(list) = select(Some(&header), len) {
+                        for r in list {
+                            prop_assert!(r.start <= r.end && r.end < len);
+                        }
                     }
                 }
             }

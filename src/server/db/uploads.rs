@@ -1,0 +1,316 @@
+//! Rows of resumable (tus) uploads. The bytes and the offset live in the
+//! store's partial area; a row says how long the upload is, what it is
+//! called, how far its life has gone and when it expires.
+
+use sqlx::FromRow;
+
+use super::{DbError, Repo, now};
+use crate::server::store::{MediaId, UploadId};
+
+/// An upload's life: bytes arrive, then it becomes an item or fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UploadState {
+    Receiving,
+    Finalising,
+    Done,
+    Failed,
+}
+
+impl UploadState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadState::Receiving => "receiving",
+            UploadState::Finalising => "finalising",
+            UploadState::Done => "done",
+            UploadState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "receiving" => Some(UploadState::Receiving),
+            "finalising" => Some(UploadState::Finalising),
+            "done" => Some(UploadState::Done),
+            "failed" => Some(UploadState::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// What creation knows.
+#[derive(Clone, Debug)]
+pub struct NewUpload {
+    pub id: UploadId,
+    pub length: u64,
+    pub filename: String,
+    pub filetype: Option<String>,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub id: UploadId,
+    pub length: u64,
+    pub filename: String,
+    pub filetype: Option<String>,
+    pub state: UploadState,
+    pub unverified_from: Option<u64>,
+    pub media_id: Option<MediaId>,
+    pub failure_reason: Option<String>,
+    /// Unix milliseconds.
+    pub expires_at: i64,
+}
+
+#[derive(FromRow)]
+struct UploadRow {
+    id: String,
+    length: i64,
+    filename: String,
+    filetype: Option<String>,
+    state: String,
+    unverified_from: Option<i64>,
+    media_id: Option<String>,
+    failure_reason: Option<String>,
+    expires_at: i64,
+}
+
+impl UploadRow {
+    fn into_upload(self) -> Result<Upload, DbError> {
+        let corrupt = |what: &str| DbError::Corrupt {
+            id: self.id.clone(),
+            kind: what.to_string(),
+        };
+        let id = UploadId::parse(&self.id).ok_or_else(|| corrupt("upload id"))?;
+        let state = UploadState::parse(&self.state).ok_or_else(|| corrupt(&self.state))?;
+        let media_id = match &self.media_id {
+            Some(text) => Some(MediaId::parse(text).ok_or_else(|| corrupt("media id"))?),
+            None => None,
+        };
+        Ok(Upload {
+            id,
+            length: u64::try_from(self.length).map_err(|_| corrupt("length"))?,
+            filename: self.filename,
+            filetype: self.filetype,
+            state,
+            unverified_from: self.unverified_from.and_then(|v| u64::try_from(v).ok()),
+            media_id,
+            failure_reason: self.failure_reason,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+/// SQLite integers are signed; lengths are capped far below this anyway.
+fn int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Repo {
+    pub async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
+        let now = now();
+        sqlx::query(
+            "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at, expires_at)
+             VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?)",
+        )
+        .bind(new.id.as_str())
+        .bind(int(new.length))
+        .bind(&new.filename)
+        .bind(&new.filetype)
+        .bind(&now)
+        .bind(&now)
+        .bind(new.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_upload(&self, id: &UploadId) -> Result<Option<Upload>, DbError> {
+        sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(UploadRow::into_upload)
+            .transpose()
+    }
+
+    pub async fn uploads_in_state(&self, state: UploadState) -> Result<Vec<Upload>, DbError> {
+        sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE state = ? ORDER BY created_at")
+            .bind(state.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(UploadRow::into_upload)
+            .collect()
+    }
+
+    /// Uploads past their expiry, except those being finalised right now.
+    pub async fn expired_uploads(&self, now_ms: i64) -> Result<Vec<Upload>, DbError> {
+        sqlx::query_as::<_, UploadRow>(
+            "SELECT * FROM uploads WHERE expires_at <= ? AND state != 'finalising'",
+        )
+        .bind(now_ms)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(UploadRow::into_upload)
+        .collect()
+    }
+
+    /// Uploads whose last checksummed chunk was never verified (the process died).
+    pub async fn unverified_uploads(&self) -> Result<Vec<Upload>, DbError> {
+        sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE unverified_from IS NOT NULL")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(UploadRow::into_upload)
+            .collect()
+    }
+
+    /// Marks (or clears) the offset a checksummed chunk started at.
+    pub async fn set_upload_unverified(
+        &self,
+        id: &UploadId,
+        from: Option<u64>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE uploads SET unverified_from = ? WHERE id = ?")
+            .bind(from.map(int))
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that bytes arrived: pushes the expiry back, and once the last
+    /// byte is in, moves the upload on to finalising.
+    pub async fn upload_received(
+        &self,
+        id: &UploadId,
+        complete: bool,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        let state = if complete {
+            UploadState::Finalising
+        } else {
+            UploadState::Receiving
+        };
+        sqlx::query(
+            "UPDATE uploads SET state = ?, expires_at = ?, updated_at = ?
+             WHERE id = ? AND state = 'receiving'",
+        )
+        .bind(state.as_str())
+        .bind(expires_at)
+        .bind(now())
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_upload_media(&self, id: &UploadId, media: &MediaId) -> Result<(), DbError> {
+        sqlx::query("UPDATE uploads SET media_id = ?, updated_at = ? WHERE id = ?")
+            .bind(media.as_str())
+            .bind(now())
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn mark_upload_done(&self, id: &UploadId, expires_at: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE uploads SET state = 'done', failure_reason = NULL, expires_at = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(expires_at)
+        .bind(now())
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn mark_upload_failed(
+        &self,
+        id: &UploadId,
+        reason: &str,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE uploads SET state = 'failed', failure_reason = ?, expires_at = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(reason)
+        .bind(expires_at)
+        .bind(now())
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_upload(&self, id: &UploadId) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_upload_row_goes_through_its_life() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repo::open(&dir.path().join("t.db")).await.expect("db");
+        let id = UploadId::generate();
+        repo.create_upload(&NewUpload {
+            id: id.clone(),
+            length: 10,
+            filename: "a.wav".into(),
+            filetype: Some("audio/wav".into()),
+            expires_at: 1_000,
+        })
+        .await
+        .expect("create");
+        let row = repo.get_upload(&id).await.expect("get").expect("row");
+        assert_eq!((row.length, row.state), (10, UploadState::Receiving));
+        assert_eq!(repo.expired_uploads(999).await.expect("q").len(), 0);
+        assert_eq!(repo.expired_uploads(1_000).await.expect("q").len(), 1);
+
+        repo.set_upload_unverified(&id, Some(4)).await.expect("set");
+        assert_eq!(repo.unverified_uploads().await.expect("q").len(), 1);
+        repo.set_upload_unverified(&id, None).await.expect("clear");
+        assert!(repo.unverified_uploads().await.expect("q").is_empty());
+
+        repo.upload_received(&id, true, 5_000).await.expect("done");
+        let row = repo.get_upload(&id).await.expect("get").expect("row");
+        assert_eq!(row.state, UploadState::Finalising);
+        // Finalising uploads never expire under the cleanup's feet.
+        assert!(repo.expired_uploads(9_999).await.expect("q").is_empty());
+        assert_eq!(
+            repo.uploads_in_state(UploadState::Finalising)
+                .await
+                .expect("q")
+                .len(),
+            1
+        );
+
+        let media = MediaId::generate();
+        repo.set_upload_media(&id, &media).await.expect("media");
+        repo.mark_upload_done(&id, 6_000).await.expect("done");
+        let row = repo.get_upload(&id).await.expect("get").expect("row");
+        assert_eq!((row.state, row.media_id), (UploadState::Done, Some(media)));
+
+        repo.mark_upload_failed(&id, "nope", 6_000)
+            .await
+            .expect("failed");
+        let row = repo.get_upload(&id).await.expect("get").expect("row");
+        assert_eq!(row.failure_reason.as_deref(), Some("nope"));
+        repo.delete_upload(&id).await.expect("delete");
+        assert!(repo.get_upload(&id).await.expect("get").is_none());
+    }
+}

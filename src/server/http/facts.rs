@@ -1,0 +1,173 @@
+//! What serving an item's bytes needs from its row, cached in memory so the
+//! hot path of byte serving makes no database round trip.
+//!
+//! These facts are fixed when the item is stored (content type, hash, the
+//! user's file name) and never updated, so a cached copy cannot go stale. An
+//! item that is deleted must be `evict`ed; until then its facts stay here, but
+//! serving also opens the file, which a deleted item no longer has.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::server::db::{DbError, Repo};
+use crate::server::store::MediaId;
+
+/// Entries kept; a few hundred bytes each, so a few MiB at most.
+pub const CAPACITY: usize = 8192;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServingFacts {
+    pub content_type: String,
+    pub sha256: String,
+    pub original_filename: String,
+}
+
+/// A bounded map from id to facts that drops the least recently used entry.
+#[derive(Clone)]
+pub struct ServingCache {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    entries: HashMap<MediaId, Entry>,
+    clock: u64,
+    capacity: usize,
+}
+
+struct Entry {
+    facts: Arc<ServingFacts>,
+    used: u64,
+}
+
+impl ServingCache {
+    pub fn new(capacity: usize) -> Self {
+        ServingCache {
+            inner: Arc::new(Mutex::new(Inner {
+                entries: HashMap::new(),
+                clock: 0,
+                capacity: capacity.max(1),
+            })),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The item's facts from memory, or from the database once; `None` when
+    /// there is no such item (not cached: it may be uploaded any moment).
+    pub async fn get(
+        &self,
+        repo: &Repo,
+        id: &MediaId,
+    ) -> Result<Option<Arc<ServingFacts>>, DbError> {
+        if let Some(facts) = self.cached(id) {
+            return Ok(Some(facts));
+        }
+        let Some(item) = repo.get(id).await? else {
+            return Ok(None);
+        };
+        let facts = Arc::new(ServingFacts {
+            content_type: item.content_type,
+            sha256: item.sha256,
+            original_filename: item.original_filename,
+        });
+        self.insert(id.clone(), Arc::clone(&facts));
+        Ok(Some(facts))
+    }
+
+    pub fn cached(&self, id: &MediaId) -> Option<Arc<ServingFacts>> {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let now = inner.clock;
+        let entry = inner.entries.get_mut(id)?;
+        entry.used = now;
+        Some(Arc::clone(&entry.facts))
+    }
+
+    pub fn insert(&self, id: MediaId, facts: Arc<ServingFacts>) {
+        let mut inner = self.lock();
+        inner.clock += 1;
+        let used = inner.clock;
+        if inner.entries.len() >= inner.capacity && !inner.entries.contains_key(&id) {
+            // A scan, but only when a miss meets a full cache; hits never pay it.
+            let oldest = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, entry)| entry.used)
+                .map(|(id, _)| id.clone());
+            if let Some(oldest) = oldest {
+                inner.entries.remove(&oldest);
+            }
+        }
+        inner.entries.insert(id, Entry { facts, used });
+    }
+
+    /// Forgets an item (for delete): the next request reads the database again.
+    pub fn evict(&self, id: &MediaId) {
+        self.lock().entries.remove(id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(name: &str) -> Arc<ServingFacts> {
+        Arc::new(ServingFacts {
+            content_type: "audio/wav".into(),
+            sha256: "0".repeat(64),
+            original_filename: name.into(),
+        })
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first() {
+        let cache = ServingCache::new(2);
+        let (a, b, c) = (
+            MediaId::generate(),
+            MediaId::generate(),
+            MediaId::generate(),
+        );
+        cache.insert(a.clone(), facts("a"));
+        cache.insert(b.clone(), facts("b"));
+        assert!(cache.cached(&a).is_some()); // b is now the oldest
+        cache.insert(c.clone(), facts("c"));
+        assert_eq!(cache.len(), 2);
+        assert!(cache.cached(&b).is_none());
+        assert_eq!(cache.cached(&a).expect("a").original_filename, "a");
+        assert_eq!(cache.cached(&c).expect("c").original_filename, "c");
+    }
+
+    #[test]
+    fn evicted_items_are_forgotten() {
+        let cache = ServingCache::new(4);
+        let a = MediaId::generate();
+        cache.insert(a.clone(), facts("a"));
+        cache.insert(a.clone(), facts("a2"));
+        assert_eq!(cache.len(), 1);
+        cache.evict(&a);
+        assert!(cache.cached(&a).is_none());
+        assert!(cache.is_empty());
+    }
+
+    #[tokio::test]
+    async fn misses_read_the_database_once_and_unknown_ids_are_none() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let repo = Repo::open(&dir.path().join("t.db")).await.expect("db");
+        let cache = ServingCache::new(4);
+        assert_eq!(
+            cache.get(&repo, &MediaId::generate()).await.expect("get"),
+            None
+        );
+        assert!(cache.is_empty());
+    }
+}

@@ -1,0 +1,181 @@
+//! What a stored file is on the wire: its type, validators, caching and
+//! disposition headers, the same for 200, 206 and HEAD.
+
+use std::fs::Metadata;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use crate::server::http::conditional::Validators;
+use crate::server::http::facts::ServingFacts;
+use crate::server::store::Variant;
+
+/// Stored bytes never change under their URL. `private` because per-user
+/// access control is coming, and shared caches must not serve one user's
+/// media to another.
+const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
+
+pub struct Representation {
+    pub content_type: String,
+    pub validators: Validators,
+    filename: String,
+}
+
+impl Representation {
+    pub fn new(facts: &ServingFacts, variant: Variant, meta: &Metadata) -> Self {
+        let modified = meta.modified().ok();
+        match variant {
+            // The content hash is a strong validator for the original's bytes.
+            Variant::Original => Representation {
+                content_type: facts.content_type.clone(),
+                validators: Validators::new(facts.sha256.clone(), modified),
+                filename: facts.original_filename.clone(),
+            },
+            // Derived files are made from the original, so the original's hash
+            // names their source; length and mtime tell apart two renderings.
+            Variant::Poster => {
+                let nanos = modified
+                    .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                Representation {
+                    content_type: "image/jpeg".into(),
+                    validators: Validators::new(
+                        format!("{}-poster-{:x}-{nanos:x}", facts.sha256, meta.len()),
+                        modified,
+                    ),
+                    filename: format!("{}-poster.jpg", stem(&facts.original_filename)),
+                }
+            }
+        }
+    }
+
+    /// Headers a 304 repeats from the 200: validators and caching (RFC 9110 §15.4.5).
+    pub fn validators_into(&self, headers: &mut HeaderMap) {
+        headers.insert(header::ETAG, value(&self.validators.etag_header()));
+        if let Some(date) = self.validators.last_modified_header() {
+            headers.insert(header::LAST_MODIFIED, value(&date));
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+    }
+
+    /// Everything a 200 or 206 says about the bytes, but their length and range.
+    pub fn describe(&self, headers: &mut HeaderMap, download: bool) {
+        self.validators_into(headers);
+        headers.insert(header::CONTENT_TYPE, value(&self.content_type));
+        let attachment = download || !inline_allowed(&self.content_type);
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            value(&content_disposition(&self.filename, attachment)),
+        );
+    }
+}
+
+/// Header text we built ourselves; a value that cannot be one becomes empty.
+pub fn value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn stem(filename: &str) -> &str {
+    match filename.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => filename,
+    }
+}
+
+/// Only media and pictures a browser renders safely are shown inline; anything
+/// else (HTML, SVG, PDF, ...) could run in our origin, so it is downloaded.
+pub fn inline_allowed(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    matches!(essence.split('/').next(), Some("audio" | "video"))
+        || matches!(
+            essence.as_str(),
+            "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/avif"
+        )
+}
+
+/// RFC 6266 with an RFC 8187 `filename*` for any name, and an ASCII fallback.
+pub fn content_disposition(filename: &str, attachment: bool) -> String {
+    let kind = if attachment { "attachment" } else { "inline" };
+    let fallback: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in filename.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dispositions_encode_any_name() {
+        assert_eq!(
+            content_disposition("clip.mp4", false),
+            "inline; filename=\"clip.mp4\"; filename*=UTF-8''clip.mp4"
+        );
+        assert_eq!(
+            content_disposition("Été \"1\".mp3", true),
+            "attachment; filename=\"_t_ _1_.mp3\"; filename*=UTF-8''%C3%89t%C3%A9%20%221%22.mp3"
+        );
+    }
+
+    #[test]
+    fn only_media_is_inline() {
+        assert!(inline_allowed("video/mp4"));
+        assert!(inline_allowed("audio/mpeg"));
+        assert!(inline_allowed("image/jpeg"));
+        assert!(inline_allowed("Image/PNG; charset=x"));
+        assert!(!inline_allowed("image/svg+xml"));
+        assert!(!inline_allowed("text/html"));
+        assert!(!inline_allowed("application/pdf"));
+        assert!(!inline_allowed("application/octet-stream"));
+    }
+
+    #[test]
+    fn derived_files_get_their_own_name_and_tag() {
+        let facts = ServingFacts {
+            content_type: "video/mp4".into(),
+            sha256: "ab".repeat(32),
+            original_filename: "Holiday.2024.mp4".into(),
+        };
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"12345").expect("write");
+        let meta = std::fs::metadata(&path).expect("meta");
+        let original = Representation::new(&facts, Variant::Original, &meta);
+        assert_eq!(original.validators.etag, facts.sha256);
+        let poster = Representation::new(&facts, Variant::Poster, &meta);
+        assert!(
+            poster
+                .validators
+                .etag
+                .starts_with(&format!("{}-poster-5-", facts.sha256)),
+            "{}",
+            poster.validators.etag
+        );
+        assert_eq!(poster.filename, "Holiday.2024-poster.jpg");
+        assert_eq!(poster.content_type, "image/jpeg");
+        assert_eq!(stem(".hidden"), ".hidden");
+    }
+}

@@ -1,0 +1,191 @@
+//! Keeping uploads in order around the write path: termination, the
+//! status the client follows, expiry, and recovery at start-up.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::TusError;
+use super::uploads::{Uploads, WriteLock, millis};
+use crate::model::{UploadPhase, UploadStatus};
+use crate::server::db::UploadState;
+use crate::server::error::Error;
+use crate::server::store::UploadId;
+
+/// How long DELETE waits for an interrupted writer to let go.
+const TERMINATION_WAIT: Duration = Duration::from_secs(10);
+
+impl Uploads {
+    /// A receiving upload with all its bytes on disk whose last PATCH never
+    /// got to say so (its request was dropped, or the process died): a client
+    /// seeing the full offset sends nothing more, so finalise it now.
+    pub(super) async fn complete_if_full(&self, id: &UploadId) -> Result<(), Error> {
+        let Some(_lock) = self.try_lock(id) else {
+            return Ok(()); // its writer is still at work and will see to it
+        };
+        let Some(row) = self.inner.repo.get_upload(id).await? else {
+            return Ok(());
+        };
+        let on_disk = self.inner.store.partial_len(id).await?;
+        if row.state == UploadState::Receiving
+            && row.unverified_from.is_none()
+            && on_disk == Some(row.length)
+        {
+            let expires = millis(self.expires_from_now());
+            self.inner.repo.upload_received(id, true, expires).await?;
+            self.spawn_finalise(id.clone());
+        }
+        Ok(())
+    }
+
+    /// DELETE: stops a running writer, then removes the bytes and the row.
+    /// A finished upload's item stays in the library; only the record goes.
+    pub async fn terminate(&self, id: &UploadId) -> Result<(), Error> {
+        let _lock = self.lock_for_termination(id).await?;
+        let row = self
+            .inner
+            .repo
+            .get_upload(id)
+            .await?
+            .ok_or(TusError::NotFound)?;
+        if row.state == UploadState::Finalising {
+            return Err(TusError::Finalising.into());
+        }
+        self.inner.store.remove_partial(id).await?;
+        self.inner.repo.delete_upload(id).await?;
+        Ok(())
+    }
+
+    async fn lock_for_termination(&self, id: &UploadId) -> Result<WriteLock, Error> {
+        // Subscribed before looking, so a release in between is not missed.
+        let mut released = self.inner.released.subscribe();
+        let deadline = tokio::time::Instant::now() + TERMINATION_WAIT;
+        loop {
+            if let Some(lock) = self.try_lock(id) {
+                return Ok(lock);
+            }
+            if let Some(cancel) = self.inner.writers().get(id) {
+                cancel.cancel();
+            }
+            match tokio::time::timeout_at(deadline, released.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return Err(TusError::Locked.into()),
+            }
+        }
+    }
+
+    /// What the client follows once its bytes are sent; `None` when unknown.
+    pub async fn status(&self, id: &str) -> Result<Option<UploadStatus>, Error> {
+        let Some(id) = UploadId::parse(id) else {
+            return Ok(None);
+        };
+        let Some(row) = self.inner.repo.get_upload(&id).await? else {
+            return Ok(None);
+        };
+        let offset = self.offset_of(&row).await?;
+        let phase = match row.state {
+            UploadState::Receiving if row.expires_at <= millis(SystemTime::now()) => {
+                UploadPhase::Failed {
+                    reason: TusError::Expired.to_string(),
+                }
+            }
+            UploadState::Receiving => UploadPhase::Receiving,
+            UploadState::Finalising => UploadPhase::Finalising,
+            UploadState::Done => UploadPhase::Done {
+                media_id: row.media_id.map(|m| m.to_string()).unwrap_or_default(),
+            },
+            UploadState::Failed => UploadPhase::Failed {
+                reason: row.failure_reason.unwrap_or_default(),
+            },
+        };
+        Ok(Some(UploadStatus {
+            id: id.to_string(),
+            offset,
+            length: row.length,
+            phase,
+        }))
+    }
+
+    /// Removes the bytes and rows of uploads past their expiry (abandoned
+    /// ones, and the history of finished ones). Skips any being written.
+    pub async fn remove_expired(&self) -> Result<usize, Error> {
+        let now = millis(SystemTime::now());
+        let mut removed = 0;
+        for row in self.inner.repo.expired_uploads(now).await? {
+            let Some(_lock) = self.try_lock(&row.id) else {
+                continue;
+            };
+            // Looked at again under the lock: a PATCH may just have renewed it.
+            let Some(row) = self.inner.repo.get_upload(&row.id).await? else {
+                continue;
+            };
+            if row.state == UploadState::Finalising || row.expires_at > now {
+                continue;
+            }
+            self.inner.store.remove_partial(&row.id).await?;
+            self.inner.repo.delete_upload(&row.id).await?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+
+    /// Start-up: rolls back chunks a crash left unverified, removes files no
+    /// row owns, cleans up expired uploads and finalises again what was
+    /// complete but not finalised.
+    pub async fn recover(&self) -> Result<(), Error> {
+        let (repo, store) = (&self.inner.repo, &self.inner.store);
+        for row in repo.unverified_uploads().await? {
+            if let (Some(from), Some(len)) =
+                (row.unverified_from, store.partial_len(&row.id).await?)
+                && len > from
+            {
+                store.truncate_partial(&row.id, from).await?;
+            }
+            repo.set_upload_unverified(&row.id, None).await?;
+        }
+        for id in store.partial_ids().await? {
+            let owned = repo.get_upload(&id).await?.is_some_and(|row| {
+                matches!(row.state, UploadState::Receiving | UploadState::Finalising)
+            });
+            if !owned {
+                store.remove_partial(&id).await?;
+            }
+        }
+        let removed = self.remove_expired().await?;
+        if removed > 0 {
+            tracing::info!(removed, "removed expired uploads");
+        }
+        for row in repo.uploads_in_state(UploadState::Finalising).await? {
+            tracing::info!(upload = %row.id, "finalising an upload left from the last run");
+            self.spawn_finalise(row.id);
+        }
+        for row in repo.uploads_in_state(UploadState::Receiving).await? {
+            self.complete_if_full(&row.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs `remove_expired` every `every` for as long as the service exists.
+    pub fn spawn_cleanup(&self, every: Duration) {
+        let weak = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticker.tick().await; // immediate; start-up has just cleaned
+            loop {
+                ticker.tick().await;
+                let Some(inner) = weak.upgrade() else { break };
+                match (Uploads { inner }).remove_expired().await {
+                    Ok(0) => {}
+                    Ok(removed) => tracing::info!(removed, "removed expired uploads"),
+                    Err(e) => tracing::warn!("cannot remove expired uploads: {e}"),
+                }
+            }
+        });
+    }
+
+    /// Resolves once no finalisation is queued or running.
+    pub async fn wait_idle(&self) {
+        let mut rx = self.inner.finalising.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+}

@@ -1,0 +1,180 @@
+//! A tus client made of plain requests, so each test says exactly what goes
+//! on the wire. Works against an in-process `TestServer` or the real binary.
+
+use base64::Engine;
+use reel::model::UploadStatus;
+use reqwest::{Response, StatusCode};
+
+use super::TestServer;
+
+pub const TUS_RESUMABLE: (&str, &str) = ("Tus-Resumable", "1.0.0");
+pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The id at the end of a `Location`.
+pub fn upload_id(location: &str) -> &str {
+    location.rsplit('/').next().expect("an id")
+}
+
+pub fn header<'a>(response: &'a Response, name: &str) -> &'a str {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header in {response:?}"))
+        .to_str()
+        .expect("ascii")
+}
+
+/// A PATCH whose body the test feeds piece by piece, held open in between;
+/// dropping `body` ends it.
+pub struct StreamingPatch {
+    pub body: tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
+    pub response: tokio::task::JoinHandle<reqwest::Result<Response>>,
+}
+
+#[derive(Clone)]
+pub struct Tus {
+    pub client: reqwest::Client,
+    /// `http://host:port`
+    pub origin: String,
+}
+
+impl TestServer {
+    pub fn tus(&self) -> Tus {
+        Tus {
+            client: self.client.clone(),
+            origin: format!("http://{}", self.addr),
+        }
+    }
+
+    /// Waits for finalisation, then for processing.
+    pub async fn settle(&self) {
+        self.state.uploads.wait_idle().await;
+        self.state.processor.wait_idle().await;
+    }
+
+    /// Files left in the partial area.
+    pub fn partial_files(&self) -> usize {
+        std::fs::read_dir(self.dir.path().join("files").join("partial"))
+            .expect("partial area")
+            .count()
+    }
+}
+
+impl Tus {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    /// Creates an upload and returns its `Location` (a path).
+    pub async fn create(&self, length: u64, filename: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/tus"))
+            .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
+            .header("Upload-Length", length.to_string())
+            .header(
+                "Upload-Metadata",
+                format!("filename {},filetype {}", b64(filename), b64("audio/wav")),
+            )
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(response.status(), StatusCode::CREATED, "{response:?}");
+        header(&response, "location").to_string()
+    }
+
+    pub async fn patch(&self, location: &str, offset: u64, bytes: Vec<u8>) -> Response {
+        self.client
+            .patch(self.url(location))
+            .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", OFFSET_OCTET_STREAM)
+            .body(bytes)
+            .send()
+            .await
+            .expect("patch")
+    }
+
+    pub fn streaming_patch(&self, location: &str, offset: u64) -> StreamingPatch {
+        let (body, mut rx) = tokio::sync::mpsc::channel(4);
+        let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        let request = self
+            .client
+            .patch(self.url(location))
+            .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
+            .header("Upload-Offset", offset.to_string())
+            .header("Content-Type", OFFSET_OCTET_STREAM)
+            .body(reqwest::Body::wrap_stream(stream))
+            .send();
+        StreamingPatch {
+            body,
+            response: tokio::spawn(request),
+        }
+    }
+
+    pub async fn head(&self, location: &str) -> Response {
+        self.client
+            .head(self.url(location))
+            .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
+            .send()
+            .await
+            .expect("head")
+    }
+
+    /// The offset HEAD reports (which must answer 200).
+    pub async fn offset(&self, location: &str) -> u64 {
+        let response = self.head(location).await;
+        assert_eq!(response.status(), StatusCode::OK, "{response:?}");
+        header(&response, "upload-offset").parse().expect("number")
+    }
+
+    /// Sends `bytes[from..]` in chunks, checking each answer.
+    pub async fn send_rest(&self, location: &str, bytes: &[u8], from: u64, chunk: usize) {
+        let mut offset = from;
+        for piece in bytes[from as usize..].chunks(chunk) {
+            let response = self.patch(location, offset, piece.to_vec()).await;
+            assert_eq!(response.status(), StatusCode::NO_CONTENT, "{response:?}");
+            offset += piece.len() as u64;
+            assert_eq!(header(&response, "upload-offset"), offset.to_string());
+        }
+    }
+
+    /// Calls the `upload_status` server function as the browser does.
+    pub async fn status(&self, id: &str) -> Result<UploadStatus, (StatusCode, serde_json::Value)> {
+        let response = self
+            .client
+            .post(self.url("/api/upload_status"))
+            .form(&[("upload_id", id)])
+            .send()
+            .await
+            .expect("upload_status");
+        let status = response.status();
+        if status.is_success() {
+            Ok(response.json().await.expect("UploadStatus json"))
+        } else {
+            Err((status, response.json().await.expect("error json")))
+        }
+    }
+
+    /// Polls `upload_status` until the upload has left receiving and
+    /// finalising (for servers in another process; in-process tests wait on
+    /// `TestServer::settle` instead). Bounded: about a minute.
+    pub async fn wait_finalised(&self, id: &str) -> UploadStatus {
+        use reel::model::UploadPhase;
+        for _ in 0..1200 {
+            let status = self.status(id).await.expect("known upload");
+            if !matches!(
+                status.phase,
+                UploadPhase::Receiving | UploadPhase::Finalising
+            ) {
+                return status;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("upload {id} was not finalised within a minute");
+    }
+}
