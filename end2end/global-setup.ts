@@ -57,6 +57,15 @@ const PRODUCERS: Record<string, Producer> = {
       "-f", "opus",
       out,
     ]),
+  // About 5.8 MB: several chunks at the test server's 1 MiB chunk size, and
+  // long enough under a throttled network to pause, resume and reload mid-way.
+  "long.wav": (out) =>
+    ffmpeg([
+      "-y",
+      "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000:duration=30",
+      "-ac", "2", "-c:a", "pcm_s16le",
+      out,
+    ]),
   "not-media.mp4": (out) => {
     fs.writeFileSync(out, "this is not a video\n".repeat(8));
   },

@@ -47,6 +47,8 @@ export default defineConfig({
         env: {
           REEL_LISTEN: `127.0.0.1:${port}`,
           REEL_DATA_DIR: dataDir,
+          // Small chunks: the resumable tests see several per file.
+          REEL_UPLOAD_CHUNK_SIZE: "1MiB",
           LEPTOS_OUTPUT_NAME: "reel",
           LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_PKG_DIR: "pkg",

@@ -16,16 +16,36 @@ fi
 export PATH="$HOME/.cargo/bin:$PATH"
 log() { echo "setup: $*" >&2; }
 
-# Debian packages: ffmpeg/ffprobe for media work, chromium for end-to-end tests.
+for tool in cargo rustup node npm; do
+  command -v "$tool" >/dev/null || { echo "setup: $tool is missing: install rustup (stable) and Node.js with npm first" >&2; exit 1; }
+done
+
+# Debian packages: ffmpeg/ffprobe for media work, chromium for end-to-end
+# tests, a C toolchain and perl for crates that build C (SQLite, openssl).
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v cc >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
+perl -MIPC::Cmd -e1 2>/dev/null || need_apt+=(perl)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "installing ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
+  # An unreachable third-party source makes update fail; the install decides.
+  $SUDO apt-get update -qq || log "apt-get update reported errors; trying the install anyway"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# The toolchain: new enough for the crate, with the lint and format tools.
+want_rust=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+have_rust=$(rustc --version | awk '{print $2}')
+if [ "$(printf '%s\n%s\n' "$want_rust" "$have_rust" | sort -V | head -n1)" != "$want_rust" ]; then
+  log "rustc $have_rust is older than $want_rust: updating stable"
+  rustup update stable
+fi
+for component in rustfmt clippy; do
+  rustup component list --installed | grep -q "^$component" || rustup component add "$component"
+done
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
@@ -57,8 +77,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VER
       cargo install -q --path . --locked)
 fi
 
-# Playwright and binaryen's wasm-opt come from npm; browsers come from Debian.
-if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-  log "installing end2end npm packages"
-  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-fi
+# npm packages: Playwright and binaryen's wasm-opt (end2end), tus-js-client for
+# the tus interoperability test, @tus/server for the tus benchmark.
+# Browsers come from Debian, never from a download.
+for dir in end2end tests/tus-js bench/tus-node; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing $dir npm packages"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done

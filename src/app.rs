@@ -3,6 +3,9 @@
 mod library;
 mod media_page;
 mod upload;
+mod upload_row;
+
+pub mod tus_protocol;
 
 #[cfg(feature = "hydrate")]
 mod browser;
@@ -76,6 +79,37 @@ fn NotFound() -> impl IntoView {
             <h1>"Nothing here"</h1>
             <p>"This page does not exist. " <a href="/">"Back to the library"</a></p>
         </section>
+    }
+}
+
+/// Calls `refresh` 1.5 s after `busy` becomes (or stays) true, keeping at
+/// most one timer pending, and none once the page is left. Browser only: on
+/// the server it does nothing.
+#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+pub fn refresh_while(
+    busy: impl Fn() -> bool + Send + Sync + 'static,
+    refresh: impl Fn() + Clone + 'static,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        let pending = StoredValue::new_local(None::<TimeoutHandle>);
+        let clear = move || {
+            if let Some(handle) = pending.try_update_value(Option::take).flatten() {
+                handle.clear();
+            }
+        };
+        Effect::new(move |_| {
+            clear();
+            if busy() {
+                let refresh = refresh.clone();
+                if let Ok(handle) =
+                    set_timeout_with_handle(refresh, std::time::Duration::from_millis(1500))
+                {
+                    pending.set_value(Some(handle));
+                }
+            }
+        });
+        on_cleanup(clear);
     }
 }
 

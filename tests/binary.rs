@@ -32,6 +32,10 @@ fn help_lists_every_setting_with_its_variable() {
         "REEL_MAX_UPLOAD_SIZE",
         "--workers",
         "REEL_WORKERS",
+        "--upload-chunk-size",
+        "REEL_UPLOAD_CHUNK_SIZE",
+        "--upload-expiry",
+        "REEL_UPLOAD_EXPIRY",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }

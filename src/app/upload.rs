@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::upload_row::UploadRowView;
+
 use crate::api::LibraryData;
 use crate::error::ApiError;
 use crate::format;
@@ -11,28 +13,52 @@ use crate::format;
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
+    /// Waiting for one of the parallel upload slots.
+    Queued,
     Uploading,
-    Processing { id: String },
-    Ready { id: String },
-    Failed { message: String, id: Option<String> },
+    Paused,
+    /// All bytes sent; the server is checking and storing the file.
+    Finalising,
+    Processing {
+        id: String,
+    },
+    Ready {
+        id: String,
+    },
+    Failed {
+        message: String,
+        id: Option<String>,
+    },
+    Cancelled,
 }
 
 impl Phase {
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
+            Phase::Queued => "queued",
             Phase::Uploading => "uploading",
-            Phase::Processing { .. } => "processing",
+            Phase::Paused => "paused",
+            Phase::Finalising | Phase::Processing { .. } => "processing",
             Phase::Ready { .. } => "ready",
             Phase::Failed { .. } => "failed",
+            Phase::Cancelled => "cancelled",
         }
     }
 
-    fn item_id(&self) -> Option<&str> {
+    pub fn item_id(&self) -> Option<&str> {
         match self {
             Phase::Processing { id } | Phase::Ready { id } => Some(id),
             Phase::Failed { id, .. } => id.as_deref(),
-            Phase::Uploading => None,
+            _ => None,
         }
+    }
+
+    pub fn can_pause(&self) -> bool {
+        matches!(self, Phase::Queued | Phase::Uploading)
+    }
+
+    pub fn can_cancel(&self) -> bool {
+        matches!(self, Phase::Queued | Phase::Uploading | Phase::Paused)
     }
 }
 
@@ -42,10 +68,12 @@ pub struct UploadRow {
     pub key: u64,
     pub filename: String,
     pub size: u64,
-    /// Bytes of the request body sent, and its total (file plus multipart framing).
+    /// File bytes the server has (or is receiving), and the file size.
     pub progress: ArcRwSignal<(f64, f64)>,
     pub bytes_per_sec: ArcRwSignal<f64>,
     pub phase: ArcRwSignal<Phase>,
+    /// A remark such as "Resumed at 40 %" or "Retrying in 4 s".
+    pub note: ArcRwSignal<Option<String>>,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -57,11 +85,12 @@ impl UploadRow {
             size,
             progress: ArcRwSignal::new((0.0, size as f64)),
             bytes_per_sec: ArcRwSignal::new(0.0),
-            phase: ArcRwSignal::new(Phase::Uploading),
+            phase: ArcRwSignal::new(Phase::Queued),
+            note: ArcRwSignal::new(None),
         }
     }
 
-    fn percent(&self) -> u32 {
+    pub fn percent(&self) -> u32 {
         let (sent, total) = self.progress.get();
         if total <= 0.0 {
             return 0;
@@ -104,16 +133,13 @@ pub fn UploadZone(
     let accept = move |files: Option<web_sys::FileList>| {
         #[cfg(feature = "hydrate")]
         if let Some(files) = files {
-            super::browser::start_uploads(
-                files,
-                rows,
-                next_key,
-                library
-                    .get_untracked()
-                    .and_then(|result| result.ok())
-                    .map(|lib| lib.max_upload_bytes),
-                on_item_changed,
+            let lib = library.get_untracked().and_then(|result| result.ok());
+            let limits = (
+                lib.as_ref().map(|l| l.max_upload_bytes),
+                lib.map(|l| l.upload_chunk_bytes)
+                    .unwrap_or(super::tus_protocol::DEFAULT_CHUNK_BYTES),
             );
+            super::browser::start_uploads(files, rows, next_key, limits, on_item_changed);
         }
     };
 
@@ -173,70 +199,6 @@ pub fn UploadZone(
                 </For>
             </ul>
         </Show>
-    }
-}
-
-#[component]
-fn UploadRowView(row: UploadRow) -> impl IntoView {
-    let phase = row.phase.clone();
-    let state_name = {
-        let phase = phase.clone();
-        move || phase.read().name()
-    };
-    let percent = {
-        let row = row.clone();
-        move || row.percent()
-    };
-    let detail = {
-        let row = row.clone();
-        move || match &*row.phase.read() {
-            Phase::Uploading => {
-                let (sent, total) = row.progress.get();
-                let sent_file =
-                    (sent - (total - row.size as f64).max(0.0)).clamp(0.0, row.size as f64);
-                format!(
-                    "{} of {} {}",
-                    format::bytes(sent_file as u64),
-                    format::bytes(row.size),
-                    format::speed(row.bytes_per_sec.get())
-                )
-            }
-            Phase::Processing { .. } => "Uploaded. Processing…".to_string(),
-            Phase::Ready { .. } => "Ready to play".to_string(),
-            Phase::Failed { .. } => "Failed".to_string(),
-        }
-    };
-    let error = {
-        let phase = phase.clone();
-        move || match &*phase.read() {
-            Phase::Failed { message, .. } => Some(
-                view! { <p class="row-error" data-testid="upload-error" role="alert">{message.clone()}</p> },
-            ),
-            _ => None,
-        }
-    };
-    let link = {
-        let phase = phase.clone();
-        move || {
-            phase.read().item_id().map(|id| {
-                view! { <a data-testid="upload-link" href=format!("/media/{id}")>"Open"</a> }
-            })
-        }
-    };
-    let percent_text = percent.clone();
-    view! {
-        <li class="upload-row" data-testid="upload-row" data-state=state_name data-filename=row.filename.clone()>
-            <div class="row-head">
-                <span class="row-name">{row.filename.clone()}</span>
-                <span class="row-percent" data-testid="upload-percent">{move || format!("{} %", percent_text())}</span>
-            </div>
-            <progress data-testid="upload-progress" max="100" prop:value=percent.clone() value=percent></progress>
-            <div class="row-foot">
-                <span class="muted small">{detail}</span>
-                {link}
-            </div>
-            {error}
-        </li>
     }
 }
 

@@ -1,15 +1,21 @@
-//! Browser-only code (hydrate): sending files with XMLHttpRequest (fetch has
-//! no upload progress), reading the answer, and following processing.
+//! Browser-only code (hydrate): starting uploads, the controls people press
+//! on each row, and following items until processing settles.
 
+mod slots;
+mod tus;
+mod xhr;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures::channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
-use web_sys::{File, FileList, FormData, ProgressEvent, XmlHttpRequest};
+use web_sys::FileList;
 
 use super::upload::{Phase, UploadRow, precheck};
-use crate::error::ApiError;
-use crate::model::{MediaState, UploadResponse};
+use crate::model::MediaState;
 
 pub fn mark_hydrated() {
     if let Some(root) = web_sys::window()
@@ -20,13 +26,76 @@ pub fn mark_hydrated() {
     }
 }
 
+/// What the person asked for on a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Run,
+    Pause,
+    Cancel,
+}
+
+/// Connects a row's buttons to its running upload.
+#[derive(Default)]
+pub struct Controller {
+    abort: xhr::Abort,
+    intent: Cell<Option<Intent>>,
+    wake: RefCell<Option<oneshot::Sender<()>>>,
+}
+
+impl Controller {
+    pub fn intent(&self) -> Intent {
+        self.intent.get().unwrap_or(Intent::Run)
+    }
+
+    fn set(&self, intent: Intent) {
+        self.intent.set(Some(intent));
+        if intent != Intent::Run {
+            // Stop the chunk in flight; the server keeps what it received.
+            self.abort.abort();
+        }
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.send(());
+        }
+    }
+
+    /// Resolves at the next `set` (pause, resume or cancel).
+    pub async fn changed(&self) {
+        let (tx, rx) = oneshot::channel();
+        *self.wake.borrow_mut() = Some(tx);
+        let _ = rx.await;
+    }
+}
+
+thread_local! {
+    static CONTROLLERS: RefCell<HashMap<u64, Rc<Controller>>> = RefCell::new(HashMap::new());
+}
+
+fn with_controller(key: u64, intent: Intent) {
+    if let Some(controller) = CONTROLLERS.with(|c| c.borrow().get(&key).cloned()) {
+        controller.set(intent);
+    }
+}
+
+pub fn pause(key: u64) {
+    with_controller(key, Intent::Pause);
+}
+
+pub fn resume(key: u64) {
+    with_controller(key, Intent::Run);
+}
+
+pub fn cancel(key: u64) {
+    with_controller(key, Intent::Cancel);
+}
+
 pub fn start_uploads(
     files: FileList,
     rows: RwSignal<Vec<UploadRow>>,
     next_key: StoredValue<u64>,
-    max_upload: Option<u64>,
+    limits: (Option<u64>, u64),
     on_item_changed: Callback<()>,
 ) {
+    let (max_upload, chunk_bytes) = limits;
     for index in 0..files.length() {
         let Some(file) = files.get(index) else {
             continue;
@@ -39,128 +108,45 @@ pub fn start_uploads(
             row.phase.set(Phase::Failed { message, id: None });
             continue;
         }
-        if let Err(e) = send(file, row.clone(), on_item_changed) {
-            let message = format!("The browser could not start the upload ({e:?}).");
-            row.phase.set(Phase::Failed { message, id: None });
-        }
+        let controller = Rc::new(Controller::default());
+        CONTROLLERS.with(|c| c.borrow_mut().insert(key, controller.clone()));
+        spawn_local(async move {
+            tus::run(file, row, controller, chunk_bytes, on_item_changed).await;
+            CONTROLLERS.with(|c| c.borrow_mut().remove(&key));
+        });
     }
-}
-
-fn send(
-    file: File,
-    row: UploadRow,
-    on_item_changed: Callback<()>,
-) -> Result<(), wasm_bindgen::JsValue> {
-    let xhr = XmlHttpRequest::new()?;
-    xhr.open("POST", "/api/uploads")?;
-    xhr.set_request_header("Accept", "application/json")?;
-    let form = FormData::new()?;
-    form.append_with_blob_and_filename("file", &file, &file.name())?;
-
-    let started = js_sys::Date::now();
-    let on_progress = {
-        let row = row.clone();
-        Closure::<dyn FnMut(ProgressEvent)>::new(move |event: ProgressEvent| {
-            if event.length_computable() {
-                let (sent, total) = (event.loaded(), event.total());
-                row.progress.set((sent, total));
-                let seconds = (js_sys::Date::now() - started) / 1000.0;
-                if seconds > 0.2 {
-                    row.bytes_per_sec.set(sent / seconds);
-                }
-            }
-        })
-    };
-    xhr.upload()?
-        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-
-    let on_load = {
-        let row = row.clone();
-        let xhr = xhr.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            let status = xhr.status().unwrap_or(0);
-            let body = xhr.response_text().ok().flatten().unwrap_or_default();
-            settle(status, &body, &row, on_item_changed);
-        })
-    };
-    xhr.set_onload(Some(on_load.as_ref().unchecked_ref()));
-
-    let on_error = {
-        let row = row.clone();
-        Closure::<dyn FnMut()>::new(move || {
-            row.phase.set(Phase::Failed {
-                message: "The connection to the server was lost during the upload. Check your network and try again."
-                    .to_string(),
-                id: None,
-            });
-        })
-    };
-    xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-
-    xhr.send_with_opt_form_data(Some(&form))?;
-    // The request owns these callbacks until it ends; one set per file.
-    on_progress.forget();
-    on_load.forget();
-    on_error.forget();
-    Ok(())
-}
-
-fn settle(status: u16, body: &str, row: &UploadRow, on_item_changed: Callback<()>) {
-    if (200..300).contains(&status) {
-        match serde_json::from_str::<UploadResponse>(body) {
-            Ok(created) => {
-                let (_, total) = row.progress.get_untracked();
-                row.progress.set((total, total));
-                follow(created.id, row.clone(), on_item_changed);
-                on_item_changed.run(());
-            }
-            Err(_) => row.phase.set(Phase::Failed {
-                message:
-                    "The server accepted the file but sent an answer the page did not understand."
-                        .to_string(),
-                id: None,
-            }),
-        }
-        return;
-    }
-    let message = match serde_json::from_str::<ApiError>(body) {
-        Ok(error) => error.message,
-        Err(_) if status == 413 => "This file is larger than the server accepts.".to_string(),
-        Err(_) => format!("The upload failed (the server answered {status})."),
-    };
-    row.phase.set(Phase::Failed { message, id: None });
 }
 
 /// Follows a new item until processing settles, backing off gently.
-fn follow(id: String, row: UploadRow, on_item_changed: Callback<()>) {
+pub async fn follow_media(id: String, row: UploadRow, on_item_changed: Callback<()>) {
     row.phase.set(Phase::Processing { id: id.clone() });
-    spawn_local(async move {
-        let mut wait_ms = 250;
-        loop {
-            gloo_timers::future::TimeoutFuture::new(wait_ms).await;
-            wait_ms = (wait_ms * 2).min(2_000);
-            let item = match crate::api::get_media(id.clone()).await {
-                Ok(item) => item,
-                Err(error) if error.code == "not-found" => {
-                    row.phase.set(Phase::Failed {
-                        message: error.message,
-                        id: None,
-                    });
-                    break;
-                }
-                // A dropped connection or a restarting server: ask again later.
-                Err(_) => continue,
-            };
-            match item.state {
-                MediaState::Processing => continue,
-                MediaState::Ready => row.phase.set(Phase::Ready { id: id.clone() }),
-                MediaState::Failed(message) => row.phase.set(Phase::Failed {
-                    message,
-                    id: Some(id.clone()),
-                }),
+    // The page may be gone (the person moved on): then nobody needs telling.
+    let _ = on_item_changed.try_run(());
+    let mut wait_ms = 250;
+    loop {
+        gloo_timers::future::TimeoutFuture::new(wait_ms).await;
+        wait_ms = (wait_ms * 2).min(2_000);
+        let item = match crate::api::get_media(id.clone()).await {
+            Ok(item) => item,
+            Err(error) if error.code == "not-found" => {
+                row.phase.set(Phase::Failed {
+                    message: error.message,
+                    id: None,
+                });
+                break;
             }
-            on_item_changed.run(());
-            break;
+            // A dropped connection or a restarting server: ask again later.
+            Err(_) => continue,
+        };
+        match item.state {
+            MediaState::Processing => continue,
+            MediaState::Ready => row.phase.set(Phase::Ready { id: id.clone() }),
+            MediaState::Failed(message) => row.phase.set(Phase::Failed {
+                message,
+                id: Some(id.clone()),
+            }),
         }
-    });
+        let _ = on_item_changed.try_run(());
+        break;
+    }
 }
