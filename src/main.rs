@@ -30,12 +30,14 @@ async fn run(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot read the Leptos configuration: {e}"))?
         .leptos_options;
     let addr = config.listen.unwrap_or(leptos_options.site_addr);
-    let state = AppState::start(config, leptos_options)
-        .await
-        .map_err(|e| format!("cannot start: {e}"))?;
+    // Bind before touching the data directory: a second copy started by
+    // mistake fails here, before it can disturb the running one.
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let state = AppState::start(config, leptos_options)
+        .await
+        .map_err(|e| format!("cannot start: {e}"))?;
     tracing::info!(
         "Reel is listening on http://{}",
         listener.local_addr().map_err(|e| e.to_string())?

@@ -15,20 +15,16 @@ pub fn LibraryPage() -> impl IntoView {
     let library = Resource::new(|| (), |_| api::library());
     let refresh = Callback::new(move |()| library.refetch());
 
-    // While anything is processing, look again shortly (browser only).
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let processing = library
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|lib| lib.items.iter().any(|i| i.state == MediaState::Processing));
-        if processing {
-            leptos::prelude::set_timeout(
-                move || library.refetch(),
-                std::time::Duration::from_millis(1500),
-            );
-        }
-    });
+    // While anything is processing, look again shortly.
+    super::refresh_while(
+        move || {
+            library
+                .get()
+                .and_then(|r| r.ok())
+                .is_some_and(|lib| lib.items.iter().any(|i| i.state == MediaState::Processing))
+        },
+        move || library.refetch(),
+    );
 
     view! {
         <Title text="Library · Reel"/>

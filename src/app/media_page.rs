@@ -15,20 +15,15 @@ pub fn MediaPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let item = Resource::new(id, api::get_media);
 
-    // While the item is processing, look again shortly (browser only).
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        if item
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|i| i.state == MediaState::Processing)
-        {
-            leptos::prelude::set_timeout(
-                move || item.refetch(),
-                std::time::Duration::from_millis(1500),
-            );
-        }
-    });
+    // While the item is processing, look again shortly.
+    super::refresh_while(
+        move || {
+            item.get()
+                .and_then(|r| r.ok())
+                .is_some_and(|i| i.state == MediaState::Processing)
+        },
+        move || item.refetch(),
+    );
 
     view! {
         <p class="back"><a href="/">"← Library"</a></p>

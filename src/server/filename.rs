@@ -12,7 +12,10 @@ pub fn sanitize(raw: &str) -> String {
     let mut pending_space = false;
     for c in last.chars() {
         let c = if c.is_whitespace() { ' ' } else { c };
-        if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*') {
+        if c.is_control()
+            || is_invisible_format(c)
+            || matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        {
             continue;
         }
         if c == ' ' {
@@ -32,6 +35,12 @@ pub fn sanitize(raw: &str) -> String {
     } else {
         capped
     }
+}
+
+/// Bidirectional overrides and zero-width characters: they make
+/// `song\u{202E}4pm.exe` display as `songexe.mp4`, so names lie about themselves.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
 }
 
 /// `"Holiday clip.final.mp4"` → `"Holiday clip.final"`.
@@ -69,6 +78,12 @@ mod tests {
         assert_eq!(sanitize("  lots   of\tspace  .ogg"), "lots of space .ogg");
         assert_eq!(sanitize("...hidden."), "hidden");
         assert_eq!(sanitize(""), "untitled");
+    }
+
+    #[test]
+    fn drops_bidi_overrides_and_zero_width_characters() {
+        assert_eq!(sanitize("song\u{202E}4pm.exe"), "song4pm.exe");
+        assert_eq!(sanitize("a\u{200B}b\u{FEFF}.mp3"), "ab.mp3");
     }
 
     #[test]

@@ -21,6 +21,20 @@ enum JobError {
     Store(#[from] StoreError),
 }
 
+impl JobError {
+    /// True when the machine, not the media file, is at fault.
+    fn is_environmental(&self) -> bool {
+        use crate::server::media::ProcessError;
+        matches!(
+            self,
+            JobError::Store(_)
+                | JobError::Media(MediaError::Process(
+                    ProcessError::NotFound(_) | ProcessError::Spawn { .. }
+                ))
+        )
+    }
+}
+
 #[derive(Clone)]
 pub struct Processor {
     queue: mpsc::UnboundedSender<MediaId>,
@@ -109,6 +123,12 @@ impl Worker {
         };
         let recorded = match outcome {
             Ok(has_poster) => self.repo.mark_ready(id, has_poster).await,
+            Err(e) if e.is_environmental() => {
+                // Not the file's fault (ffmpeg missing, disk full): leave the item
+                // processing so the next start tries again, rather than blame the file.
+                tracing::error!(%id, "processing could not run; it will be retried at the next start: {e}");
+                return;
+            }
             Err(e) if input.kind == MediaKind::Audio => {
                 // Sound plays without a picture: keep the item, log the cover problem.
                 tracing::warn!(%id, "cannot extract cover art: {e}");

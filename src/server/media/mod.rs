@@ -26,22 +26,28 @@ pub enum MediaError {
     NoPicture,
 }
 
+/// Probes read headers only and answer uploads that are waiting: they get
+/// their own slots so long ffmpeg jobs never hold an upload at 100 %.
+const PROBE_CONCURRENCY: usize = 4;
+
 #[derive(Clone, Debug)]
 pub struct Media {
     runner: Runner,
+    probes: Runner,
 }
 
 impl Media {
     pub fn new(concurrency: usize) -> Self {
         Media {
             runner: Runner::new(concurrency),
+            probes: Runner::new(PROBE_CONCURRENCY),
         }
     }
 
     /// Probes a local file and decides whether Reel accepts it.
     pub async fn probe(&self, path: &Path) -> Result<ProbeSummary, MediaError> {
         match self
-            .runner
+            .probes
             .run(Tool::Ffprobe, probe::args(path), PROBE_LIMIT)
             .await
         {

@@ -39,9 +39,13 @@ impl PosterJob<'_> {
 
         let mut args: Vec<OsString> =
             vec!["-nostdin".into(), "-v".into(), "error".into(), "-y".into()];
+        // The forced demuxer plus a whitelist for any demuxer nested inside
+        // the file (AVI's GAB2 subtitles, say): nothing else is opened.
         args.extend([
             "-protocol_whitelist".into(),
             "file".into(),
+            "-format_whitelist".into(),
+            super::probe::ALLOWED_DEMUXERS.join(",").into(),
             "-f".into(),
             self.demuxer.into(),
         ]);
@@ -69,6 +73,9 @@ impl PosterJob<'_> {
                 "mjpeg",
                 "-q:v",
                 "3",
+                // One picture, and the output name is never read as a %d pattern.
+                "-update",
+                "1",
                 "-f",
                 "image2",
             ]
@@ -109,6 +116,8 @@ mod tests {
         assert!(pos("-ss") < pos("-i"), "seek before input is fast");
         assert_eq!(args[pos("-i") + 1], "file:/d/in");
         assert_eq!(args[pos("-map_metadata") + 1], "-1");
+        assert!(args[pos("-format_whitelist") + 1].contains("matroska"));
+        assert_eq!(args[pos("-update") + 1], "1");
         assert_eq!(args.last().map(String::as_str), Some("file:/d/out.jpg"));
 
         let cover = PosterJob {

@@ -16,6 +16,10 @@ pub const ALLOWED_DEMUXERS: &[&str] = &[
     "avi", "aac", "mpegts", "asf", "aiff", "flv",
 ];
 
+/// The largest picture Reel decodes (8K UHD is 33 million): a guard against
+/// decompression bombs before any frame is decoded.
+pub const MAX_PIXELS: u64 = 8192 * 8192;
+
 /// Arguments for probing a local file. `-format_whitelist` stops ffprobe from
 /// even opening a demuxer outside the allow-list (a playlist hidden in a file).
 pub fn args(input: &Path) -> Vec<OsString> {
@@ -94,6 +98,10 @@ pub enum Rejection {
     UnsupportedContainer(String),
     #[error("This is not an audio or video file: it has no sound or picture track.")]
     NoMediaStreams,
+    #[error(
+        "The picture is too large ({width} × {height}); Reel accepts up to {MAX_PIXELS} pixels."
+    )]
+    PictureTooLarge { width: u32, height: u32 },
 }
 
 impl ProbeOutput {
@@ -122,6 +130,12 @@ impl ProbeOutput {
             (None, Some(_)) => MediaKind::Audio,
             (None, None) => return Err(Rejection::NoMediaStreams),
         };
+        for picture in [video, cover].into_iter().flatten() {
+            let (width, height) = (picture.width.unwrap_or(0), picture.height.unwrap_or(0));
+            if u64::from(width) * u64::from(height) > MAX_PIXELS {
+                return Err(Rejection::PictureTooLarge { width, height });
+            }
+        }
         let duration_secs = format
             .duration
             .as_deref()
@@ -266,6 +280,19 @@ mod tests {
                 r#"{"streams":[{"index":0,"codec_type":"data"}],"format":{"format_name":"mp3"}}"#
             ),
             Err(Rejection::NoMediaStreams)
+        );
+    }
+
+    #[test]
+    fn giant_pictures_are_refused_before_decoding() {
+        let json = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"png","width":30000,"height":30000}],
+            "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2"}}"#;
+        assert_eq!(
+            summary(json),
+            Err(Rejection::PictureTooLarge {
+                width: 30000,
+                height: 30000
+            })
         );
     }
 
