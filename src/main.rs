@@ -35,6 +35,8 @@ async fn run(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let _data_lock = reel::server::state::lock_data_dir(&config.data_dir)
+        .map_err(|e| format!("cannot start: {e}"))?;
     let state = AppState::start(config, leptos_options)
         .await
         .map_err(|e| format!("cannot start: {e}"))?;

@@ -156,6 +156,22 @@ async fn sigterm_lets_a_running_download_finish() {
     assert!(exit.success(), "graceful exit, got {exit:?}");
 }
 
+#[test]
+fn a_second_reel_on_the_same_data_directory_is_refused() {
+    let data = tempfile::tempdir().expect("data");
+    let (mut first, _) = spawn_server(data.path());
+    let out = reel()
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("in use by another Reel"), "{stderr}");
+    first.kill().expect("kill");
+    let _ = first.wait();
+}
+
 #[tokio::test]
 async fn a_restart_finishes_processing_left_unfinished() {
     // Record an item as still processing, as a crash mid-processing leaves it.

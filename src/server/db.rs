@@ -198,7 +198,8 @@ impl Repo {
     /// Newest first, at most `limit` items.
     pub async fn list(&self, limit: u32) -> Result<Vec<MediaItem>, DbError> {
         sqlx::query_as::<_, MediaRow>(
-            "SELECT * FROM media ORDER BY created_at DESC, id DESC LIMIT ?",
+            // Ids are UUIDv7: their order is upload order, exactly (timestamps tie).
+            "SELECT * FROM media ORDER BY id DESC LIMIT ?",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -228,7 +229,7 @@ impl Repo {
 
     pub async fn ids_in_processing(&self) -> Result<Vec<MediaId>, DbError> {
         let ids: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM media WHERE state = 'processing' ORDER BY created_at")
+            sqlx::query_as("SELECT id FROM media WHERE state = 'processing' ORDER BY id")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(ids

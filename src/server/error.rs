@@ -14,7 +14,7 @@ pub enum Error {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
-    #[error("the file is larger than the {limit} byte limit")]
+    #[error("This file is larger than the upload limit of {}.", crate::format::bytes(*.limit))]
     TooLarge { limit: u64 },
     #[error("{0}")]
     NotMedia(String),
@@ -81,5 +81,36 @@ impl IntoResponse for Error {
 impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         err.to_api()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_errors_keep_their_details_out_of_the_answer() {
+        let err = Error::Db(db::DbError::Query(sqlx::Error::RowNotFound));
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let api = err.to_api();
+        assert_eq!(api.code, "database");
+        assert!(
+            !api.message.contains("RowNotFound") && !api.message.contains("query"),
+            "{}",
+            api.message
+        );
+    }
+
+    #[test]
+    fn client_errors_say_what_to_fix() {
+        let api = Error::TooLarge {
+            limit: 8_000_000_000,
+        }
+        .to_api();
+        assert_eq!(api.code, "too-large");
+        assert_eq!(
+            api.message,
+            "This file is larger than the upload limit of 8.0 GB."
+        );
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("the data directory {path} is in use by another Reel ({reason})")]
+    Locked { path: String, reason: String },
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
         path: String,
@@ -104,6 +106,29 @@ impl AppState {
             serving: ServingCache::new(facts::CAPACITY),
         })
     }
+}
+
+/// Takes an exclusive lock on `DIR/reel.lock` (creating DIR), held while the
+/// returned file is open. The binary takes it before `AppState::start`: a
+/// second Reel on the same data would wipe the first one's temp files and
+/// requeue its work.
+pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, StartError> {
+    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let locked = |reason: String| StartError::Locked {
+        path: dir.display().to_string(),
+        reason,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("reel.lock"))
+        .map_err(|e| locked(e.to_string()))?;
+    file.try_lock().map_err(|e| locked(e.to_string()))?;
+    Ok(file)
 }
 
 impl FromRef<AppState> for LeptosOptions {
