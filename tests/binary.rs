@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
+use common::process::ReelProcess;
 use common::{TestServer, ffmpeg};
 use reel::model::UploadResponse;
 
@@ -66,32 +66,6 @@ fn invalid_settings_stop_start_up_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot create the data directory"));
 }
 
-/// Starts the binary on port 0 and returns it with its address (read from its log).
-fn spawn_server(data_dir: &std::path::Path) -> (Child, String) {
-    let mut child = reel()
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir)
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("the server logs its address")
-            .expect("utf-8");
-        if let Some(rest) = line.split("listening on http://").nth(1) {
-            break rest.trim().to_string();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
-}
-
 #[tokio::test]
 async fn sigterm_lets_a_running_download_finish() {
     let media = tempfile::tempdir().expect("tmp");
@@ -113,7 +87,8 @@ async fn sigterm_lets_a_running_download_finish() {
     let expected = std::fs::read(&wav).expect("read");
 
     let data = tempfile::tempdir().expect("data");
-    let (mut child, addr) = spawn_server(data.path());
+    let mut server = ReelProcess::spawn(data.path());
+    let addr = server.addr.clone();
     let client = reqwest::Client::new();
     let part = reqwest::multipart::Part::bytes(expected.clone()).file_name("long.wav");
     let created: UploadResponse = client
@@ -139,7 +114,7 @@ async fn sigterm_lets_a_running_download_finish() {
         .to_vec();
 
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .expect("kill");
     assert!(status.success());
@@ -152,14 +127,14 @@ async fn sigterm_lets_a_running_download_finish() {
     }
     assert_eq!(received.len(), expected.len());
     assert!(received == expected, "downloaded bytes differ");
-    let exit = child.wait().expect("exits");
+    let exit = server.child.wait().expect("exits");
     assert!(exit.success(), "graceful exit, got {exit:?}");
 }
 
 #[test]
 fn a_second_reel_on_the_same_data_directory_is_refused() {
     let data = tempfile::tempdir().expect("data");
-    let (mut first, _) = spawn_server(data.path());
+    let _first = ReelProcess::spawn(data.path());
     let out = reel()
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data.path())
@@ -168,8 +143,6 @@ fn a_second_reel_on_the_same_data_directory_is_refused() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("in use by another Reel"), "{stderr}");
-    first.kill().expect("kill");
-    let _ = first.wait();
 }
 
 #[tokio::test]
