@@ -64,34 +64,48 @@ impl Config {
 
 /// Parses `24h`, `30m`, `3600s`, `2d` (a bare number is seconds).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration: expected a number such as 24h or 30m"))?;
-    let seconds: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        other => {
-            return Err(format!("unknown duration unit `{other}`: use s, m, h or d"));
-        }
-    };
-    let total = number
-        .checked_mul(seconds)
-        .ok_or_else(|| format!("`{text}` is too long"))?;
-    if total == 0 {
-        return Err("the duration must be more than 0".to_string());
-    }
-    Ok(Duration::from_secs(total))
+    let units = "s, m, h or d";
+    let seconds = parse_quantity(text, "duration", "24h or 30m", units, "too long", |unit| {
+        Some(match unit {
+            "" | "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return None,
+        })
+    })?;
+    Ok(Duration::from_secs(seconds))
 }
 
 /// Parses `8GiB`, `500MB`, `64k`, `1048576` into bytes.
 pub fn parse_size(text: &str) -> Result<u64, String> {
+    let units = "B, KB, KiB, MB, MiB, GB, GiB, TB or TiB";
+    parse_quantity(text, "size", "8GiB or 500MB", units, "too large", |unit| {
+        Some(match unit {
+            "" | "b" => 1,
+            "k" | "kb" => 1_000,
+            "kib" => 1 << 10,
+            "m" | "mb" => 1_000_000,
+            "mib" => 1 << 20,
+            "g" | "gb" => 1_000_000_000,
+            "gib" => 1 << 30,
+            "t" | "tb" => 1_000_000_000_000,
+            "tib" => 1 << 40,
+            _ => return None,
+        })
+    })
+}
+
+/// `<digits><unit>` → digits × the unit's multiplier; zero and overflow are
+/// errors, and every message says what was expected.
+fn parse_quantity(
+    text: &str,
+    what: &str,
+    example: &str,
+    units: &str,
+    too_big: &str,
+    multiplier: impl Fn(&str) -> Option<u64>,
+) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -99,30 +113,17 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let (digits, unit) = text.split_at(split);
     let number: u64 = digits
         .parse()
-        .map_err(|_| format!("`{text}` is not a size: expected a number such as 8GiB or 500MB"))?;
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1_000,
-        "kib" => 1 << 10,
-        "m" | "mb" => 1_000_000,
-        "mib" => 1 << 20,
-        "g" | "gb" => 1_000_000_000,
-        "gib" => 1 << 30,
-        "t" | "tb" => 1_000_000_000_000,
-        "tib" => 1 << 40,
-        other => {
-            return Err(format!(
-                "unknown size unit `{other}`: use B, KB, KiB, MB, MiB, GB, GiB, TB or TiB"
-            ));
-        }
-    };
-    let bytes = number
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("`{text}` is too large"))?;
-    if bytes == 0 {
-        return Err("the maximum upload size must be more than 0".to_string());
+        .map_err(|_| format!("`{text}` is not a {what}: expected a number such as {example}"))?;
+    let unit = unit.trim().to_ascii_lowercase();
+    let factor =
+        multiplier(&unit).ok_or_else(|| format!("unknown {what} unit `{unit}`: use {units}"))?;
+    let total = number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is {too_big}"))?;
+    if total == 0 {
+        return Err(format!("the {what} must be more than 0"));
     }
-    Ok(bytes)
+    Ok(total)
 }
 
 #[cfg(test)]
