@@ -35,6 +35,7 @@ async fn run(config: Config) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let grace = config.shutdown_grace;
     let _data_lock = reel::server::state::lock_data_dir(&config.data_dir)
         .map_err(|e| format!("cannot start: {e}"))?;
     let state = AppState::start(config, leptos_options)
@@ -44,9 +45,27 @@ async fn run(config: Config) -> Result<(), String> {
         "Reel is listening on http://{}",
         listener.local_addr().map_err(|e| e.to_string())?
     );
-    reel::server::serve(listener, state, shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))
+    // After the signal, in-flight requests get `grace` to finish; a stalled
+    // client must not keep the server from exiting.
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = reel::server::serve(listener, state, async move {
+        shutdown_signal().await;
+        let _ = signalled_tx.send(());
+    });
+    let deadline = async move {
+        if signalled_rx.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = serving => result.map_err(|e| format!("server error: {e}")),
+        () = deadline => {
+            tracing::warn!("requests still running after {} s: stopping anyway", grace.as_secs());
+            Ok(())
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM; in-flight requests then get to finish.

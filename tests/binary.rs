@@ -36,6 +36,8 @@ fn help_lists_every_setting_with_its_variable() {
         "REEL_UPLOAD_CHUNK_SIZE",
         "--upload-expiry",
         "REEL_UPLOAD_EXPIRY",
+        "--shutdown-grace",
+        "REEL_SHUTDOWN_GRACE",
     ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
@@ -143,6 +145,61 @@ fn a_second_reel_on_the_same_data_directory_is_refused() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("in use by another Reel"), "{stderr}");
+}
+
+#[test]
+fn a_stalled_request_does_not_keep_the_server_from_stopping() {
+    use std::io::Write;
+    let data = tempfile::tempdir().expect("data");
+    let mut child = reel()
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--shutdown-grace",
+            "1s",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let addr = common::process::read_address(&mut child);
+    // An upload that announces 1 MB and then sends nothing more.
+    let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
+    let head = "POST /api/uploads HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1000000\r\n\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nRIFF";
+    stalled.write_all(head.as_bytes()).expect("send");
+    // The request is in flight once its temp file exists (bounded wait on that).
+    let tmp = data.path().join("files").join("tmp");
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0) == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the upload never started"
+        );
+        std::thread::yield_now();
+    }
+
+    let signalled = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait()));
+    let exit = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the server stops within its grace period despite the stalled upload")
+        .expect("exit status");
+    assert!(exit.success(), "{exit:?}");
+    // It waited for the running request (the grace), then stopped anyway.
+    assert!(
+        signalled.elapsed() >= std::time::Duration::from_millis(900),
+        "{:?}",
+        signalled.elapsed()
+    );
+    drop(stalled);
 }
 
 #[tokio::test]

@@ -36,6 +36,11 @@ pub struct Config {
     /// under any proxy's request body limit in front of Reel.
     #[arg(long, env = "REEL_UPLOAD_CHUNK_SIZE", default_value = "8MiB", value_parser = parse_size)]
     pub upload_chunk_size: u64,
+
+    /// After SIGINT/SIGTERM, how long running requests may take to finish
+    /// before the server stops anyway, e.g. 30s.
+    #[arg(long, env = "REEL_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -58,6 +63,7 @@ impl Config {
             workers: Some(1),
             upload_expiry: Duration::from_secs(24 * 3600),
             upload_chunk_size: 8 << 20,
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }

@@ -23,19 +23,7 @@ impl ReelProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn reel");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("the server logs its address")
-                .expect("utf-8");
-            if let Some(rest) = line.split("listening on http://").nth(1) {
-                break rest.trim().to_string();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let addr = read_address(&mut child);
         ReelProcess { child, addr }
     }
 
@@ -48,6 +36,24 @@ impl ReelProcess {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reaped");
     }
+}
+
+/// Reads `host:port` from the log of a child started with piped stdout, then
+/// keeps draining the log so the server never blocks on a full pipe.
+pub fn read_address(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the server logs its address")
+            .expect("utf-8");
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    addr
 }
 
 impl Drop for ReelProcess {

@@ -15,6 +15,9 @@ use crate::server::ingest::Received;
 use crate::server::state::AppState;
 use crate::server::store::TempFile;
 
+/// How long a body may send nothing before the upload counts as abandoned
+/// (the same allowance the tus route gives).
+const BODY_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 /// Room for multipart boundaries and part headers beyond the file itself.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
@@ -76,7 +79,13 @@ async fn receive(
     let mut writer = temp.writer().await?;
     let mut hasher = Sha256::new();
     let mut size: u64 = 0;
-    while let Some(chunk) = field.chunk().await.map_err(interrupted)? {
+    // A client that stops sending for this long is gone: free its temp file.
+    let idle = |e| Error::UploadInterrupted(std::io::Error::new(std::io::ErrorKind::TimedOut, e));
+    while let Some(chunk) = tokio::time::timeout(BODY_IDLE, field.chunk())
+        .await
+        .map_err(idle)?
+        .map_err(interrupted)?
+    {
         size += chunk.len() as u64;
         if size > limit {
             return Err(Error::TooLarge { limit });
