@@ -68,3 +68,47 @@ pub async fn upload_status(upload_id: String) -> Result<crate::model::UploadStat
         )
     })
 }
+
+/// Queues an item's failed processing again (the "Retry" button).
+#[server(endpoint = "retry_processing")]
+pub async fn retry_processing(id: String) -> Result<(), ApiError> {
+    use crate::server::error::Error;
+    let state = crate::server::http::app_state()?;
+    let id = media_id_or_404(&id)?;
+    if !state.jobs.retry(&id).await.map_err(Error::from)? {
+        crate::server::http::set_status(axum::http::StatusCode::CONFLICT);
+        return Err(ApiError::new(
+            "nothing-to-retry",
+            "This item has no failed or cancelled processing to try again.",
+        ));
+    }
+    Ok(())
+}
+
+/// Stops an item's processing (the "Cancel" button); the item keeps what is
+/// already made and can be retried.
+#[server(endpoint = "cancel_processing")]
+pub async fn cancel_processing(id: String) -> Result<(), ApiError> {
+    use crate::server::error::Error;
+    let state = crate::server::http::app_state()?;
+    let id = media_id_or_404(&id)?;
+    if !state.jobs.cancel(&id).await.map_err(Error::from)? {
+        crate::server::http::set_status(axum::http::StatusCode::CONFLICT);
+        return Err(ApiError::new(
+            "nothing-to-cancel",
+            "This item is not processing any more.",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn media_id_or_404(id: &str) -> Result<crate::server::store::MediaId, ApiError> {
+    crate::server::store::MediaId::parse(id).ok_or_else(|| {
+        crate::server::http::set_not_found_status();
+        ApiError::new(
+            "not-found",
+            "There is no item with this address. It may have been deleted.",
+        )
+    })
+}

@@ -64,6 +64,14 @@ pub struct MediaItem {
     pub audio_codec: Option<String>,
     pub state: MediaState,
     pub has_poster: bool,
+    /// Which file the player uses; `None` until a browser can play something.
+    pub play: Option<PlaySource>,
+    /// A sprite sheet and WebVTT thumbnails track for scrubbing (video).
+    pub has_scrub: bool,
+    /// Peaks for drawing the sound (audio).
+    pub has_waveform: bool,
+    /// Processing still to do, while the item is processing.
+    pub progress: Option<Progress>,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
@@ -71,8 +79,115 @@ pub struct MediaItem {
 
 impl MediaItem {
     pub fn urls(&self) -> MediaUrls {
-        MediaUrls::for_item(&self.id, self.has_poster)
+        let file = |name: &str| format!("/files/{}/{name}", self.id);
+        MediaUrls {
+            page: format!("/media/{}", self.id),
+            original: file("original"),
+            download: format!("{}?download", file("original")),
+            poster: self.has_poster.then(|| file("poster")),
+            play: self.play.map(|source| file(source.as_str())),
+            thumbnails: self.has_scrub.then(|| file("thumbnails")),
+            waveform: self.has_waveform.then(|| file("waveform")),
+        }
     }
+}
+
+/// The file a player plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlaySource {
+    /// The upload itself already plays in browsers.
+    Original,
+    /// A converted copy (H.264/AAC in MP4, or AAC audio).
+    Playable,
+}
+
+impl PlaySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlaySource::Original => "original",
+            PlaySource::Playable => "playable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "original" => Some(PlaySource::Original),
+            "playable" => Some(PlaySource::Playable),
+            _ => None,
+        }
+    }
+}
+
+/// What a processing job makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// A poster frame (video) or the embedded cover art (audio).
+    Poster,
+    /// A copy browsers can play (remux or transcode).
+    Playable,
+    /// Scrub previews: sprite sheet and WebVTT thumbnails (video).
+    Scrub,
+    /// Waveform peaks (audio).
+    Waveform,
+}
+
+impl JobKind {
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Poster,
+        JobKind::Playable,
+        JobKind::Scrub,
+        JobKind::Waveform,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Poster => "poster",
+            JobKind::Playable => "playable",
+            JobKind::Scrub => "scrub",
+            JobKind::Waveform => "waveform",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        JobKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What people see while the job runs.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobKind::Poster => "Making a poster",
+            JobKind::Playable => "Converting for browsers",
+            JobKind::Scrub => "Making scrub previews",
+            JobKind::Waveform => "Drawing the waveform",
+        }
+    }
+}
+
+/// How far an item's processing has come: the job that runs now (or next)
+/// and the whole item's share done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub stage: JobKind,
+    /// 0.0 to 1.0 over all of the item's jobs.
+    pub fraction: f64,
+    /// Seconds left in the running job, when it can be estimated.
+    pub eta_secs: Option<f64>,
+    /// The running job failed and waits to try again.
+    pub retrying: bool,
+}
+
+/// A change to an item that live pages show: sent by server-sent events on
+/// `/api/events` as JSON, one event per change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MediaEvent {
+    pub id: String,
+    #[serde(flatten)]
+    pub state: MediaState,
+    pub progress: Option<Progress>,
+    /// Derived files or facts changed: pages should fetch the item again.
+    pub changed: bool,
 }
 
 /// Where a client finds an item's page and bytes.
@@ -82,17 +197,23 @@ pub struct MediaUrls {
     pub original: String,
     pub download: String,
     pub poster: Option<String>,
+    /// What the player plays; `None` while nothing plays in browsers yet.
+    pub play: Option<String>,
+    /// WebVTT thumbnails track; its cues point into the sprite sheet.
+    pub thumbnails: Option<String>,
+    /// Waveform peaks as JSON (`WaveformPeaks`).
+    pub waveform: Option<String>,
 }
 
-impl MediaUrls {
-    pub fn for_item(id: &str, has_poster: bool) -> Self {
-        MediaUrls {
-            page: format!("/media/{id}"),
-            original: format!("/files/{id}/original"),
-            download: format!("/files/{id}/original?download"),
-            poster: has_poster.then(|| format!("/files/{id}/poster")),
-        }
-    }
+/// The waveform file's format: `peaks` holds min/max pairs (interleaved,
+/// -1.0..1.0) at even steps over the duration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaveformPeaks {
+    pub version: u32,
+    pub duration_secs: f64,
+    /// How many min/max pairs `peaks` holds.
+    pub length: usize,
+    pub peaks: Vec<f32>,
 }
 
 /// The answer of `POST /api/uploads`.

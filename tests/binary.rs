@@ -204,7 +204,8 @@ fn a_stalled_request_does_not_keep_the_server_from_stopping() {
 
 #[tokio::test]
 async fn a_restart_finishes_processing_left_unfinished() {
-    // Record an item as still processing, as a crash mid-processing leaves it.
+    // Record an item as still processing with its poster job running, as a
+    // crash in the middle of that job leaves it.
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let created: UploadResponse = server
@@ -224,6 +225,10 @@ async fn a_restart_finishes_processing_left_unfinished() {
             .execute(&mut conn)
             .await
             .expect("update");
+        sqlx::query("UPDATE jobs SET state = 'running', heartbeat_at = 1 WHERE kind = 'poster'")
+            .execute(&mut conn)
+            .await
+            .expect("update");
         conn.close().await.expect("close");
     }
     std::fs::remove_file(
@@ -236,8 +241,85 @@ async fn a_restart_finishes_processing_left_unfinished() {
     .expect("poster existed");
 
     let server = TestServer::start_in(dir, |_| {}).await;
-    server.state.processor.wait_idle().await;
+    server.state.jobs.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, reel::model::MediaState::Ready);
     assert!(item.has_poster);
+}
+
+/// Polls the database file of a running (or killed) server until `query`
+/// returns a row: the server is another process, so there is nothing to await.
+async fn wait_for_row(db: &std::path::Path, query: &'static str, id: &str) {
+    use sqlx::Connection;
+    let url = format!("sqlite:{}", db.display());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("db");
+        let found: Option<(i64,)> = sqlx::query_as(query)
+            .bind(id)
+            .fetch_optional(&mut conn)
+            .await
+            .expect("query");
+        conn.close().await.expect("close");
+        if found.is_some() {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out: {query}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
+    let data = tempfile::tempdir().expect("tmp");
+    let media = tempfile::tempdir().expect("tmp");
+    let source = common::avi_needing_transcode(media.path(), 40, "640x360");
+    let reel = ReelProcess::spawn(data.path());
+    let part =
+        reqwest::multipart::Part::bytes(std::fs::read(&source).expect("read")).file_name("old.avi");
+    let created: UploadResponse = reqwest::Client::new()
+        .post(format!("{}/api/uploads", reel.origin()))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
+    let db = data.path().join("reel.db");
+    wait_for_row(
+        &db,
+        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND state = 'running' AND progress > 0",
+        &created.id,
+    )
+    .await;
+    reel.kill_hard();
+
+    let reel = ReelProcess::spawn(data.path());
+    wait_for_row(
+        &db,
+        "SELECT 1 FROM media WHERE id = ? AND state = 'ready' AND play_variant = 'playable'",
+        &created.id,
+    )
+    .await;
+    let playable = reqwest::get(format!("{}/files/{}/playable", reel.origin(), created.id))
+        .await
+        .expect("get");
+    assert_eq!(playable.status(), reqwest::StatusCode::OK);
+    let copy = media.path().join("playable.mp4");
+    std::fs::write(&copy, playable.bytes().await.expect("body")).expect("write");
+    let streams = common::probe_streams(&copy);
+    assert!(
+        streams.contains("codec_name=h264|pix_fmt=yuv420p"),
+        "{streams}"
+    );
+    // MP3 sound plays in MP4 in every browser, so it is copied, not re-encoded.
+    assert!(streams.contains("codec_name=mp3"), "{streams}");
+    // Two attempts: the killed one and the one that finished.
+    wait_for_row(
+        &db,
+        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND attempts = 2",
+        &created.id,
+    )
+    .await;
 }

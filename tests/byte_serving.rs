@@ -40,7 +40,7 @@ async fn upload(server: &TestServer, path: &std::path::Path) -> UploadResponse {
     let response = server.upload(path).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: UploadResponse = response.json().await.expect("json");
-    server.state.processor.wait_idle().await;
+    server.state.jobs.wait_idle().await;
     created
 }
 

@@ -32,7 +32,7 @@ async fn a_video_upload_is_stored_probed_and_served_whole_and_in_ranges() {
         format!("/files/{}/original", created.id)
     );
 
-    server.state.processor.wait_idle().await;
+    server.state.jobs.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready);
     assert_eq!(item.size_bytes, bytes.len() as u64);
@@ -195,7 +195,7 @@ async fn audio_with_cover_art_gets_a_poster_and_plain_audio_does_not() {
 
     let with_cover: UploadResponse = server.upload(&covered).await.json().await.expect("json");
     let without: UploadResponse = server.upload(&plain).await.json().await.expect("json");
-    server.state.processor.wait_idle().await;
+    server.state.jobs.wait_idle().await;
 
     let a = server.item(&with_cover.id).await;
     let b = server.item(&without.id).await;

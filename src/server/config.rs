@@ -41,6 +41,25 @@ pub struct Config {
     /// before the server stops anyway, e.g. 30s.
     #[arg(long, env = "REEL_SHUTDOWN_GRACE", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+
+    /// The longest one processing run (a transcode, say) may take before it
+    /// is stopped and counted as a failed attempt, e.g. 6h.
+    #[arg(long, env = "REEL_JOB_TIMEOUT", default_value = "6h", value_parser = parse_duration)]
+    pub job_timeout: Duration,
+
+    /// How many times a processing job is tried before its item is marked failed.
+    #[arg(long, env = "REEL_JOB_ATTEMPTS", default_value = "3", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub job_attempts: u32,
+
+    /// The wait before a failed processing job is tried again; it doubles
+    /// with each further attempt, e.g. 10s.
+    #[arg(long, env = "REEL_JOB_RETRY_DELAY", default_value = "10s", value_parser = parse_duration)]
+    pub job_retry_delay: Duration,
+
+    /// No background workers: the embedding program (a test) runs the queue
+    /// itself with `Jobs::run_one_job`.
+    #[arg(skip)]
+    pub manual_jobs: bool,
 }
 
 impl Config {
@@ -64,6 +83,10 @@ impl Config {
             upload_expiry: Duration::from_secs(24 * 3600),
             upload_chunk_size: 8 << 20,
             shutdown_grace: Duration::from_secs(30),
+            job_timeout: Duration::from_secs(6 * 3600),
+            job_attempts: 3,
+            job_retry_delay: Duration::from_secs(10),
+            manual_jobs: false,
         }
     }
 }

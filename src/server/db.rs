@@ -10,10 +10,12 @@ use sqlx::{FromRow, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::model::{MediaItem, MediaKind, MediaState};
+use crate::model::{JobKind, MediaItem, MediaKind, MediaState, PlaySource};
 use crate::server::store::MediaId;
 
+mod jobs;
 mod uploads;
+pub use jobs::{ClaimedJob, JobState, JobStatus, NewJob, now_ms, progress_of};
 pub use uploads::{NewUpload, Upload, UploadState};
 
 #[derive(Debug, thiserror::Error)]
@@ -49,14 +51,20 @@ pub struct NewMedia {
     pub video_codec: Option<String>,
     pub audio_codec: Option<String>,
     pub cover_stream: Option<u32>,
+    /// Set when the original already plays in browsers.
+    pub play: Option<PlaySource>,
 }
 
 /// What processing needs to know about an item.
 #[derive(Clone, Debug)]
-pub struct ProcessingInput {
+pub struct JobInput {
     pub kind: MediaKind,
+    /// The probed demuxer, forced on every ffmpeg run.
     pub container: String,
+    pub size_bytes: u64,
     pub duration_secs: Option<f64>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
     pub cover_stream: Option<u32>,
 }
 
@@ -84,6 +92,9 @@ struct MediaRow {
     state: String,
     failure_reason: Option<String>,
     has_poster: bool,
+    play_variant: Option<String>,
+    has_scrub: bool,
+    has_waveform: bool,
     created_at: String,
     updated_at: String,
 }
@@ -118,6 +129,10 @@ impl MediaRow {
             audio_codec: self.audio_codec,
             state,
             has_poster: self.has_poster,
+            play: self.play_variant.as_deref().and_then(PlaySource::parse),
+            has_scrub: self.has_scrub,
+            has_waveform: self.has_waveform,
+            progress: None,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -155,13 +170,21 @@ impl Repo {
         Ok(Repo { pool })
     }
 
-    pub async fn insert(&self, new: &NewMedia) -> Result<MediaItem, DbError> {
+    /// Records a new item and its processing jobs in one transaction, so a
+    /// crash cannot leave an item without the work it needs.
+    pub async fn insert(&self, new: &NewMedia, jobs: &[NewJob]) -> Result<MediaItem, DbError> {
         let now = now();
+        let state = if jobs.is_empty() {
+            "ready"
+        } else {
+            "processing"
+        };
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
                 container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
-                state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'processing', ?, ?)",
+                play_variant, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(new.id.as_str())
         .bind(&new.title)
@@ -177,27 +200,52 @@ impl Repo {
         .bind(&new.video_codec)
         .bind(&new.audio_codec)
         .bind(new.cover_stream)
+        .bind(new.play.map(PlaySource::as_str))
+        .bind(state)
         .bind(&now)
         .bind(&now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        let due = now_ms();
+        for job in jobs {
+            sqlx::query(
+                "INSERT INTO jobs (media_id, kind, state, params, run_after, created_at, updated_at)
+                 VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+            )
+            .bind(new.id.as_str())
+            .bind(job.kind.as_str())
+            .bind(&job.params)
+            .bind(due)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         self.get(&new.id)
             .await?
             .ok_or(DbError::Query(sqlx::Error::RowNotFound))
     }
 
     pub async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
-        sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
+        let item = sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
             .bind(id.as_str())
             .fetch_optional(&self.pool)
             .await?
             .map(MediaRow::into_item)
-            .transpose()
+            .transpose()?;
+        let Some(mut item) = item else {
+            return Ok(None);
+        };
+        if item.state == MediaState::Processing {
+            item.progress = progress_of(&self.jobs_of(id).await?, None);
+        }
+        Ok(Some(item))
     }
 
     /// Newest first, at most `limit` items.
     pub async fn list(&self, limit: u32) -> Result<Vec<MediaItem>, DbError> {
-        sqlx::query_as::<_, MediaRow>(
+        let mut items = sqlx::query_as::<_, MediaRow>(
             // Ids are UUIDv7: their order is upload order, exactly (timestamps tie).
             "SELECT * FROM media ORDER BY id DESC LIMIT ?",
         )
@@ -206,57 +254,52 @@ impl Repo {
         .await?
         .into_iter()
         .map(MediaRow::into_item)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+        if items.iter().any(|i| i.state == MediaState::Processing) {
+            let mut progress = self.active_progress().await?;
+            for item in &mut items {
+                item.progress = progress.remove(&item.id);
+            }
+        }
+        Ok(items)
     }
 
-    pub async fn processing_input(&self, id: &MediaId) -> Result<Option<ProcessingInput>, DbError> {
-        let row = sqlx::query_as::<_, MediaRow>(
-            "SELECT * FROM media WHERE id = ? AND state = 'processing'",
-        )
-        .bind(id.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+    /// What a processing job needs to know about its item; `None` when the
+    /// item is gone (deleted while queued).
+    pub async fn job_input(&self, id: &MediaId) -> Result<Option<JobInput>, DbError> {
+        let row = sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|row| {
-            Ok(ProcessingInput {
+            Ok(JobInput {
                 kind: row.kind()?,
                 container: row.container,
+                size_bytes: u64::try_from(row.size_bytes).unwrap_or(0),
                 duration_secs: row.duration_secs,
+                width: row.width.and_then(|v| u32::try_from(v).ok()),
+                height: row.height.and_then(|v| u32::try_from(v).ok()),
                 cover_stream: row.cover_stream.and_then(|v| u32::try_from(v).ok()),
             })
         })
         .transpose()
     }
 
-    pub async fn ids_in_processing(&self) -> Result<Vec<MediaId>, DbError> {
-        let ids: Vec<(String,)> =
-            sqlx::query_as("SELECT id FROM media WHERE state = 'processing' ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(ids
-            .into_iter()
-            .filter_map(|(id,)| MediaId::parse(&id))
-            .collect())
-    }
-
-    pub async fn mark_ready(&self, id: &MediaId, has_poster: bool) -> Result<(), DbError> {
-        sqlx::query("UPDATE media SET state = 'ready', failure_reason = NULL, has_poster = ?, updated_at = ? WHERE id = ?")
-            .bind(has_poster)
+    /// Records that a job's derived file now exists (the flag pages read).
+    pub async fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError> {
+        let sql = match kind {
+            JobKind::Poster => "UPDATE media SET has_poster = 1, updated_at = ? WHERE id = ?",
+            JobKind::Playable => {
+                "UPDATE media SET play_variant = 'playable', updated_at = ? WHERE id = ?"
+            }
+            JobKind::Scrub => "UPDATE media SET has_scrub = 1, updated_at = ? WHERE id = ?",
+            JobKind::Waveform => "UPDATE media SET has_waveform = 1, updated_at = ? WHERE id = ?",
+        };
+        sqlx::query(sql)
             .bind(now())
             .bind(id.as_str())
             .execute(&self.pool)
             .await?;
-        Ok(())
-    }
-
-    pub async fn mark_failed(&self, id: &MediaId, reason: &str) -> Result<(), DbError> {
-        sqlx::query(
-            "UPDATE media SET state = 'failed', failure_reason = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(reason)
-        .bind(now())
-        .bind(id.as_str())
-        .execute(&self.pool)
-        .await?;
         Ok(())
     }
 

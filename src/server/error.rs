@@ -84,6 +84,14 @@ impl From<Error> for ApiError {
     }
 }
 
+impl From<crate::server::jobs::JobsError> for Error {
+    fn from(e: crate::server::jobs::JobsError) -> Self {
+        match e {
+            crate::server::jobs::JobsError::Db(e) => Error::Db(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

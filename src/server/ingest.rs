@@ -8,8 +8,8 @@ use crate::model::MediaItem;
 use crate::server::db::{DbError, NewMedia, Repo};
 use crate::server::error::Error;
 use crate::server::filename;
+use crate::server::jobs::{self, Jobs};
 use crate::server::media::{Media, MediaError, ProbeSummary, Rejection};
-use crate::server::processing::Processor;
 use crate::server::store::{MediaId, Store, StoreError, TempFile, Variant};
 
 #[derive(Debug, thiserror::Error)]
@@ -59,16 +59,16 @@ pub struct Ingest {
     repo: Repo,
     store: Store,
     media: Media,
-    processor: Processor,
+    jobs: Jobs,
 }
 
 impl Ingest {
-    pub fn new(repo: Repo, store: Store, media: Media, processor: Processor) -> Self {
+    pub fn new(repo: Repo, store: Store, media: Media, jobs: Jobs) -> Self {
         Ingest {
             repo,
             store,
             media,
-            processor,
+            jobs,
         }
     }
 
@@ -89,8 +89,8 @@ impl Ingest {
         self.record(id, received, probe).await
     }
 
-    /// Records an item whose original is already in the store and queues its
-    /// processing. Without a row the bytes would be orphans, so a failed
+    /// Records an item whose original is already in the store, with the
+    /// processing jobs its probe calls for, and wakes the workers. Without a row the bytes would be orphans, so a failed
     /// insert removes them.
     pub async fn record(
         &self,
@@ -98,6 +98,7 @@ impl Ingest {
         received: Received,
         probe: ProbeSummary,
     ) -> Result<MediaItem, IngestError> {
+        let (play, jobs) = jobs::plan_for(&probe);
         let new = NewMedia {
             id: id.clone(),
             title: filename::title_from(&received.original_filename),
@@ -113,8 +114,9 @@ impl Ingest {
             video_codec: probe.video_codec,
             audio_codec: probe.audio_codec,
             cover_stream: probe.cover_stream,
+            play,
         };
-        let item = match self.repo.insert(&new).await {
+        let item = match self.repo.insert(&new, &jobs).await {
             Ok(item) => item,
             Err(e) => {
                 if let Err(cleanup) = self.store.delete_all(&id).await {
@@ -123,7 +125,7 @@ impl Ingest {
                 return Err(e.into());
             }
         };
-        self.processor.enqueue(id);
+        self.jobs.wake();
         Ok(item)
     }
 }

@@ -7,10 +7,11 @@ use leptos::config::LeptosOptions;
 
 use crate::server::config::Config;
 use crate::server::db::Repo;
+use crate::server::events::Events;
 use crate::server::http::facts::{self, ServingCache};
 use crate::server::ingest::Ingest;
+use crate::server::jobs::{self, Jobs};
 use crate::server::media::Media;
-use crate::server::processing::Processor;
 use crate::server::store::Store;
 use crate::server::tus::{self, Uploads};
 
@@ -21,7 +22,10 @@ pub struct AppState {
     pub repo: Repo,
     pub store: Store,
     pub media: Media,
-    pub processor: Processor,
+    /// The processing queue: retry, cancel, `run_one_job`, `wait_idle`.
+    pub jobs: Jobs,
+    /// Live item changes for `/api/events`.
+    pub events: Events,
     /// Received bytes → library items (both upload routes use it).
     pub ingest: Ingest,
     /// Resumable (tus) uploads: locks, writes, expiry, finalisation.
@@ -44,6 +48,8 @@ pub enum StartError {
     Store(#[from] crate::server::store::StoreError),
     #[error(transparent)]
     Db(#[from] crate::server::db::DbError),
+    #[error("cannot resume the processing left from the last run: {0}")]
+    Jobs(#[source] Box<crate::server::jobs::JobsError>),
     #[error("cannot resume the uploads left from the last run: {0}")]
     Uploads(#[source] Box<crate::server::error::Error>),
 }
@@ -58,29 +64,27 @@ impl AppState {
         })?;
         let store = Store::open(config.data_dir.join("files")).await?;
         let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
-        let media = Media::new(config.worker_count());
-        let processor = Processor::start(
-            config.worker_count(),
+        let media = Media::new(config.worker_count(), config.job_timeout);
+        let events = Events::new();
+        let jobs = Jobs::new(
             repo.clone(),
             store.clone(),
             media.clone(),
+            events.clone(),
+            jobs::Settings {
+                retry_delay: config.job_retry_delay,
+                attempts: config.job_attempts,
+                ..jobs::Settings::default()
+            },
         );
-        let unfinished = repo.ids_in_processing().await?;
-        if !unfinished.is_empty() {
-            tracing::info!(
-                count = unfinished.len(),
-                "resuming processing left from the last run"
-            );
+        // Queued jobs wait in the database; running ones died with the last run.
+        jobs.recover()
+            .await
+            .map_err(|e| StartError::Jobs(Box::new(e)))?;
+        if !config.manual_jobs {
+            jobs.start_workers(config.worker_count());
         }
-        for id in unfinished {
-            processor.enqueue(id);
-        }
-        let ingest = Ingest::new(
-            repo.clone(),
-            store.clone(),
-            media.clone(),
-            processor.clone(),
-        );
+        let ingest = Ingest::new(repo.clone(), store.clone(), media.clone(), jobs.clone());
         let uploads = Uploads::new(
             repo.clone(),
             store.clone(),
@@ -100,7 +104,8 @@ impl AppState {
             repo,
             store,
             media,
-            processor,
+            jobs,
+            events,
             ingest,
             uploads,
             serving: ServingCache::new(facts::CAPACITY),

@@ -51,14 +51,38 @@ impl fmt::Display for MediaId {
 pub enum Variant {
     Original,
     Poster,
+    /// The browser-ready copy: H.264/AAC in MP4, or AAC in MP4 for audio.
+    Playable,
+    /// Scrub previews: the tiled JPEG and the WebVTT track pointing into it.
+    Sprites,
+    Thumbnails,
+    /// Waveform peaks as JSON.
+    Waveform,
 }
 
 impl Variant {
+    pub const ALL: [Variant; 6] = [
+        Variant::Original,
+        Variant::Poster,
+        Variant::Playable,
+        Variant::Sprites,
+        Variant::Thumbnails,
+        Variant::Waveform,
+    ];
+
+    /// The variant a URL segment names (the same word), or `None`.
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "original" => Some(Variant::Original),
-            "poster" => Some(Variant::Poster),
-            _ => None,
+        Variant::ALL.into_iter().find(|v| v.url_name() == text)
+    }
+
+    pub fn url_name(self) -> &'static str {
+        match self {
+            Variant::Original => "original",
+            Variant::Poster => "poster",
+            Variant::Playable => "playable",
+            Variant::Sprites => "sprites",
+            Variant::Thumbnails => "thumbnails",
+            Variant::Waveform => "waveform",
         }
     }
 
@@ -66,6 +90,10 @@ impl Variant {
         match self {
             Variant::Original => "original",
             Variant::Poster => "poster.jpg",
+            Variant::Playable => "playable.mp4",
+            Variant::Sprites => "sprites.jpg",
+            Variant::Thumbnails => "thumbnails.vtt",
+            Variant::Waveform => "waveform.json",
         }
     }
 }
@@ -174,6 +202,20 @@ impl Store {
         Ok(())
     }
 
+    /// Stores small derived bytes (a WebVTT track, waveform JSON) atomically.
+    pub async fn write_variant(
+        &self,
+        id: &MediaId,
+        variant: Variant,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        let mut temp = self.create_temp().await?;
+        let mut writer = temp.writer().await?;
+        writer.write(bytes).await?;
+        writer.finish().await?;
+        self.persist(temp, id, variant).await
+    }
+
     /// Opens a stored file for reading; `None` when it does not exist.
     pub async fn open_variant(
         &self,
@@ -189,6 +231,20 @@ impl Store {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_at(&path)(e)),
         }
+    }
+
+    /// Removes one derived file (a retry starts clean); absent is fine.
+    pub async fn delete_variant(&self, id: &MediaId, variant: Variant) -> Result<(), StoreError> {
+        let path = self.path(id, variant);
+        match fs::remove_file(&path).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_at(&path)(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Bytes free on the store's filesystem: checked before ffmpeg writes.
+    pub fn available_space(&self) -> Result<u64, StoreError> {
+        fs4::available_space(self.root.as_path()).map_err(io_at(&self.root))
     }
 
     /// Removes every file of an item.

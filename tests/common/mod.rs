@@ -71,7 +71,7 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server ran");
         }
-        self.state.processor.wait_idle().await;
+        self.state.jobs.wait_idle().await;
         self.dir
     }
 
@@ -249,4 +249,48 @@ pub fn tone_wav(dir: &Path, seconds: u32) -> PathBuf {
             "pcm_s16le",
         ],
     )
+}
+
+/// A video browsers cannot play (MPEG-4 Part 2 + MP3 in AVI): it needs a
+/// transcode, which takes long enough to watch at 640x360 for many seconds.
+pub fn avi_needing_transcode(dir: &Path, seconds: u32, size: &str) -> PathBuf {
+    let d = seconds.to_string();
+    ffmpeg(
+        dir,
+        "old.avi",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc=duration={d}:size={size}:rate=25"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency=330:duration={d}"),
+            "-c:v",
+            "mpeg4",
+            "-q:v",
+            "5",
+            "-c:a",
+            "libmp3lame",
+            "-shortest",
+        ],
+    )
+}
+
+/// Probes a file with ffprobe: `stream=codec_name,pix_fmt` of its streams.
+pub fn probe_streams(path: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,pix_fmt",
+            "-of",
+            "compact",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

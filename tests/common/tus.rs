@@ -53,7 +53,7 @@ impl TestServer {
     /// Waits for finalisation, then for processing.
     pub async fn settle(&self) {
         self.state.uploads.wait_idle().await;
-        self.state.processor.wait_idle().await;
+        self.state.jobs.wait_idle().await;
     }
 
     /// Files left in the partial area.

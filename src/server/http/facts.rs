@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::model::MediaKind;
 use crate::server::db::{DbError, Repo};
 use crate::server::store::MediaId;
 
@@ -20,6 +21,8 @@ pub struct ServingFacts {
     pub content_type: String,
     pub sha256: String,
     pub original_filename: String,
+    /// Decides the type of the playable copy (video or audio MP4).
+    pub kind: MediaKind,
 }
 
 /// A bounded map from id to facts that drops the least recently used entry.
@@ -71,6 +74,7 @@ impl ServingCache {
             content_type: item.content_type,
             sha256: item.sha256,
             original_filename: item.original_filename,
+            kind: item.kind,
         });
         self.insert(id.clone(), Arc::clone(&facts));
         Ok(Some(facts))
@@ -126,6 +130,7 @@ mod tests {
             content_type: "audio/wav".into(),
             sha256: "0".repeat(64),
             original_filename: name.into(),
+            kind: MediaKind::Audio,
         })
     }
 

@@ -66,6 +66,13 @@ pub fn app_state() -> Result<AppState, ApiError> {
     })
 }
 
+/// Sets the status of a server function's answer (a refusal that is not 500).
+pub fn set_status(status: axum::http::StatusCode) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+}
+
 /// Marks the page response 404 when a server function rendering it finds nothing.
 pub fn set_not_found_status() {
     if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

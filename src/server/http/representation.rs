@@ -5,6 +5,7 @@ use std::fs::Metadata;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
+use crate::model::MediaKind;
 use crate::server::http::conditional::Validators;
 use crate::server::http::facts::ServingFacts;
 use crate::server::store::Variant;
@@ -32,17 +33,19 @@ impl Representation {
             },
             // Derived files are made from the original, so the original's hash
             // names their source; length and mtime tell apart two renderings.
-            Variant::Poster => {
+            derived => {
                 let nanos = modified
                     .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_nanos());
+                let (content_type, extension) = derived_type(derived, facts.kind);
+                let name = derived.url_name();
                 Representation {
-                    content_type: "image/jpeg".into(),
+                    content_type: content_type.into(),
                     validators: Validators::new(
-                        format!("{}-poster-{:x}-{nanos:x}", facts.sha256, meta.len()),
+                        format!("{}-{name}-{:x}-{nanos:x}", facts.sha256, meta.len()),
                         modified,
                     ),
-                    filename: format!("{}-poster.jpg", stem(&facts.original_filename)),
+                    filename: format!("{}-{name}.{extension}", stem(&facts.original_filename)),
                 }
             }
         }
@@ -69,6 +72,18 @@ impl Representation {
             header::CONTENT_DISPOSITION,
             value(&content_disposition(&self.filename, attachment)),
         );
+    }
+}
+
+/// The type and file extension of a derived file.
+fn derived_type(variant: Variant, kind: MediaKind) -> (&'static str, &'static str) {
+    match (variant, kind) {
+        (Variant::Playable, MediaKind::Video) => ("video/mp4", "mp4"),
+        (Variant::Playable, MediaKind::Audio) => ("audio/mp4", "m4a"),
+        (Variant::Poster | Variant::Sprites, _) => ("image/jpeg", "jpg"),
+        (Variant::Thumbnails, _) => ("text/vtt; charset=utf-8", "vtt"),
+        (Variant::Waveform, _) => ("application/json", "json"),
+        (Variant::Original, _) => ("application/octet-stream", "bin"),
     }
 }
 
@@ -158,6 +173,7 @@ mod tests {
             content_type: "video/mp4".into(),
             sha256: "ab".repeat(32),
             original_filename: "Holiday.2024.mp4".into(),
+            kind: MediaKind::Video,
         };
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("f");
@@ -176,6 +192,10 @@ mod tests {
         );
         assert_eq!(poster.filename, "Holiday.2024-poster.jpg");
         assert_eq!(poster.content_type, "image/jpeg");
+        let playable = Representation::new(&facts, Variant::Playable, &meta);
+        assert_eq!(playable.content_type, "video/mp4");
+        assert_eq!(playable.filename, "Holiday.2024-playable.mp4");
+        assert_ne!(playable.validators.etag, poster.validators.etag);
         assert_eq!(stem(".hidden"), ".hidden");
     }
 }

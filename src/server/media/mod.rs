@@ -1,9 +1,14 @@
 //! Everything that runs ffmpeg or ffprobe. Callers get typed results; the
 //! command lines are built here from typed values only.
 
+pub mod decide;
+pub mod mp4_index;
 pub mod poster;
 pub mod probe;
 pub mod process;
+pub mod scrub;
+pub mod transcode;
+pub mod waveform;
 
 use std::path::Path;
 use std::time::Duration;
@@ -24,6 +29,11 @@ pub enum MediaError {
     Process(#[from] ProcessError),
     #[error("ffmpeg finished but wrote no picture")]
     NoPicture,
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The playable copy ffmpeg wrote is not what browsers need.
+    #[error("the playable copy is not right: {0}")]
+    BadPlayable(String),
 }
 
 /// Probes read headers only and answer uploads that are waiting: they get
@@ -34,14 +44,21 @@ const PROBE_CONCURRENCY: usize = 4;
 pub struct Media {
     runner: Runner,
     probes: Runner,
+    /// The longest one long ffmpeg run (a transcode) may take.
+    job_limit: Duration,
 }
 
 impl Media {
-    pub fn new(concurrency: usize) -> Self {
+    pub fn new(concurrency: usize, job_limit: Duration) -> Self {
         Media {
             runner: Runner::new(concurrency),
             probes: Runner::new(PROBE_CONCURRENCY),
+            job_limit,
         }
+    }
+
+    pub fn job_limit(&self) -> Duration {
+        self.job_limit
     }
 
     /// Probes a local file and decides whether Reel accepts it.
@@ -51,7 +68,14 @@ impl Media {
             .run(Tool::Ffprobe, probe::args(path), PROBE_LIMIT)
             .await
         {
-            Ok(output) => Ok(probe::ProbeOutput::parse(&output.stdout)?.summarize()?),
+            Ok(output) => {
+                let mut summary = probe::ProbeOutput::parse(&output.stdout)?.summarize()?;
+                if decide::is_mov_family(&summary.demuxer) {
+                    // `None` (headers not understood) counts as not ready to stream.
+                    summary.faststart = mp4_index::faststart(path).await?;
+                }
+                Ok(summary)
+            }
             // ffprobe exits non-zero on data it cannot read: that is the file's fault.
             Err(ProcessError::Status { stderr, .. }) => {
                 tracing::info!(%stderr, "ffprobe refused an upload");

@@ -20,6 +20,70 @@ pub const ALLOWED_DEMUXERS: &[&str] = &[
 /// decompression bombs before any frame is decoded.
 pub const MAX_PIXELS: u64 = 8192 * 8192;
 
+/// The longest recording Reel accepts, in seconds (24 hours).
+pub const MAX_DURATION_SECS: f64 = 24.0 * 3600.0;
+
+/// The highest frame rate Reel accepts: beyond that a file is more likely a
+/// trap (millions of tiny frames) than a slow-motion camera.
+pub const MAX_FRAME_RATE: f64 = 240.0;
+
+/// Video codecs Reel decodes. Every other decoder in ffmpeg stays closed to
+/// uploads: fewer decoders, fewer parser bugs within reach.
+pub const ALLOWED_VIDEO_CODECS: &[&str] = &[
+    "h264",
+    "hevc",
+    "vp8",
+    "vp9",
+    "av1",
+    "mpeg4",
+    "mpeg2video",
+    "mpeg1video",
+    "mjpeg",
+    "theora",
+    "prores",
+    "dnxhd",
+    "msmpeg4v2",
+    "msmpeg4v3",
+    "wmv1",
+    "wmv2",
+    "wmv3",
+    "vc1",
+    "flv1",
+    "h263",
+];
+
+/// Audio codecs Reel decodes (camera, phone, disc and music formats).
+pub const ALLOWED_AUDIO_CODECS: &[&str] = &[
+    "aac",
+    "mp3",
+    "mp2",
+    "opus",
+    "vorbis",
+    "flac",
+    "alac",
+    "ac3",
+    "eac3",
+    "dts",
+    "wmav1",
+    "wmav2",
+    "amr_nb",
+    "amr_wb",
+    "pcm_u8",
+    "pcm_s8",
+    "pcm_s16le",
+    "pcm_s16be",
+    "pcm_s24le",
+    "pcm_s24be",
+    "pcm_s32le",
+    "pcm_s32be",
+    "pcm_f32le",
+    "pcm_f32be",
+    "pcm_f64le",
+    "pcm_f64be",
+    "pcm_alaw",
+    "pcm_mulaw",
+];
+
 /// Arguments for probing a local file. `-format_whitelist` stops ffprobe from
 /// even opening a demuxer outside the allow-list (a playlist hidden in a file).
 pub fn args(input: &Path) -> Vec<OsString> {
@@ -55,6 +119,12 @@ pub struct Stream {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub pix_fmt: Option<String>,
+    /// "30000/1001"; "0/0" when unknown.
+    pub avg_frame_rate: Option<String>,
+    pub r_frame_rate: Option<String>,
+    /// Bits per sample as coded ("8", "10"); absent for many codecs.
+    pub bits_per_raw_sample: Option<String>,
+    pub channels: Option<u32>,
     #[serde(default)]
     pub disposition: Disposition,
 }
@@ -87,6 +157,17 @@ pub struct ProbeSummary {
     pub audio_codec: Option<String>,
     /// Index of an embedded cover picture (audio files).
     pub cover_stream: Option<u32>,
+    /// The video's pixel format ("yuv420p", "yuv420p10le"...).
+    pub pixel_format: Option<String>,
+    /// Frames per second of the video (average, else the stream's base rate).
+    pub frame_rate: Option<f64>,
+    /// Bits per video sample, from the stream or else the pixel format.
+    pub bit_depth: Option<u32>,
+    pub audio_channels: Option<u32>,
+    /// MOV/MP4 family only: whether the index (`moov`) comes before the media
+    /// data, so a browser can start playing at once. `Media::probe` fills it
+    /// from the file; `summarize` cannot know it.
+    pub faststart: Option<bool>,
 }
 
 /// Why a probed file is not accepted; the text is shown to people.
@@ -102,6 +183,18 @@ pub enum Rejection {
         "The picture is too large ({width} × {height}); Reel accepts up to {MAX_PIXELS} pixels."
     )]
     PictureTooLarge { width: u32, height: u32 },
+    /// `hours` rounded up.
+    #[error("The recording is too long (about {hours} hours); Reel accepts up to 24 hours.")]
+    TooLong { hours: u64 },
+    /// `fps` rounded up.
+    #[error(
+        "The video has too many frames per second ({fps}); Reel accepts up to {MAX_FRAME_RATE}."
+    )]
+    FrameRateTooHigh { fps: u64 },
+    #[error("Reel cannot play video encoded as `{0}`.")]
+    UnsupportedVideoCodec(String),
+    #[error("Reel cannot play sound encoded as `{0}`.")]
+    UnsupportedAudioCodec(String),
 }
 
 impl ProbeOutput {
@@ -141,8 +234,32 @@ impl ProbeOutput {
             .as_deref()
             .and_then(|d| d.parse::<f64>().ok())
             .filter(|d| d.is_finite() && *d >= 0.0);
+        if let Some(d) = duration_secs.filter(|d| *d > MAX_DURATION_SECS) {
+            return Err(Rejection::TooLong {
+                hours: (d / 3600.0).ceil() as u64,
+            });
+        }
+        let frame_rate = video.and_then(Stream::frame_rate);
+        if let Some(fps) = frame_rate.filter(|f| *f > MAX_FRAME_RATE) {
+            return Err(Rejection::FrameRateTooHigh {
+                fps: fps.ceil() as u64,
+            });
+        }
         let video_codec = video.and_then(|s| s.codec_name.clone());
         let audio_codec = audio.and_then(|s| s.codec_name.clone());
+        if let Some(stream) = video {
+            let codec = stream.codec_name.as_deref().unwrap_or("unknown");
+            if !ALLOWED_VIDEO_CODECS.contains(&codec) {
+                return Err(Rejection::UnsupportedVideoCodec(codec.to_string()));
+            }
+        }
+        if let Some(stream) = audio {
+            let codec = stream.codec_name.as_deref().unwrap_or("unknown");
+            if !ALLOWED_AUDIO_CODECS.contains(&codec) {
+                return Err(Rejection::UnsupportedAudioCodec(codec.to_string()));
+            }
+        }
+        let pixel_format = video.and_then(|s| s.pix_fmt.clone());
         let content_type = content_type(
             &demuxer,
             kind,
@@ -164,7 +281,68 @@ impl ProbeOutput {
             } else {
                 None
             },
+            bit_depth: video.and_then(|s| {
+                s.bits_per_raw_sample
+                    .as_deref()
+                    .and_then(|b| b.parse::<u32>().ok())
+                    .filter(|b| *b > 0)
+                    .or_else(|| s.pix_fmt.as_deref().and_then(depth_of_pixel_format))
+            }),
+            pixel_format,
+            frame_rate,
+            audio_channels: audio.and_then(|s| s.channels),
+            faststart: None,
         })
+    }
+}
+
+impl Stream {
+    /// The average frame rate, else the base rate; `None` for "0/0" or junk.
+    /// Only the average is trusted when it is high: the base rate of
+    /// variable-rate Matroska, FLV or MPEG-TS streams is often the timestamp
+    /// clock (1000/1, 90000/1), not a frame rate.
+    pub fn frame_rate(&self) -> Option<f64> {
+        self.avg_frame_rate
+            .as_deref()
+            .and_then(parse_rate)
+            .or_else(|| {
+                self.r_frame_rate
+                    .as_deref()
+                    .and_then(parse_rate)
+                    .filter(|r| *r <= MAX_FRAME_RATE)
+            })
+    }
+}
+
+/// "30000/1001" → 29.97; "25" → 25; zero, negative or non-finite → `None`.
+pub fn parse_rate(text: &str) -> Option<f64> {
+    let rate = match text.split_once('/') {
+        Some((num, den)) => {
+            let (num, den) = (
+                num.trim().parse::<f64>().ok()?,
+                den.trim().parse::<f64>().ok()?,
+            );
+            if den == 0.0 {
+                return None;
+            }
+            num / den
+        }
+        None => text.trim().parse::<f64>().ok()?,
+    };
+    (rate.is_finite() && rate > 0.0).then_some(rate)
+}
+
+/// Bits per sample implied by a planar YUV pixel format name:
+/// "yuv420p10le" → 10, "yuv420p" or "yuvj420p" → 8; `None` for others.
+fn depth_of_pixel_format(pix_fmt: &str) -> Option<u32> {
+    if !pix_fmt.starts_with("yuv") {
+        return None;
+    }
+    let name = pix_fmt.trim_end_matches("le").trim_end_matches("be");
+    match name.rsplit_once('p') {
+        Some((_, "")) => Some(8),
+        Some((_, bits)) => bits.parse().ok(),
+        None => None,
     }
 }
 
@@ -269,6 +447,107 @@ mod tests {
             summary(include_str!("fixtures/hls-playlist.json")),
             Err(Rejection::UnsupportedContainer("hls".into()))
         );
+    }
+
+    #[test]
+    fn decision_fields_are_kept() {
+        let s = summary(include_str!("fixtures/clip-mp4.json")).expect("accepted");
+        assert_eq!(s.pixel_format.as_deref(), Some("yuv420p"));
+        assert_eq!(s.frame_rate, Some(25.0));
+        assert_eq!(s.bit_depth, Some(8));
+        assert_eq!(s.audio_channels, Some(1));
+        assert_eq!(s.faststart, None, "only Media::probe reads the file");
+
+        let s = summary(include_str!("fixtures/hevc10-ac3-mkv.json")).expect("accepted");
+        assert_eq!(s.demuxer, "matroska");
+        assert_eq!(s.content_type, "video/x-matroska");
+        assert_eq!(s.video_codec.as_deref(), Some("hevc"));
+        assert_eq!(s.pixel_format.as_deref(), Some("yuv420p10le"));
+        assert_eq!(s.bit_depth, Some(10), "from the pixel format");
+        assert!(s.frame_rate.is_some_and(|f| (f - 29.97).abs() < 0.01));
+        assert_eq!(s.audio_codec.as_deref(), Some("ac3"));
+        assert_eq!(s.audio_channels, Some(6));
+
+        let s = summary(include_str!("fixtures/withcover-mp3.json")).expect("accepted");
+        assert_eq!(
+            (s.frame_rate, s.pixel_format, s.bit_depth),
+            (None, None, None),
+            "a cover picture has no frame rate"
+        );
+    }
+
+    #[test]
+    fn frame_rates_parse() {
+        assert_eq!(parse_rate("25/1"), Some(25.0));
+        assert!(parse_rate("30000/1001").is_some_and(|r| (r - 29.97).abs() < 0.01));
+        assert_eq!(parse_rate("24"), Some(24.0));
+        for junk in ["0/0", "0/1", "1/0", "-25/1", "abc", "", "NaN/1", "inf/1"] {
+            assert_eq!(parse_rate(junk), None, "{junk}");
+        }
+        assert_eq!(depth_of_pixel_format("yuv420p"), Some(8));
+        assert_eq!(depth_of_pixel_format("yuvj420p"), Some(8));
+        assert_eq!(depth_of_pixel_format("yuv422p10le"), Some(10));
+        assert_eq!(depth_of_pixel_format("yuv444p12be"), Some(12));
+        assert_eq!(depth_of_pixel_format("rgb24"), None);
+    }
+
+    #[test]
+    fn a_timestamp_clock_is_not_a_frame_rate() {
+        let json = r#"{"streams":[{"index":0,"codec_type":"video","codec_name":"h264","width":64,"height":48,
+            "avg_frame_rate":"0/0","r_frame_rate":"90000/1"}],
+            "format":{"format_name":"mpegts","duration":"3.0"}}"#;
+        let s = summary(json).expect("accepted");
+        assert_eq!(s.frame_rate, None);
+    }
+
+    #[test]
+    fn too_many_frames_per_second_are_refused() {
+        assert_eq!(
+            summary(include_str!("fixtures/fps300-mp4.json")),
+            Err(Rejection::FrameRateTooHigh { fps: 300 })
+        );
+        let text = Rejection::FrameRateTooHigh { fps: 300 }.to_string();
+        assert!(text.contains("300") && text.contains("240"), "{text}");
+    }
+
+    #[test]
+    fn more_than_a_day_is_refused() {
+        let json = r#"{"streams":[{"index":0,"codec_type":"audio","codec_name":"mp3"}],
+            "format":{"format_name":"mp3","duration":"90000.5"}}"#;
+        assert_eq!(summary(json), Err(Rejection::TooLong { hours: 26 }));
+        assert!(
+            Rejection::TooLong { hours: 26 }
+                .to_string()
+                .contains("24 hours")
+        );
+        let day = json.replace("90000.5", "86400.0");
+        assert!(summary(&day).is_ok(), "exactly 24 hours is fine");
+    }
+
+    #[test]
+    fn codecs_outside_the_allow_lists_are_refused_by_name() {
+        assert_eq!(
+            summary(include_str!("fixtures/ffv1-mkv.json")),
+            Err(Rejection::UnsupportedVideoCodec("ffv1".into()))
+        );
+        assert_eq!(
+            summary(include_str!("fixtures/adpcm-wav.json")),
+            Err(Rejection::UnsupportedAudioCodec("adpcm_ima_wav".into()))
+        );
+        assert!(
+            Rejection::UnsupportedAudioCodec("adpcm_ima_wav".into())
+                .to_string()
+                .contains("`adpcm_ima_wav`")
+        );
+        // A stream ffprobe cannot name is refused too.
+        let json = r#"{"streams":[{"index":0,"codec_type":"video","width":64,"height":48}],
+            "format":{"format_name":"avi"}}"#;
+        assert_eq!(
+            summary(json),
+            Err(Rejection::UnsupportedVideoCodec("unknown".into()))
+        );
+        // The cover picture (png) is not the video: it is not checked against video codecs.
+        assert!(summary(include_str!("fixtures/withcover-mp3.json")).is_ok());
     }
 
     #[test]

@@ -82,6 +82,8 @@ impl Runner {
                 tool,
                 source: std::io::Error::other("the process runner is shut down"),
             })?;
+        // The exact command line, for reproducing a run by hand (bench/processing.sh).
+        tracing::debug!(program = tool.program(), ?args, "running");
         let mut command = Command::new(tool.program());
         command
             .args(&args)
@@ -109,6 +111,101 @@ impl Runner {
         }
         Ok(Output {
             stdout: output.stdout,
+            stderr,
+        })
+    }
+}
+
+impl Runner {
+    /// Like `run`, but hands stdout to `on_stdout` as it arrives instead of
+    /// keeping it: for ffmpeg's `-progress pipe:1` lines or raw PCM, whose
+    /// size has no useful bound. Stderr is drained at the same time (a full
+    /// stderr pipe would stall the child) and only its tail is kept.
+    pub async fn run_streaming<F>(
+        &self,
+        tool: Tool,
+        args: Vec<OsString>,
+        limit: Duration,
+        mut on_stdout: F,
+    ) -> Result<Output, ProcessError>
+    where
+        F: FnMut(&[u8]) + Send,
+    {
+        use tokio::io::AsyncReadExt;
+
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ProcessError::Spawn {
+                tool,
+                source: std::io::Error::other("the process runner is shut down"),
+            })?;
+        tracing::debug!(program = tool.program(), ?args, "running");
+        let mut child = Command::new(tool.program())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::NotFound => ProcessError::NotFound(tool),
+                _ => ProcessError::Spawn { tool, source },
+            })?;
+        let io = |source| ProcessError::Spawn { tool, source };
+        let mut stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io(std::io::Error::other("no stdout")))?;
+        let mut stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| io(std::io::Error::other("no stderr")))?;
+        let work = async {
+            let read_stdout = async {
+                let mut buffer = vec![0u8; 64 * 1024];
+                loop {
+                    let n = stdout.read(&mut buffer).await?;
+                    if n == 0 {
+                        return Ok::<(), std::io::Error>(());
+                    }
+                    on_stdout(&buffer[..n]);
+                }
+            };
+            let read_stderr = async {
+                let mut kept = Vec::new();
+                let mut buffer = vec![0u8; 8 * 1024];
+                loop {
+                    let n = stderr.read(&mut buffer).await?;
+                    if n == 0 {
+                        return Ok::<Vec<u8>, std::io::Error>(kept);
+                    }
+                    kept.extend_from_slice(&buffer[..n]);
+                    if kept.len() > 4 * STDERR_TAIL {
+                        kept.drain(..kept.len() - 2 * STDERR_TAIL);
+                    }
+                }
+            };
+            let ((), kept) = tokio::try_join!(read_stdout, read_stderr)?;
+            let status = child.wait().await?;
+            Ok::<_, std::io::Error>((status, kept))
+        };
+        let (status, kept) = tokio::time::timeout(limit, work)
+            .await
+            .map_err(|_| ProcessError::Timeout { tool, limit })?
+            .map_err(io)?;
+        let stderr = String::from_utf8_lossy(&kept);
+        let stderr = tail(stderr.trim(), STDERR_TAIL).to_string();
+        if !status.success() {
+            return Err(ProcessError::Status {
+                tool,
+                status: status.to_string(),
+                stderr,
+            });
+        }
+        Ok(Output {
+            stdout: Vec::new(),
             stderr,
         })
     }
@@ -156,6 +253,52 @@ mod tests {
             }
             other => panic!("expected a status error, got {other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn streaming_runs_hand_over_stdout_as_it_comes() {
+        let runner = Runner::new(1);
+        // One second of 8 kHz mono s16: exactly 16,000 bytes.
+        let args = [
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=8000:duration=1",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "pipe:1",
+        ];
+        let mut total = 0usize;
+        runner
+            .run_streaming(
+                Tool::Ffmpeg,
+                args.iter().map(OsString::from).collect(),
+                Duration::from_secs(20),
+                |chunk| total += chunk.len(),
+            )
+            .await
+            .expect("ffmpeg runs");
+        assert_eq!(total, 16_000);
+
+        let endless = [
+            "-v", "error", "-re", "-f", "lavfi", "-i", "anullsrc", "-f", "s16le", "pipe:1",
+        ];
+        let stopped = runner
+            .run_streaming(
+                Tool::Ffmpeg,
+                endless.iter().map(OsString::from).collect(),
+                Duration::from_millis(300),
+                |_| {},
+            )
+            .await;
+        assert!(
+            matches!(stopped, Err(ProcessError::Timeout { .. })),
+            "{stopped:?}"
+        );
     }
 
     #[tokio::test]

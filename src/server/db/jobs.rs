@@ -1,0 +1,400 @@
+//! Rows of the processing queue. Claims are one atomic UPDATE … RETURNING, so
+//! two workers (or two nodes, later) never take the same job; every state
+//! change of a running job checks that it is still running, so a cancelled
+//! or requeued job is never overwritten by a worker that lost it.
+
+use sqlx::FromRow;
+
+use super::{DbError, Repo, now};
+use crate::model::{JobKind, MediaState, Progress};
+use crate::server::store::MediaId;
+
+/// A job to create with its item.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub kind: JobKind,
+    /// Kind-specific input as JSON (`{}` when there is none).
+    pub params: String,
+}
+
+/// A claimed job, as a worker runs it.
+#[derive(Clone, Debug)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub media_id: MediaId,
+    pub kind: JobKind,
+    pub params: String,
+    /// This run included.
+    pub attempts: u32,
+}
+
+/// Where one job stands (for settling an item and for progress).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub attempts: u32,
+    pub progress: Option<f64>,
+    pub eta_secs: Option<f64>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    fn parse(s: &str) -> Self {
+        match s {
+            "queued" => JobState::Queued,
+            "running" => JobState::Running,
+            "done" => JobState::Done,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Failed,
+        }
+    }
+
+    pub fn is_active(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+#[derive(FromRow)]
+struct JobRow {
+    id: i64,
+    media_id: String,
+    kind: String,
+    state: String,
+    params: String,
+    attempts: i64,
+    progress: Option<f64>,
+    eta_secs: Option<f64>,
+    last_error: Option<String>,
+}
+
+impl JobRow {
+    fn kind(&self) -> Result<JobKind, DbError> {
+        JobKind::parse(&self.kind).ok_or_else(|| DbError::Corrupt {
+            id: format!("job {}", self.id),
+            kind: self.kind.clone(),
+        })
+    }
+
+    fn status(&self) -> Result<JobStatus, DbError> {
+        Ok(JobStatus {
+            id: self.id,
+            kind: self.kind()?,
+            state: JobState::parse(&self.state),
+            attempts: u32::try_from(self.attempts).unwrap_or(0),
+            progress: self.progress,
+            eta_secs: self.eta_secs,
+            last_error: self.last_error.clone(),
+        })
+    }
+}
+
+/// Unix milliseconds now: the queue's clock.
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+impl Repo {
+    /// Takes the next due job and marks it running, counting the attempt.
+    pub async fn claim_job(&self) -> Result<Option<ClaimedJob>, DbError> {
+        let now = now_ms();
+        // Claims go in this order: what makes an item viewable first.
+        let row = sqlx::query_as::<_, JobRow>(
+            "UPDATE jobs SET state = 'running', attempts = attempts + 1, heartbeat_at = ?1,
+                 started_at = ?2, updated_at = ?2, progress = 0, eta_secs = NULL
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?1
+                         ORDER BY CASE kind WHEN 'poster' THEN 0 WHEN 'playable' THEN 1
+                                  WHEN 'waveform' THEN 2 ELSE 3 END, id
+                         LIMIT 1)
+               AND state = 'queued'
+             RETURNING *",
+        )
+        .bind(now)
+        .bind(now_text())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let Some(media_id) = MediaId::parse(&row.media_id) else {
+            return Err(DbError::Corrupt {
+                id: format!("job {}", row.id),
+                kind: row.media_id,
+            });
+        };
+        Ok(Some(ClaimedJob {
+            id: row.id,
+            kind: row.kind()?,
+            media_id,
+            params: row.params,
+            attempts: u32::try_from(row.attempts).unwrap_or(1),
+        }))
+    }
+
+    /// Proof of life with the latest progress; false when the job is no
+    /// longer running here (cancelled, or requeued as stale).
+    pub async fn heartbeat(
+        &self,
+        job: i64,
+        progress: f64,
+        eta_secs: Option<f64>,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET heartbeat_at = ?, progress = ?, eta_secs = ?
+             WHERE id = ? AND state = 'running'",
+        )
+        .bind(now_ms())
+        .bind(progress)
+        .bind(eta_secs)
+        .bind(job)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn finish_job(&self, job: i64) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'done', progress = 1, eta_secs = NULL, last_error = NULL,
+                 finished_at = ?1, updated_at = ?1
+             WHERE id = ?2 AND state = 'running'",
+        )
+        .bind(now_text())
+        .bind(job)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a failed run: queued again after `retry_at_ms`, or failed for good.
+    pub async fn fail_job(
+        &self,
+        job: i64,
+        reason: &str,
+        retry_at_ms: Option<i64>,
+    ) -> Result<bool, DbError> {
+        let done = match retry_at_ms {
+            Some(at) => {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'queued', run_after = ?1, last_error = ?2,
+                         heartbeat_at = NULL, updated_at = ?3
+                     WHERE id = ?4 AND state = 'running'",
+                )
+                .bind(at)
+                .bind(reason)
+                .bind(now_text())
+                .bind(job)
+                .execute(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'failed', last_error = ?1, eta_secs = NULL,
+                         finished_at = ?2, updated_at = ?2
+                     WHERE id = ?3 AND state = 'running'",
+                )
+                .bind(reason)
+                .bind(now_text())
+                .bind(job)
+                .execute(&self.pool)
+                .await?
+            }
+        };
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Running jobs whose heartbeat is older than `cutoff_ms` go back to the
+    /// queue (their worker died). Returns the items they belong to.
+    pub async fn requeue_stale_jobs(&self, cutoff_ms: i64) -> Result<Vec<MediaId>, DbError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "UPDATE jobs SET state = 'queued', run_after = ?1, heartbeat_at = NULL, updated_at = ?2
+             WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?3)
+             RETURNING media_id",
+        )
+        .bind(now_ms())
+        .bind(now_text())
+        .bind(cutoff_ms)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id,)| MediaId::parse(&id))
+            .collect())
+    }
+
+    /// Cancels an item's queued and running jobs. Returns how many were
+    /// cancelled and the ids of those that were running (their workers stop them).
+    pub async fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError> {
+        let mut tx = self.pool.begin().await?;
+        let running: Vec<(i64,)> =
+            sqlx::query_as("SELECT id FROM jobs WHERE media_id = ? AND state = 'running'")
+                .bind(media.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'cancelled', eta_secs = NULL,
+                 last_error = 'Processing was cancelled.', finished_at = ?1, updated_at = ?1
+             WHERE media_id = ?2 AND state IN ('queued', 'running')",
+        )
+        .bind(now_text())
+        .bind(media.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((
+            done.rows_affected(),
+            running.into_iter().map(|(id,)| id).collect(),
+        ))
+    }
+
+    /// Puts an item's failed and cancelled jobs back in the queue with fresh
+    /// attempts, and the item back in processing. Returns how many.
+    pub async fn retry_jobs(&self, media: &MediaId) -> Result<u64, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?1, last_error = NULL,
+                 progress = NULL, eta_secs = NULL, finished_at = NULL, updated_at = ?2
+             WHERE media_id = ?3 AND state IN ('failed', 'cancelled')",
+        )
+        .bind(now_ms())
+        .bind(now_text())
+        .bind(media.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() > 0 {
+            sqlx::query(
+                "UPDATE media SET state = 'processing', failure_reason = NULL, updated_at = ?
+                 WHERE id = ?",
+            )
+            .bind(now_text())
+            .bind(media.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn jobs_of(&self, media: &MediaId) -> Result<Vec<JobStatus>, DbError> {
+        sqlx::query_as::<_, JobRow>("SELECT * FROM jobs WHERE media_id = ? ORDER BY id")
+            .bind(media.as_str())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(JobRow::status)
+            .collect()
+    }
+
+    /// Queued or running jobs in the whole queue.
+    pub async fn active_job_count(&self) -> Result<i64, DbError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    /// When the next queued job falls due (Unix ms), if any is queued.
+    pub async fn next_job_due(&self) -> Result<Option<i64>, DbError> {
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(at)
+    }
+
+    /// Progress of every item with active jobs (for the library list).
+    pub async fn active_progress(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Progress>, DbError> {
+        let rows = sqlx::query_as::<_, JobRow>(
+            "SELECT * FROM jobs WHERE media_id IN
+                (SELECT media_id FROM jobs WHERE state IN ('queued', 'running'))
+             ORDER BY media_id, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_item: std::collections::HashMap<String, Vec<JobStatus>> = Default::default();
+        for row in &rows {
+            by_item
+                .entry(row.media_id.clone())
+                .or_default()
+                .push(row.status()?);
+        }
+        Ok(by_item
+            .into_iter()
+            .filter_map(|(id, jobs)| progress_of(&jobs, None).map(|p| (id, p)))
+            .collect())
+    }
+
+    /// Records how an item's processing ended (when all its jobs have).
+    pub async fn settle_media(&self, media: &MediaId, state: &MediaState) -> Result<(), DbError> {
+        let reason = match state {
+            MediaState::Failed(reason) => Some(reason.as_str()),
+            _ => None,
+        };
+        sqlx::query(
+            "UPDATE media SET state = ?, failure_reason = ?, updated_at = ?
+             WHERE id = ? AND state = 'processing'",
+        )
+        .bind(state.name())
+        .bind(reason)
+        .bind(now_text())
+        .bind(media.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+fn now_text() -> String {
+    now()
+}
+
+/// How much of an item's processing is done, weighting long jobs more; the
+/// running job's live figures (`live`: job id, fraction, eta) beat stored ones.
+pub fn progress_of(jobs: &[JobStatus], live: Option<(i64, f64, Option<f64>)>) -> Option<Progress> {
+    let current = jobs
+        .iter()
+        .find(|j| j.state == JobState::Running)
+        .or_else(|| jobs.iter().find(|j| j.state == JobState::Queued))?;
+    let weight = |kind: JobKind| match kind {
+        JobKind::Playable => 8.0,
+        JobKind::Scrub => 2.0,
+        JobKind::Poster | JobKind::Waveform => 1.0,
+    };
+    let mut total = 0.0;
+    let mut done = 0.0;
+    let mut eta = None;
+    for job in jobs {
+        let w = weight(job.kind);
+        total += w;
+        let fraction = match (job.state, live) {
+            (JobState::Running, Some((id, f, e))) if id == job.id => {
+                eta = e;
+                f
+            }
+            (JobState::Running, _) => {
+                eta = eta.or(job.eta_secs);
+                job.progress.unwrap_or(0.0)
+            }
+            (JobState::Queued, _) => 0.0,
+            _ => 1.0,
+        };
+        done += w * fraction.clamp(0.0, 1.0);
+    }
+    Some(Progress {
+        stage: current.kind,
+        fraction: if total > 0.0 { done / total } else { 0.0 },
+        eta_secs: eta,
+        retrying: current.state == JobState::Queued && current.last_error.is_some(),
+    })
+}

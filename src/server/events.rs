@@ -1,0 +1,37 @@
+//! Live changes to items, fanned out to every open event stream (`/api/events`).
+//! Publishing never waits: a slow subscriber misses events (it is told it
+//! lagged and fetches afresh) rather than holding up a worker.
+
+use tokio::sync::broadcast;
+
+use crate::model::MediaEvent;
+
+/// Events buffered per subscriber before it counts as lagging.
+const BUFFER: usize = 256;
+
+#[derive(Clone)]
+pub struct Events {
+    sender: broadcast::Sender<MediaEvent>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Events {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(BUFFER);
+        Events { sender }
+    }
+
+    pub fn publish(&self, event: MediaEvent) {
+        // No subscribers is fine: nobody is looking.
+        let _ = self.sender.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<MediaEvent> {
+        self.sender.subscribe()
+    }
+}

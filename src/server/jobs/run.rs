@@ -1,0 +1,376 @@
+//! Running one claimed job: the work in its own task (a panic stays there),
+//! heartbeats with progress, cancellation, the retry decision, and settling
+//! the item once its last job has ended.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use tokio_util::sync::CancellationToken;
+
+use super::work::{self, StepError};
+use super::{Jobs, JobsError};
+use crate::model::{JobKind, MediaKind, MediaState};
+use crate::server::db::{ClaimedJob, JobState, now_ms};
+use crate::server::store::MediaId;
+
+/// How a run ended, for callers of `run_one_job` (tests, logs).
+#[derive(Clone, Debug, PartialEq)]
+pub enum JobReport {
+    Done {
+        kind: JobKind,
+        media: String,
+    },
+    /// Failed and queued again for a later attempt.
+    Retrying {
+        kind: JobKind,
+        reason: String,
+    },
+    /// Failed for good; the item may now be failed.
+    Failed {
+        kind: JobKind,
+        reason: String,
+    },
+    Cancelled {
+        kind: JobKind,
+    },
+    /// Another worker took the job over (it was requeued as stale).
+    Lost {
+        kind: JobKind,
+    },
+}
+
+/// Progress a job reports as it runs: the share done and when it started.
+pub struct ProgressCell {
+    started: Instant,
+    fraction: Mutex<f64>,
+}
+
+impl ProgressCell {
+    fn new() -> Self {
+        ProgressCell {
+            started: Instant::now(),
+            fraction: Mutex::new(0.0),
+        }
+    }
+
+    pub fn set(&self, fraction: f64) {
+        *self.fraction.lock().unwrap_or_else(PoisonError::into_inner) = fraction.clamp(0.0, 1.0);
+    }
+
+    /// The share done and the seconds left at the rate seen so far.
+    fn read(&self) -> (f64, Option<f64>) {
+        let f = *self.fraction.lock().unwrap_or_else(PoisonError::into_inner);
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = ((0.02..1.0).contains(&f) && elapsed > 1.0).then(|| elapsed * (1.0 - f) / f);
+        (f, eta)
+    }
+}
+
+enum Ended {
+    Finished(Result<Result<(), StepError>, tokio::task::JoinError>),
+    Cancelled,
+    Lost,
+}
+
+impl Jobs {
+    /// Claims the next due job and runs it to its end; `None` when no job is due.
+    pub async fn run_one_job(&self) -> Result<Option<JobReport>, JobsError> {
+        let Some(job) = self.inner.repo.claim_job().await? else {
+            return Ok(None);
+        };
+        let report = self.run_claimed(job.clone()).await;
+        match &report {
+            JobReport::Done { .. } => {
+                tracing::info!(media = %job.media_id, kind = job.kind.as_str(), "job done")
+            }
+            other => {
+                tracing::info!(media = %job.media_id, kind = job.kind.as_str(), "job ended: {other:?}")
+            }
+        }
+        if !matches!(report, JobReport::Lost { .. } | JobReport::Retrying { .. }) {
+            self.settle(&job.media_id).await?;
+        }
+        self.inner.changes.send_modify(|n| *n += 1);
+        self.publish(&job.media_id, true).await;
+        Ok(Some(report))
+    }
+
+    async fn run_claimed(&self, job: ClaimedJob) -> JobReport {
+        let progress = Arc::new(ProgressCell::new());
+        let work = work::run(self.clone(), job.clone(), progress.clone());
+        self.supervise(job, work, progress).await
+    }
+
+    /// Runs `work` in its own task (a panic ends only that task) while
+    /// sending heartbeats, and records how it ended.
+    async fn supervise<W>(&self, job: ClaimedJob, work: W, progress: Arc<ProgressCell>) -> JobReport
+    where
+        W: std::future::Future<Output = Result<(), StepError>> + Send + 'static,
+    {
+        let kind = job.kind;
+        let token = CancellationToken::new();
+        self.running().insert(job.id, token.clone());
+        self.publish(&job.media_id, false).await;
+
+        let mut task = tokio::spawn(work);
+        let mut ticker = tokio::time::interval(self.inner.settings.heartbeat);
+        ticker.tick().await; // the first tick is immediate
+        let ended = loop {
+            tokio::select! {
+                result = &mut task => break Ended::Finished(result),
+                () = token.cancelled() => break Ended::Cancelled,
+                _ = ticker.tick() => {
+                    let (fraction, eta) = progress.read();
+                    match self.inner.repo.heartbeat(job.id, fraction, eta).await {
+                        Ok(true) => self.publish_with(&job.media_id, false, Some((job.id, fraction, eta))).await,
+                        Ok(false) => break Ended::Lost,
+                        Err(e) => tracing::warn!(job = job.id, "heartbeat not recorded: {e}"),
+                    }
+                }
+            }
+        };
+        // Dropping the work kills its ffmpeg (kill_on_drop) and its temp files.
+        task.abort();
+        self.running().remove(&job.id);
+
+        match ended {
+            Ended::Cancelled => JobReport::Cancelled { kind },
+            Ended::Lost => JobReport::Lost { kind },
+            Ended::Finished(Ok(Ok(()))) => match self.inner.repo.finish_job(job.id).await {
+                Ok(true) => JobReport::Done {
+                    kind,
+                    media: job.media_id.to_string(),
+                },
+                Ok(false) => JobReport::Cancelled { kind },
+                Err(e) => {
+                    tracing::error!(job = job.id, "cannot record a finished job: {e}");
+                    JobReport::Lost { kind }
+                }
+            },
+            Ended::Finished(Ok(Err(e))) => {
+                tracing::warn!(media = %job.media_id, kind = kind.as_str(), attempt = job.attempts, "job failed: {e}");
+                self.record_failure(&job, e.reason(kind), e.is_retryable())
+                    .await
+            }
+            Ended::Finished(Err(e)) => {
+                tracing::error!(media = %job.media_id, kind = kind.as_str(), "job panicked: {e}");
+                let reason = "Processing stopped unexpectedly.".to_string();
+                self.record_failure(&job, reason, true).await
+            }
+        }
+    }
+
+    async fn record_failure(&self, job: &ClaimedJob, reason: String, retryable: bool) -> JobReport {
+        let kind = job.kind;
+        let retry_at = (retryable && job.attempts < self.inner.settings.attempts).then(|| {
+            let delay = retry_delay(self.inner.settings.retry_delay, job.attempts);
+            now_ms() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2)
+        });
+        match self.inner.repo.fail_job(job.id, &reason, retry_at).await {
+            Ok(true) if retry_at.is_some() => JobReport::Retrying { kind, reason },
+            Ok(true) => JobReport::Failed { kind, reason },
+            Ok(false) => JobReport::Cancelled { kind },
+            Err(e) => {
+                tracing::error!(job = job.id, "cannot record a failed job: {e}");
+                JobReport::Lost { kind }
+            }
+        }
+    }
+
+    fn running(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, CancellationToken>> {
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Once none of an item's jobs is left to run, records its outcome: failed
+    /// when a job it cannot do without failed (the playable version, a
+    /// video's poster), otherwise ready. Scrub previews, waveforms and cover
+    /// art are extras: without them the item still plays.
+    pub(super) async fn settle(&self, media: &MediaId) -> Result<(), JobsError> {
+        let repo = &self.inner.repo;
+        let jobs = repo.jobs_of(media).await?;
+        if jobs.iter().any(|j| j.state.is_active()) {
+            return Ok(());
+        }
+        let Some(input) = repo.job_input(media).await? else {
+            return Ok(());
+        };
+        let essential = |kind: JobKind| match kind {
+            JobKind::Playable => true,
+            JobKind::Poster => input.kind == MediaKind::Video,
+            JobKind::Scrub | JobKind::Waveform => false,
+        };
+        let failed = jobs.iter().find(|j| {
+            matches!(j.state, JobState::Failed | JobState::Cancelled) && essential(j.kind)
+        });
+        let outcome = match failed {
+            Some(job) => MediaState::Failed(
+                job.last_error
+                    .clone()
+                    .unwrap_or_else(|| "Processing failed.".to_string()),
+            ),
+            None => MediaState::Ready,
+        };
+        repo.settle_media(media, &outcome).await?;
+        Ok(())
+    }
+}
+
+/// Retries wait a little longer each time: base, 2×base, 4×base…
+pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
+    base.saturating_mul(1 << attempt.saturating_sub(1).min(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MediaKind;
+    use crate::server::db::{NewJob, NewMedia, Repo};
+    use crate::server::events::Events;
+    use crate::server::jobs::Settings;
+    use crate::server::media::Media;
+    use crate::server::store::Store;
+
+    async fn queue_with_one_job(dir: &std::path::Path) -> (Jobs, MediaId) {
+        let repo = Repo::open(&dir.join("t.db")).await.expect("db");
+        let store = Store::open(dir.join("files")).await.expect("store");
+        let settings = Settings {
+            retry_delay: Duration::ZERO,
+            attempts: 2,
+            ..Settings::default()
+        };
+        let jobs = Jobs::new(
+            repo.clone(),
+            store,
+            Media::new(1, Duration::from_secs(60)),
+            Events::new(),
+            settings,
+        );
+        let id = MediaId::generate();
+        let new = NewMedia {
+            id: id.clone(),
+            title: "t".into(),
+            original_filename: "t.wav".into(),
+            size_bytes: 1,
+            sha256: "0".repeat(64),
+            content_type: "audio/wav".into(),
+            kind: MediaKind::Audio,
+            container: "wav".into(),
+            duration_secs: Some(1.0),
+            width: None,
+            height: None,
+            video_codec: None,
+            audio_codec: Some("pcm_s16le".into()),
+            cover_stream: None,
+            play: Some(crate::model::PlaySource::Original),
+        };
+        let job = NewJob {
+            kind: JobKind::Waveform,
+            params: "{}".into(),
+        };
+        repo.insert(&new, &[job]).await.expect("insert");
+        (jobs, id)
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_is_contained_and_retried_then_fails_for_good() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (jobs, id) = queue_with_one_job(dir.path()).await;
+        let repo = jobs.inner.repo.clone();
+        for attempt in 1..=2 {
+            let claimed = repo
+                .claim_job()
+                .await
+                .expect("claim")
+                .expect("a job is due");
+            assert_eq!(claimed.attempts, attempt);
+            let progress = Arc::new(ProgressCell::new());
+            let report = jobs
+                .supervise(claimed, async { panic!("a bug in a job") }, progress)
+                .await;
+            let reason = "Processing stopped unexpectedly.".to_string();
+            let kind = JobKind::Waveform;
+            if attempt == 1 {
+                assert_eq!(report, JobReport::Retrying { kind, reason });
+            } else {
+                assert_eq!(report, JobReport::Failed { kind, reason });
+            }
+        }
+        assert!(repo.claim_job().await.expect("claim").is_none());
+        jobs.settle(&id).await.expect("settle");
+        // A waveform is an extra: the sound still plays, so the item is ready.
+        let item = repo.get(&id).await.expect("get").expect("item");
+        assert_eq!(item.state, MediaState::Ready);
+        assert!(!item.has_waveform);
+
+        // The queue still works after the panics.
+        assert!(jobs.retry(&id).await.expect("retry"));
+        let claimed = repo.claim_job().await.expect("claim").expect("requeued");
+        assert_eq!(claimed.attempts, 1, "a retry starts with fresh attempts");
+        let report = jobs
+            .supervise(claimed, async { Ok(()) }, Arc::new(ProgressCell::new()))
+            .await;
+        assert!(matches!(report, JobReport::Done { .. }), "{report:?}");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_job_stops_and_stays_cancelled() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (jobs, id) = queue_with_one_job(dir.path()).await;
+        let claimed = jobs
+            .inner
+            .repo
+            .claim_job()
+            .await
+            .expect("claim")
+            .expect("due");
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        let endless = async move {
+            let _ = started_tx.send(());
+            std::future::pending::<()>().await;
+            Ok(())
+        };
+        let supervising = {
+            let jobs = jobs.clone();
+            tokio::spawn(async move {
+                jobs.supervise(claimed, endless, Arc::new(ProgressCell::new()))
+                    .await
+            })
+        };
+        started_rx.await.expect("the job started");
+        assert!(jobs.cancel(&id).await.expect("cancel"));
+        let report = supervising.await.expect("supervisor");
+        assert_eq!(
+            report,
+            JobReport::Cancelled {
+                kind: JobKind::Waveform
+            }
+        );
+        let states: Vec<_> = jobs
+            .inner
+            .repo
+            .jobs_of(&id)
+            .await
+            .expect("jobs")
+            .into_iter()
+            .map(|j| j.state)
+            .collect();
+        assert_eq!(states, [JobState::Cancelled]);
+        assert!(
+            !jobs.cancel(&id).await.expect("cancel"),
+            "nothing left to cancel"
+        );
+    }
+
+    #[test]
+    fn retries_back_off() {
+        let base = Duration::from_secs(10);
+        assert_eq!(retry_delay(base, 1), base);
+        assert_eq!(retry_delay(base, 3), base * 4);
+        assert!(retry_delay(base, 400) >= base);
+    }
+}

@@ -1,0 +1,198 @@
+//! What each kind of job does: run the media module on the stored original,
+//! store the result under the item's id, flag it on the row. Errors say
+//! whether trying again could help and what a person should read.
+
+use std::sync::Arc;
+
+use super::Jobs;
+use super::run::ProgressCell;
+use crate::model::{JobKind, MediaKind};
+use crate::server::db::{ClaimedJob, DbError, JobInput};
+use crate::server::media::decide::Conversion;
+use crate::server::media::poster::{PosterJob, PosterSource, frame_time};
+use crate::server::media::scrub::ScrubJob;
+use crate::server::media::transcode::PlayableJob;
+use crate::server::media::waveform::WaveformJob;
+use crate::server::media::{MediaError, ProcessError};
+use crate::server::store::{MediaId, StoreError, Variant};
+
+/// Headroom kept free on the disk beyond what a job writes.
+const DISK_RESERVE: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("not enough free disk space: {needed} bytes needed, {available} available")]
+    NoSpace { needed: u64, available: u64 },
+    #[error("the job's stored parameters are unreadable: {0}")]
+    Params(#[from] serde_json::Error),
+    #[error("this job does not apply to this item")]
+    NotApplicable,
+}
+
+impl StepError {
+    /// Whether another attempt could succeed: the machine's troubles pass,
+    /// a file that ffmpeg refuses or that takes too long stays that way.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(
+            self,
+            StepError::Media(
+                MediaError::Process(ProcessError::Timeout { .. }) | MediaError::Rejected(_)
+            ) | StepError::Params(_)
+                | StepError::NotApplicable
+        )
+    }
+
+    /// What people read when this failure ends the job.
+    pub fn reason(&self, kind: JobKind) -> String {
+        let what = match kind {
+            JobKind::Poster => "read a picture from this file",
+            JobKind::Playable => "convert this file for browsers",
+            JobKind::Scrub => "make scrub previews",
+            JobKind::Waveform => "draw this sound's waveform",
+        };
+        match self {
+            StepError::Media(MediaError::Process(ProcessError::Timeout { limit, .. })) => format!(
+                "Reel stopped trying to {what}: it took longer than the limit of {}.",
+                crate::format::duration(limit.as_secs_f64())
+            ),
+            StepError::Media(MediaError::Process(
+                ProcessError::NotFound(_) | ProcessError::Spawn { .. },
+            )) => format!("Reel could not {what}: ffmpeg could not be run on the server."),
+            StepError::Media(MediaError::Rejected(rejection)) => rejection.to_string(),
+            StepError::NoSpace { .. } => {
+                format!("Reel could not {what}: the server is short of disk space.")
+            }
+            StepError::Store(_) | StepError::Db(_) => {
+                format!("Reel could not {what} because of a problem on the server.")
+            }
+            _ => format!(
+                "Reel could not {what}. The file may be damaged or use a format ffmpeg cannot decode."
+            ),
+        }
+    }
+}
+
+/// Runs one job's work; the caller handles heartbeats, retries and settling.
+pub async fn run(
+    jobs: Jobs,
+    job: ClaimedJob,
+    progress: Arc<ProgressCell>,
+) -> Result<(), StepError> {
+    let inner = &jobs.inner;
+    // An item deleted while its job waited: nothing to do.
+    let Some(input) = inner.repo.job_input(&job.media_id).await? else {
+        return Ok(());
+    };
+    let id = &job.media_id;
+    let original = inner.store.path(id, Variant::Original);
+    match job.kind {
+        JobKind::Poster => poster(&jobs, id, &input, &original).await?,
+        JobKind::Playable => {
+            let conversion: Conversion = serde_json::from_str(&job.params)?;
+            ensure_space(&jobs, input.size_bytes.saturating_mul(2))?;
+            let temp = inner.store.temp_path("mp4");
+            let playable = PlayableJob {
+                input: &original,
+                demuxer: &input.container,
+                conversion: &conversion,
+                duration_secs: input.duration_secs,
+            };
+            inner
+                .media
+                .make_playable(&playable, temp.path(), |f| progress.set(f))
+                .await?;
+            inner.store.persist(temp, id, Variant::Playable).await?;
+        }
+        JobKind::Scrub => {
+            let (Some(duration), Some(width), Some(height)) =
+                (input.duration_secs, input.width, input.height)
+            else {
+                return Err(StepError::NotApplicable);
+            };
+            ensure_space(&jobs, 0)?;
+            let sheet = inner.store.temp_path("jpg");
+            let scrub = ScrubJob {
+                input: &original,
+                demuxer: &input.container,
+                duration_secs: duration,
+                width,
+                height,
+            };
+            let vtt = inner.media.scrub_previews(&scrub, sheet.path()).await?;
+            inner.store.persist(sheet, id, Variant::Sprites).await?;
+            inner
+                .store
+                .write_variant(id, Variant::Thumbnails, vtt.as_bytes())
+                .await?;
+        }
+        JobKind::Waveform => {
+            let waveform = WaveformJob {
+                input: &original,
+                demuxer: &input.container,
+                duration_secs: input.duration_secs,
+            };
+            let peaks = inner.media.waveform(&waveform).await?;
+            let json = serde_json::to_vec(&peaks)?;
+            inner
+                .store
+                .write_variant(id, Variant::Waveform, &json)
+                .await?;
+        }
+    }
+    progress.set(1.0);
+    inner.repo.record_derived(id, job.kind).await?;
+    Ok(())
+}
+
+fn ensure_space(jobs: &Jobs, writes: u64) -> Result<(), StepError> {
+    let available = jobs.inner.store.available_space()?;
+    let needed = writes.saturating_add(DISK_RESERVE);
+    if available < needed {
+        return Err(StepError::NoSpace { needed, available });
+    }
+    Ok(())
+}
+
+async fn poster(
+    jobs: &Jobs,
+    id: &MediaId,
+    input: &JobInput,
+    original: &std::path::Path,
+) -> Result<(), StepError> {
+    let source = match (input.kind, input.cover_stream) {
+        (MediaKind::Video, _) => PosterSource::VideoFrame {
+            at_secs: frame_time(input.duration_secs),
+        },
+        (MediaKind::Audio, Some(stream)) => PosterSource::Cover { stream },
+        (MediaKind::Audio, None) => return Err(StepError::NotApplicable),
+    };
+    ensure_space(jobs, 0)?;
+    let media = &jobs.inner.media;
+    let temp = jobs.inner.store.temp_path("jpg");
+    let job = PosterJob {
+        input: original,
+        demuxer: &input.container,
+        source,
+    };
+    let first = media.poster(&job, temp.path()).await;
+    // A seek past the last keyframe of a short or odd file yields nothing: try the start.
+    if let (Err(MediaError::NoPicture), PosterSource::VideoFrame { at_secs }) = (&first, source)
+        && at_secs > 0.0
+    {
+        let job = PosterJob {
+            source: PosterSource::VideoFrame { at_secs: 0.0 },
+            ..job
+        };
+        media.poster(&job, temp.path()).await?;
+    } else {
+        first?;
+    }
+    jobs.inner.store.persist(temp, id, Variant::Poster).await?;
+    Ok(())
+}
