@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
-# tus benchmark (not a test): the same client (tus-js-client from Node, 8 MiB
-# chunks) uploads the same ~1 GB WAV to Reel and to @tus/server with its file
-# store, in alternating rounds of this run, each on a loopback port with its
-# data on the same disk. Prints the median MB/s and the peak server RSS
-# (VmHWM, over all rounds) for both, and the ratios. Goal: Reel >= 2x the Node server's MB/s, peak RSS < 64 MiB.
-# Usage: bench/tus.sh [size_mb] [rounds]
+# tus benchmark (not a test): the same client (8 MiB chunks, sequential)
+# uploads the same ~1 GB WAV to Reel and to @tus/server with its file store,
+# in alternating rounds of this run, each on a loopback port with its data on
+# the same disk. Prints the median MB/s and the peak server RSS (VmHWM, over
+# all rounds) for both, and the ratios. Goal: Reel >= 2x the Node server's
+# MB/s, peak RSS < 64 MiB.
+# The client: CLIENT=rust (default; examples/tus_upload.rs, a minimal tus
+# client that leaves the 2 cores to the servers) or CLIENT=node
+# (tus-js-client, which spends as much CPU as the servers do).
+# Usage: [CLIENT=rust|node] bench/tus.sh [size_mb] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
 rounds=${2:-3}
 chunk=$((8 * 1024 * 1024))
 bin=target/release/reel
+client=${CLIENT:-rust}
 if [ ! -x "$bin" ]; then
   echo "bench: building $bin" >&2
   cargo build --release --features ssr --bin reel
+fi
+if [ "$client" = rust ]; then
+  cargo build -q --release --features ssr --example tus_upload
 fi
 if [ ! -f bench/tus-node/node_modules/@tus/server/package.json ] ||
   [ ! -f bench/tus-node/node_modules/tus-js-client/package.json ]; then
@@ -40,7 +48,11 @@ wait_for() { # url: until it answers at all (any status), at most 10 s
 upload() {
   sync
   local out
-  out=$(node bench/tus-node/client.mjs "$1" "$work/big.wav" "$chunk")
+  if [ "$client" = rust ]; then
+    out=$(target/release/examples/tus_upload "$1" "$work/big.wav" "$chunk")
+  else
+    out=$(node bench/tus-node/client.mjs "$1" "$work/big.wav" "$chunk")
+  fi
   node -e 'const o=JSON.parse(process.argv[1]); if (o.bytes !== Number(process.argv[2])) process.exit(1); console.log(o.elapsedMs, o.url.split("/").pop())' "$out" "$bytes"
 }
 peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
@@ -89,9 +101,9 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? 
 reel_ms=$(median "${reel_runs[@]}")
 node_ms=$(median "${node_runs[@]}")
 
-awk -v b="$bytes" -v rm="$reel_ms" -v nm="$node_ms" -v rk="$reel_kib" -v nk="$node_kib" -v c="$chunk" -v r="$rounds" 'BEGIN {
+awk -v b="$bytes" -v rm="$reel_ms" -v nm="$node_ms" -v rk="$reel_kib" -v nk="$node_kib" -v c="$chunk" -v r="$rounds" -v cl="$client" 'BEGIN {
   rr = b / 1e6 / (rm / 1000); n = b / 1e6 / (nm / 1000);
-  printf "file                    %.0f MB in %d MiB chunks, client tus-js-client (Node), median of %d rounds\n", b / 1e6, c / 1048576, r;
+  printf "file                    %.0f MB in %d MiB chunks, client %s, median of %d rounds\n", b / 1e6, c / 1048576, cl, r;
   printf "reel                    %7.1f MB/s (%.2f s)   peak RSS %6.1f MiB\n", rr, rm / 1000, rk / 1024;
   printf "@tus/server+file-store  %7.1f MB/s (%.2f s)   peak RSS %6.1f MiB\n", n, nm / 1000, nk / 1024;
   printf "reel / node             %.2fx throughput, %.2fx peak RSS\n", rr / n, rk / nk;

@@ -1,9 +1,15 @@
 //! The page shell, the router, and the pieces every page shares.
 
 mod library;
+mod live;
 mod media_page;
+mod player;
+mod progress;
+mod scrub;
+mod seek;
 mod upload;
 mod upload_row;
+mod waveform;
 
 pub mod tus_protocol;
 
@@ -42,6 +48,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Live processing events for every page (connects once hydrated).
+    live::Live::provide();
     // Runs only in the browser, once the wasm app has taken over the page:
     // end-to-end tests wait for this marker before they interact.
     Effect::new(|_| {
@@ -82,9 +90,14 @@ fn NotFound() -> impl IntoView {
     }
 }
 
-/// Calls `refresh` 1.5 s after `busy` becomes (or stays) true, keeping at
-/// most one timer pending, and none once the page is left. Browser only: on
-/// the server it does nothing.
+/// How often pages look again while the event stream is down.
+#[cfg(feature = "hydrate")]
+const FALLBACK_POLL: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// The fallback when live events are not coming: calls `refresh` a few
+/// seconds after `busy` becomes (or stays) true, keeping at most one timer
+/// pending, and none once the page is left. Browser only: on the server it
+/// does nothing.
 #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
 pub fn refresh_while(
     busy: impl Fn() -> bool + Send + Sync + 'static,
@@ -102,9 +115,7 @@ pub fn refresh_while(
             clear();
             if busy() {
                 let refresh = refresh.clone();
-                if let Ok(handle) =
-                    set_timeout_with_handle(refresh, std::time::Duration::from_millis(1500))
-                {
+                if let Ok(handle) = set_timeout_with_handle(refresh, FALLBACK_POLL) {
                     pending.set_value(Some(handle));
                 }
             }

@@ -38,6 +38,9 @@ impl FromServerFnError for ApiError {
         let (code, message) = match value {
             ServerFnErrorErr::Request(_) => ("network", "The server could not be reached."),
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
+                // On the server this is the caller's mistake: 400, not 500.
+                #[cfg(feature = "ssr")]
+                crate::server::http::set_status(axum::http::StatusCode::BAD_REQUEST);
                 ("bad-request", "The request was not understood.")
             }
             _ => ("internal", "Something went wrong on the server."),

@@ -6,9 +6,12 @@
 
 pub mod api;
 pub mod app;
+pub mod edit;
 pub mod error;
 pub mod format;
+pub mod library;
 pub mod model;
+pub mod vtt;
 
 #[cfg(feature = "ssr")]
 pub mod server;

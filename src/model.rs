@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+
 /// Audio or video: decides the player element and which derived files exist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -52,6 +53,9 @@ impl MediaState {
 pub struct MediaItem {
     pub id: String,
     pub title: String,
+    /// Free text people write about the item (empty when none).
+    #[serde(default)]
+    pub description: String,
     pub original_filename: String,
     pub size_bytes: u64,
     pub sha256: String,
@@ -72,6 +76,11 @@ pub struct MediaItem {
     pub has_waveform: bool,
     /// Processing still to do, while the item is processing.
     pub progress: Option<Progress>,
+    /// The item this one was edited from (`None` for uploads, or when the
+    /// source was deleted).
+    pub source_id: Option<String>,
+    /// What the edit that made this item did, in words.
+    pub edit_summary: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
@@ -131,14 +140,17 @@ pub enum JobKind {
     Scrub,
     /// Waveform peaks (audio).
     Waveform,
+    /// Making an edited item (trim, export, normalise) from its source.
+    Edit,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Poster,
         JobKind::Playable,
         JobKind::Scrub,
         JobKind::Waveform,
+        JobKind::Edit,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -147,6 +159,7 @@ impl JobKind {
             JobKind::Playable => "playable",
             JobKind::Scrub => "scrub",
             JobKind::Waveform => "waveform",
+            JobKind::Edit => "edit",
         }
     }
 
@@ -161,6 +174,7 @@ impl JobKind {
             JobKind::Playable => "Converting for browsers",
             JobKind::Scrub => "Making scrub previews",
             JobKind::Waveform => "Drawing the waveform",
+            JobKind::Edit => "Editing",
         }
     }
 }
@@ -261,3 +275,6 @@ pub enum UploadPhase {
     /// It did not become an item; the reason is written for people.
     Failed { reason: String },
 }
+
+// The library list's types live in `crate::library`; re-exported for callers.
+pub use crate::library::*;

@@ -1,10 +1,13 @@
 //! The library page: the upload zone and the grid of items, server-rendered
-//! and hydrated. Items still processing are refreshed until they settle.
+//! and hydrated. Cards show live processing progress from the event stream;
+//! the list is fetched again when an event says an item changed.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::ErrorNotice;
+use super::live::{Live, Status};
+use super::progress::ProcessingStatus;
 use super::upload::UploadZone;
 use crate::api;
 use crate::format;
@@ -14,14 +17,29 @@ use crate::model::{MediaItem, MediaKind, MediaState};
 pub fn LibraryPage() -> impl IntoView {
     let library = Resource::new(|| (), |_| api::library());
     let refresh = Callback::new(move |()| library.refetch());
+    let live = Live::get();
 
-    // While anything is processing, look again shortly.
+    // Fetch the list again when events show it is out of date.
+    live.follow(
+        move || {
+            library.get_untracked().and_then(|r| r.ok()).map(|lib| {
+                lib.items
+                    .into_iter()
+                    .map(|item| (item.id, item.state))
+                    .collect()
+            })
+        },
+        true,
+        move || library.refetch(),
+    );
+    // Without the event stream, look again now and then while anything processes.
     super::refresh_while(
         move || {
-            library
-                .get()
-                .and_then(|r| r.ok())
-                .is_some_and(|lib| lib.items.iter().any(|i| i.state == MediaState::Processing))
+            live.broken()
+                && library
+                    .get()
+                    .and_then(|r| r.ok())
+                    .is_some_and(|lib| lib.items.iter().any(|i| i.state == MediaState::Processing))
         },
         move || library.refetch(),
     );
@@ -42,7 +60,7 @@ pub fn LibraryPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Ok(lib) => view! { <MediaGrid items=lib.items/> }.into_any(),
+                        Ok(lib) => view! { <MediaGrid items=lib.items on_changed=refresh/> }.into_any(),
                         Err(error) => view! { <ErrorNotice error/> }.into_any(),
                     }
                 })}
@@ -53,19 +71,24 @@ pub fn LibraryPage() -> impl IntoView {
 }
 
 #[component]
-fn MediaGrid(items: Vec<MediaItem>) -> impl IntoView {
+fn MediaGrid(items: Vec<MediaItem>, on_changed: Callback<()>) -> impl IntoView {
     view! {
         <ul class="grid" data-testid="media-grid">
-            {items.into_iter().map(|item| view! { <MediaCard item/> }).collect_view()}
+            {items.into_iter().map(|item| view! { <MediaCard item on_changed/> }).collect_view()}
         </ul>
     }
 }
 
 #[component]
-fn MediaCard(item: MediaItem) -> impl IntoView {
+fn MediaCard(item: MediaItem, on_changed: Callback<()>) -> impl IntoView {
     let urls = item.urls();
     let kind = item.kind.as_str();
-    let state = item.state.name();
+    let shown = Status {
+        state: item.state.clone(),
+        progress: item.progress.clone(),
+    };
+    let status = Live::get().status(item.id.clone(), move || shown.clone());
+    let state = Memo::new(move |_| status.with(|s| s.state.name()));
     let duration = item.duration_secs.map(format::duration);
     let size = format::bytes(item.size_bytes);
     let picture = match (urls.poster.clone(), item.kind) {
@@ -79,17 +102,13 @@ fn MediaCard(item: MediaItem) -> impl IntoView {
             view! { <span class="thumb-icon" aria-hidden="true">"▶"</span> }.into_any()
         }
     };
-    let badge = match &item.state {
-        MediaState::Ready => None,
-        MediaState::Processing => {
-            Some(view! { <span class="badge processing">"Processing…"</span> }.into_any())
-        }
-        MediaState::Failed(reason) => Some(
-            view! { <span class="badge failed" title=reason.clone()>"Failed"</span> }.into_any(),
-        ),
+    let badge = move || match state.get() {
+        "processing" => Some(view! { <span class="badge processing">"Processing…"</span> }),
+        "failed" => Some(view! { <span class="badge failed">"Failed"</span> }),
+        _ => None,
     };
     view! {
-        <li class="card" data-testid="media-card" data-id=item.id.clone() data-state=state data-kind=kind>
+        <li class="card" data-testid="media-card" data-id=item.id.clone() data-state=move || state.get() data-kind=kind>
             <a href=urls.page class="card-link">
                 <div class="thumb">{picture} {badge}</div>
                 <div class="card-body">
@@ -101,6 +120,7 @@ fn MediaCard(item: MediaItem) -> impl IntoView {
                     </span>
                 </div>
             </a>
+            <ProcessingStatus id=item.id.clone() status on_changed/>
         </li>
     }
 }

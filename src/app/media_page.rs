@@ -1,11 +1,26 @@
-//! One item: its player, its facts and a download link.
+//! One item: its player (or a "converting" panel until something plays), the
+//! live processing status, the waveform (audio) or the scrub bar (video), its
+//! facts and a download link.
+//!
+//! The page renders the item it fetched; events then update the status in
+//! place, and when they say the item changed, a fresh copy is fetched in the
+//! browser and only the parts that differ update: the player element stays
+//! (and keeps playing) unless the file it plays changes.
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
+use super::live::{Live, Status};
+use super::player::{NeighbourLinks, Neighbours, Playback, PlayerBar, media_neighbours};
+use super::progress::ProcessingStatus;
+use super::scrub::ScrubBar;
+use super::seek::Clock;
+use super::waveform::{Bars, Waveform, waveform_bars};
 use crate::api;
+use crate::error::ApiError;
 use crate::format;
 use crate::model::{MediaItem, MediaKind, MediaState};
 
@@ -14,23 +29,16 @@ pub fn MediaPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let item = Resource::new(id, api::get_media);
-
-    // While the item is processing, look again shortly.
-    super::refresh_while(
-        move || {
-            item.get()
-                .and_then(|r| r.ok())
-                .is_some_and(|i| i.state == MediaState::Processing)
-        },
-        move || item.refetch(),
-    );
+    // Made here, not inside the item's view, so hydration finds it in order.
+    let waveform = Resource::new(id, waveform_bars);
+    let neighbours = Resource::new(id, media_neighbours);
 
     view! {
         <p class="back"><a href="/">"← Library"</a></p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match item.await {
-                    Ok(item) => view! { <MediaView item/> }.into_any(),
+                    Ok(item) => view! { <MediaView item waveform neighbours/> }.into_any(),
                     Err(error) => view! { <Title text="Not found · Reel"/> <ErrorNotice error/> }.into_any(),
                 }
             })}
@@ -39,69 +47,244 @@ pub fn MediaPage() -> impl IntoView {
 }
 
 #[component]
-fn MediaView(item: MediaItem) -> impl IntoView {
-    let urls = item.urls();
-    let player = match item.kind {
-        MediaKind::Video => view! {
-            <video
-                data-testid="player"
-                class="player video"
-                controls
-                playsinline
-                preload="metadata"
-                src=urls.original.clone()
-                poster=urls.poster.clone()
-            ></video>
+fn MediaView(
+    item: MediaItem,
+    waveform: Resource<Result<Option<Bars>, ApiError>>,
+    neighbours: Resource<Result<Neighbours, ApiError>>,
+) -> impl IntoView {
+    let live = Live::get();
+    let id = item.id.clone();
+    let kind = item.kind;
+    // Fetched in the browser when events say the item changed.
+    let fresh = RwSignal::new(None::<MediaItem>);
+    let current = {
+        let initial = item.clone();
+        Memo::new(move |_| fresh.get().unwrap_or_else(|| initial.clone()))
+    };
+    let refetch = {
+        let id = id.clone();
+        let asked = StoredValue::new(0u64);
+        move || {
+            #[cfg(feature = "hydrate")]
+            {
+                // Answers can overtake each other: keep only the newest.
+                let ticket = asked.get_value() + 1;
+                asked.set_value(ticket);
+                let id = id.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(item) = api::get_media(id).await
+                        && asked.try_get_value() == Some(ticket)
+                    {
+                        let _ = fresh.try_set(Some(item));
+                    }
+                });
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&id, asked);
         }
-        .into_any(),
+    };
+    let on_changed = Callback::new({
+        let refetch = refetch.clone();
+        move |()| refetch()
+    });
+    live.follow(
+        move || Some(current.with_untracked(|c| vec![(c.id.clone(), c.state.clone())])),
+        false,
+        refetch.clone(),
+    );
+    let status = live.status(id.clone(), move || {
+        current.with(|c| Status {
+            state: c.state.clone(),
+            progress: c.progress.clone(),
+        })
+    });
+    super::refresh_while(
+        move || live.broken() && status.with(|s| s.state == MediaState::Processing),
+        refetch,
+    );
+    // The waveform appears when its job is done.
+    Effect::new(move |had: Option<bool>| {
+        let has = current.with(|c| c.has_waveform);
+        if had == Some(false) && has {
+            waveform.refetch();
+        }
+        has
+    });
+
+    let play = Memo::new(move |_| current.with(|c| c.urls().play));
+    let playing = Memo::new(move |_| play.with(Option::is_some));
+    let poster = Memo::new(move |_| current.with(|c| c.urls().poster));
+    let thumbnails = Memo::new(move |_| current.with(|c| c.urls().thumbnails));
+    let clock = Clock::new(item.duration_secs);
+    let video_ref = NodeRef::<html::Video>::new();
+    let audio_ref = NodeRef::<html::Audio>::new();
+    let playback = Playback::new(id.clone(), video_ref, audio_ref);
+    let sync = move |ev: web_sys::Event| {
+        clock.sync(&event_target::<web_sys::HtmlMediaElement>(&ev));
+        playback.event(&ev);
+    };
+    let remember = move |ev: web_sys::Event| playback.event(&ev);
+    // The frame keeps the video's shape before anything loads (no layout shift).
+    let ratio = item
+        .width
+        .zip(item.height)
+        .filter(|(w, h)| *w > 0 && *h > 0)
+        .map(|(w, h)| format!("{w} / {h}"));
+
+    let status_view = {
+        let id = id.clone();
+        move || {
+            view! { <ProcessingStatus id=id.clone() status on_changed testid="media-state"/> }
+        }
+    };
+    let converting = {
+        let status_view = status_view.clone();
+        move || {
+            let note = move || match status.read().state {
+                MediaState::Processing => {
+                    "Converting for browsers… the player appears when it is ready."
+                }
+                MediaState::Failed(_) => "No copy that browsers can play could be made.",
+                MediaState::Ready => "This file does not play in browsers. Download it to play it.",
+            };
+            view! {
+                <div class="converting" data-testid="converting">
+                    <span class="converting-mark" aria-hidden="true">"⟳"</span>
+                    <p class="converting-note">{note}</p>
+                    {status_view()}
+                </div>
+            }
+        }
+    };
+
+    let stage = {
+        let id = id.clone();
+        let converting = converting.clone();
+        move || match (kind, play.get()) {
+            (_, None) => converting().into_any(),
+            (MediaKind::Video, Some(src)) => {
+                let id = id.clone();
+                view! {
+                    <div class="video-stage">
+                        <video
+                            data-testid="player"
+                            class="player video"
+                            node_ref=video_ref
+                            controls
+                            playsinline
+                            preload="metadata"
+                            src=src
+                            poster=move || poster.get()
+                            style:aspect-ratio=ratio.clone()
+                            aria-label="Video player"
+                            aria-keyshortcuts="Space k ArrowLeft ArrowRight f m"
+                            on:timeupdate=sync
+                            on:durationchange=sync
+                            on:seeking=sync
+                            on:loadedmetadata=remember
+                            on:pause=remember
+                            on:ended=remember
+                            on:volumechange=remember
+                            on:ratechange=remember
+                        >
+                            {move || thumbnails.get().map(|src| view! {
+                                <track kind="metadata" label="Thumbnails" src=src/>
+                            })}
+                        </video>
+                        {move || thumbnails.with(Option::is_some).then(|| view! {
+                            <ScrubBar id=id.clone() clock player=video_ref/>
+                        })}
+                    </div>
+                }
+                .into_any()
+            }
+            (MediaKind::Audio, Some(src)) => view! {
+                <audio
+                    data-testid="player"
+                    class="player audio"
+                    node_ref=audio_ref
+                    controls
+                    preload="metadata"
+                    src=src
+                    aria-label="Audio player"
+                    aria-keyshortcuts="Space k ArrowLeft ArrowRight f m"
+                    on:timeupdate=sync
+                    on:durationchange=sync
+                    on:seeking=sync
+                    on:loadedmetadata=remember
+                    on:pause=remember
+                    on:ended=remember
+                    on:volumechange=remember
+                    on:ratechange=remember
+                ></audio>
+            }
+            .into_any(),
+        }
+    };
+    let body = match kind {
+        MediaKind::Video => stage.into_any(),
         MediaKind::Audio => view! {
             <div class="audio-stage">
-                {urls.poster.clone().map(|src| view! { <img class="cover" src=src alt="Cover art"/> })}
-                <audio data-testid="player" class="player audio" controls preload="metadata" src=urls.original.clone()></audio>
+                {move || poster.get().map(|src| view! { <img class="cover" src=src alt="Cover art" width="320" height="320"/> })}
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        waveform
+                            .await
+                            .ok()
+                            .flatten()
+                            .filter(|bars| !bars.heights.is_empty())
+                            .map(|bars| view! { <Waveform bars clock player=audio_ref/> })
+                    })}
+                </Transition>
+                {stage}
             </div>
         }
         .into_any(),
     };
-    let state_note = match &item.state {
-        MediaState::Ready => None,
-        MediaState::Processing => Some(view! { <p class="notice" data-testid="media-state">"Processing… the player works already; a poster will follow."</p> }.into_any()),
-        MediaState::Failed(reason) => Some(view! { <div class="notice error" role="alert" data-testid="media-state"><p>{reason.clone()}</p></div> }.into_any()),
+
+    let facts = move || {
+        let item = current.get();
+        let dimensions = item
+            .width
+            .zip(item.height)
+            .map(|(w, h)| format!("{w} × {h}"));
+        let codecs = [item.video_codec.clone(), item.audio_codec.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" + ");
+        view! {
+            <dt>"File"</dt>
+            <dd>{item.original_filename.clone()}</dd>
+            <dt>"Type"</dt>
+            <dd>{item.content_type.clone()}</dd>
+            {item.duration_secs.map(|d| view! { <dt>"Duration"</dt> <dd>{format::duration(d)}</dd> })}
+            {dimensions.map(|d| view! { <dt>"Size"</dt> <dd>{d}</dd> })}
+            {(!codecs.is_empty()).then(|| view! { <dt>"Codecs"</dt> <dd>{codecs}</dd> })}
+            <dt>"File size"</dt>
+            <dd>{format::bytes(item.size_bytes)}</dd>
+            <dt>"Uploaded"</dt>
+            <dd><time datetime=item.created_at.clone()>{format::timestamp(&item.created_at)}</time></dd>
+            <dt>"SHA-256"</dt>
+            <dd class="mono">{item.sha256.clone()}</dd>
+        }
     };
-    let dimensions = item
-        .width
-        .zip(item.height)
-        .map(|(w, h)| format!("{w} × {h}"));
-    let codecs = [item.video_codec.clone(), item.audio_codec.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" + ");
+
+    let urls = item.urls();
     view! {
         <Title text=format!("{} · Reel", item.title)/>
-        <article class="media" data-state=item.state.name() data-kind=item.kind.as_str()>
+        <article class="media" data-state=move || status.with(|s| s.state.name()) data-kind=kind.as_str()>
             <h1 data-testid="media-heading">{item.title.clone()}</h1>
-            {state_note}
-            {player}
+            {move || playing.get().then(status_view.clone())}
+            {body}
+            {move || playing.get().then(|| view! { <PlayerBar playback/> })}
+            <NeighbourLinks neighbours/>
             <div class="actions">
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>
                     "Download original"
                 </a>
             </div>
-            <dl class="facts">
-                <dt>"File"</dt>
-                <dd>{item.original_filename.clone()}</dd>
-                <dt>"Type"</dt>
-                <dd>{item.content_type.clone()}</dd>
-                {item.duration_secs.map(|d| view! { <dt>"Duration"</dt> <dd>{format::duration(d)}</dd> })}
-                {dimensions.map(|d| view! { <dt>"Size"</dt> <dd>{d}</dd> })}
-                {(!codecs.is_empty()).then(|| view! { <dt>"Codecs"</dt> <dd>{codecs}</dd> })}
-                <dt>"File size"</dt>
-                <dd>{format::bytes(item.size_bytes)}</dd>
-                <dt>"Uploaded"</dt>
-                <dd><time datetime=item.created_at.clone()>{format::timestamp(&item.created_at)}</time></dd>
-                <dt>"SHA-256"</dt>
-                <dd class="mono">{item.sha256.clone()}</dd>
-            </dl>
+            <dl class="facts">{facts}</dl>
         </article>
     }
 }

@@ -13,8 +13,12 @@ use time::format_description::well_known::Rfc3339;
 use crate::model::{JobKind, MediaItem, MediaKind, MediaState, PlaySource};
 use crate::server::store::MediaId;
 
+mod edits;
 mod jobs;
+mod library;
+pub mod neighbours;
 mod uploads;
+pub use edits::{EditFacts, NewEdit};
 pub use jobs::{ClaimedJob, JobState, JobStatus, NewJob, now_ms, progress_of};
 pub use uploads::{NewUpload, Upload, UploadState};
 
@@ -77,6 +81,7 @@ pub struct Repo {
 struct MediaRow {
     id: String,
     title: String,
+    description: String,
     original_filename: String,
     size_bytes: i64,
     sha256: String,
@@ -95,6 +100,8 @@ struct MediaRow {
     play_variant: Option<String>,
     has_scrub: bool,
     has_waveform: bool,
+    source_id: Option<String>,
+    edit_summary: Option<String>,
     created_at: String,
     updated_at: String,
 }
@@ -117,6 +124,7 @@ impl MediaRow {
         Ok(MediaItem {
             id: self.id,
             title: self.title,
+            description: self.description,
             original_filename: self.original_filename,
             size_bytes: u64::try_from(self.size_bytes).unwrap_or(0),
             sha256: self.sha256,
@@ -133,6 +141,8 @@ impl MediaRow {
             has_scrub: self.has_scrub,
             has_waveform: self.has_waveform,
             progress: None,
+            source_id: self.source_id,
+            edit_summary: self.edit_summary,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -294,6 +304,8 @@ impl Repo {
             }
             JobKind::Scrub => "UPDATE media SET has_scrub = 1, updated_at = ? WHERE id = ?",
             JobKind::Waveform => "UPDATE media SET has_waveform = 1, updated_at = ? WHERE id = ?",
+            // The edit's own result is recorded by `complete_edit`.
+            JobKind::Edit => "UPDATE media SET updated_at = ? WHERE id = ?",
         };
         sqlx::query(sql)
             .bind(now())

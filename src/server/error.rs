@@ -79,7 +79,9 @@ impl IntoResponse for Error {
 }
 
 impl From<Error> for ApiError {
+    /// Inside a server function this also sets the answer's HTTP status.
     fn from(err: Error) -> Self {
+        crate::server::http::set_status(err.status());
         err.to_api()
     }
 }

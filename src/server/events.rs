@@ -3,6 +3,7 @@
 //! lagged and fetches afresh) rather than holding up a worker.
 
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 use crate::model::MediaEvent;
 
@@ -12,6 +13,9 @@ const BUFFER: usize = 256;
 #[derive(Clone)]
 pub struct Events {
     sender: broadcast::Sender<MediaEvent>,
+    /// Cancelled when the server stops: open streams end, so graceful
+    /// shutdown does not wait for browsers that never hang up.
+    closing: CancellationToken,
 }
 
 impl Default for Events {
@@ -23,7 +27,20 @@ impl Default for Events {
 impl Events {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
-        Events { sender }
+        Events {
+            sender,
+            closing: CancellationToken::new(),
+        }
+    }
+
+    /// Ends every open event stream (the server is stopping).
+    pub fn close(&self) {
+        self.closing.cancel();
+    }
+
+    /// Resolves when the server stops; streams end with it.
+    pub fn closed(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+        self.closing.clone().cancelled_owned()
     }
 
     pub fn publish(&self, event: MediaEvent) {

@@ -4,6 +4,7 @@
 //! items and `tus` speaks the resumable upload protocol.
 
 pub mod config;
+pub mod edits;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -11,6 +12,7 @@ pub mod filename;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
+pub mod library;
 pub mod media;
 pub mod state;
 pub mod store;

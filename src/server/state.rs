@@ -64,6 +64,7 @@ impl AppState {
         })?;
         let store = Store::open(config.data_dir.join("files")).await?;
         let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
+        crate::server::library::sweep_orphans(&repo, &store).await;
         let media = Media::new(config.worker_count(), config.job_timeout);
         let events = Events::new();
         let jobs = Jobs::new(

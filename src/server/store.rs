@@ -256,6 +256,33 @@ impl Store {
         }
     }
 
+    /// The ids of every item directory in the store (the start-up sweep
+    /// compares them with the rows). Entries this store did not make are
+    /// left out, and so never deleted by it.
+    pub async fn media_ids(&self) -> Result<Vec<MediaId>, StoreError> {
+        let media = self.root.join("media");
+        let mut ids = Vec::new();
+        let mut fans = fs::read_dir(&media).await.map_err(io_at(&media))?;
+        while let Some(fan) = fans.next_entry().await.map_err(io_at(&media))? {
+            let fan_path = fan.path();
+            if !fan.file_type().await.map_err(io_at(&fan_path))?.is_dir() {
+                continue;
+            }
+            let prefix = fan.file_name();
+            let mut entries = fs::read_dir(&fan_path).await.map_err(io_at(&fan_path))?;
+            while let Some(entry) = entries.next_entry().await.map_err(io_at(&fan_path))? {
+                let name = entry.file_name();
+                let id = name.to_str().and_then(MediaId::parse);
+                if let Some(id) = id
+                    && Some(&id.as_str()[..2]) == prefix.to_str()
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
     /// Counts entries in the temp area (tests assert nothing is left behind).
     pub async fn temp_entries(&self) -> Result<usize, StoreError> {
         let tmp = self.root.join("tmp");
@@ -362,67 +389,4 @@ impl Drop for TempFile {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_have_one_shape() {
-        let id = MediaId::generate();
-        assert_eq!(MediaId::parse(id.as_str()), Some(id.clone()));
-        for bad in [
-            "",
-            "..",
-            "../../etc/passwd",
-            "ABCDEF0123456789abcdef0123456789",
-            "0123456789abcdef0123456789abcde/",
-        ] {
-            assert_eq!(MediaId::parse(bad), None, "{bad:?}");
-        }
-    }
-
-    #[tokio::test]
-    async fn dropped_temp_files_vanish_and_persisted_ones_stay() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path().to_path_buf()).await.expect("store");
-        let temp = store.create_temp().await.expect("temp");
-        let path = temp.path().to_path_buf();
-        assert!(path.exists());
-        drop(temp);
-        assert!(!path.exists());
-
-        let mut temp = store.create_temp().await.expect("temp");
-        let mut writer = temp.writer().await.expect("writer");
-        writer.write(b"hel").await.expect("write");
-        writer.write(b"lo").await.expect("write");
-        writer.finish().await.expect("finish");
-        let id = MediaId::generate();
-        store
-            .persist(temp, &id, Variant::Original)
-            .await
-            .expect("persist");
-        assert_eq!(
-            std::fs::read(store.path(&id, Variant::Original)).expect("read"),
-            b"hello"
-        );
-        assert_eq!(store.temp_entries().await.expect("count"), 0);
-        store.delete_all(&id).await.expect("delete");
-        assert!(
-            store
-                .open_variant(&id, Variant::Original)
-                .await
-                .expect("open")
-                .is_none()
-        );
-    }
-
-    #[tokio::test]
-    async fn opening_clears_leftover_temp_files() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path().to_path_buf()).await.expect("store");
-        let temp = store.create_temp().await.expect("temp");
-        std::mem::forget(temp); // as if the process had crashed mid-upload
-        assert_eq!(store.temp_entries().await.expect("count"), 1);
-        let store = Store::open(dir.path().to_path_buf()).await.expect("reopen");
-        assert_eq!(store.temp_entries().await.expect("count"), 0);
-    }
-}
+mod tests;

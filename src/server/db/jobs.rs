@@ -114,7 +114,7 @@ impl Repo {
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, heartbeat_at = ?1,
                  started_at = ?2, updated_at = ?2, progress = 0, eta_secs = NULL
              WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?1
-                         ORDER BY CASE kind WHEN 'poster' THEN 0 WHEN 'playable' THEN 1
+                         ORDER BY CASE kind WHEN 'poster' THEN 0 WHEN 'edit' THEN 1 WHEN 'playable' THEN 1
                                   WHEN 'waveform' THEN 2 ELSE 3 END, id
                          LIMIT 1)
                AND state = 'queued'
@@ -367,7 +367,7 @@ pub fn progress_of(jobs: &[JobStatus], live: Option<(i64, f64, Option<f64>)>) ->
         .find(|j| j.state == JobState::Running)
         .or_else(|| jobs.iter().find(|j| j.state == JobState::Queued))?;
     let weight = |kind: JobKind| match kind {
-        JobKind::Playable => 8.0,
+        JobKind::Playable | JobKind::Edit => 8.0,
         JobKind::Scrub => 2.0,
         JobKind::Poster | JobKind::Waveform => 1.0,
     };

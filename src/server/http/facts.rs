@@ -2,7 +2,9 @@
 //! hot path of byte serving makes no database round trip.
 //!
 //! These facts are fixed when the item is stored (content type, hash, the
-//! user's file name) and never updated, so a cached copy cannot go stale. An
+//! user's file name) and never updated, so a cached copy cannot go stale.
+//! (An edited item gets them when its edit finishes; until then its hash is
+//! empty and nothing is cached.) An
 //! item that is deleted must be `evict`ed; until then its facts stay here, but
 //! serving also opens the file, which a deleted item no longer has.
 
@@ -76,7 +78,10 @@ impl ServingCache {
             original_filename: item.original_filename,
             kind: item.kind,
         });
-        self.insert(id.clone(), Arc::clone(&facts));
+        // An edit still being made has no hash yet: its facts will change.
+        if !facts.sha256.is_empty() {
+            self.insert(id.clone(), Arc::clone(&facts));
+        }
         Ok(Some(facts))
     }
 

@@ -2,6 +2,7 @@
 
 pub mod body;
 pub mod conditional;
+pub mod events;
 pub mod facts;
 pub mod files;
 pub mod multipart;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/api/events", get(events::stream))
         // Our own streaming cap replaces axum's 2 MB default on this route only.
         .route(
             "/api/uploads",
@@ -50,6 +52,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let events = state.events.clone();
+    let shutdown = async move {
+        shutdown.await;
+        events.close();
+    };
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -6,6 +6,7 @@
 //!
 //! Tests drive the queue one job at a time with `run_one_job`.
 
+pub mod edit;
 mod plan;
 mod run;
 mod work;

@@ -200,7 +200,7 @@ impl Jobs {
             return Ok(());
         };
         let essential = |kind: JobKind| match kind {
-            JobKind::Playable => true,
+            JobKind::Playable | JobKind::Edit => true,
             JobKind::Poster => input.kind == MediaKind::Video,
             JobKind::Scrub | JobKind::Waveform => false,
         };

@@ -33,6 +33,8 @@ pub enum StepError {
     Params(#[from] serde_json::Error),
     #[error("this job does not apply to this item")]
     NotApplicable,
+    #[error("the item this edit was made from was deleted")]
+    SourceGone,
 }
 
 impl StepError {
@@ -45,6 +47,7 @@ impl StepError {
                 MediaError::Process(ProcessError::Timeout { .. }) | MediaError::Rejected(_)
             ) | StepError::Params(_)
                 | StepError::NotApplicable
+                | StepError::SourceGone
         )
     }
 
@@ -55,6 +58,7 @@ impl StepError {
             JobKind::Playable => "convert this file for browsers",
             JobKind::Scrub => "make scrub previews",
             JobKind::Waveform => "draw this sound's waveform",
+            JobKind::Edit => "make this edit",
         };
         match self {
             StepError::Media(MediaError::Process(ProcessError::Timeout { limit, .. })) => format!(
@@ -65,6 +69,9 @@ impl StepError {
                 ProcessError::NotFound(_) | ProcessError::Spawn { .. },
             )) => format!("Reel could not {what}: ffmpeg could not be run on the server."),
             StepError::Media(MediaError::Rejected(rejection)) => rejection.to_string(),
+            StepError::SourceGone => {
+                "The item this edit was made from was deleted before the edit ran.".to_string()
+            }
             StepError::NoSpace { .. } => {
                 format!("Reel could not {what}: the server is short of disk space.")
             }
@@ -93,6 +100,7 @@ pub async fn run(
     let original = inner.store.path(id, Variant::Original);
     match job.kind {
         JobKind::Poster => poster(&jobs, id, &input, &original).await?,
+        JobKind::Edit => super::edit::run(&jobs, id, &job.params, &progress).await?,
         JobKind::Playable => {
             let conversion: Conversion = serde_json::from_str(&job.params)?;
             ensure_space(&jobs, input.size_bytes.saturating_mul(2))?;
@@ -150,7 +158,7 @@ pub async fn run(
     Ok(())
 }
 
-fn ensure_space(jobs: &Jobs, writes: u64) -> Result<(), StepError> {
+pub(super) fn ensure_space(jobs: &Jobs, writes: u64) -> Result<(), StepError> {
     let available = jobs.inner.store.available_space()?;
     let needed = writes.saturating_add(DISK_RESERVE);
     if available < needed {

@@ -2,6 +2,8 @@
 //! command lines are built here from typed values only.
 
 pub mod decide;
+pub mod edit;
+pub mod loudness;
 pub mod mp4_index;
 pub mod poster;
 pub mod probe;
@@ -34,6 +36,9 @@ pub enum MediaError {
     /// The playable copy ffmpeg wrote is not what browsers need.
     #[error("the playable copy is not right: {0}")]
     BadPlayable(String),
+    /// An edit's output is not what was asked, or its source cannot be read.
+    #[error("the edit did not come out right: {0}")]
+    BadEdit(String),
 }
 
 /// Probes read headers only and answer uploads that are waiting: they get

@@ -1,0 +1,94 @@
+//! The items either side of one in the library's default order, newest
+//! first. Ids are UUIDv7, so id order is upload order and the primary key
+//! index answers both queries without sorting.
+
+use sqlx::FromRow;
+
+use super::{DbError, Repo};
+use crate::server::store::MediaId;
+
+/// An item next to another: enough to link to it.
+#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
+pub struct Neighbour {
+    pub id: String,
+    pub title: String,
+}
+
+impl Repo {
+    /// `(previous, next)` around `id` in newest-first order: `previous` is the
+    /// closest newer item, `next` the closest older one. The item itself need
+    /// not exist (it may just have been deleted).
+    pub async fn neighbours(
+        &self,
+        id: &MediaId,
+    ) -> Result<(Option<Neighbour>, Option<Neighbour>), DbError> {
+        let previous = sqlx::query_as::<_, Neighbour>(
+            "SELECT id, title FROM media WHERE id > ? ORDER BY id ASC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool);
+        let next = sqlx::query_as::<_, Neighbour>(
+            "SELECT id, title FROM media WHERE id < ? ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.pool);
+        Ok(tokio::try_join!(previous, next)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MediaKind;
+    use crate::server::db::NewMedia;
+
+    fn media(id: &MediaId, title: &str) -> NewMedia {
+        NewMedia {
+            id: id.clone(),
+            title: title.to_string(),
+            original_filename: format!("{title}.mp3"),
+            size_bytes: 1,
+            sha256: "0".repeat(64),
+            content_type: "audio/mpeg".to_string(),
+            kind: MediaKind::Audio,
+            container: "mp3".to_string(),
+            duration_secs: Some(1.0),
+            width: None,
+            height: None,
+            video_codec: None,
+            audio_codec: Some("mp3".to_string()),
+            cover_stream: None,
+            play: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn neighbours_follow_newest_first_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let repo = Repo::open(&dir.path().join("reel.db")).await.expect("open");
+        let ids: Vec<MediaId> = (0..3).map(|_| MediaId::generate()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        let titles = ["oldest", "middle", "newest"];
+        for (id, title) in sorted.iter().zip(titles) {
+            repo.insert(&media(id, title), &[]).await.expect("insert");
+        }
+        let title = |n: Option<Neighbour>| n.map(|n| n.title);
+
+        let (previous, next) = repo.neighbours(&sorted[1]).await.expect("query");
+        assert_eq!(title(previous).as_deref(), Some("newest"));
+        assert_eq!(title(next).as_deref(), Some("oldest"));
+
+        let (previous, next) = repo.neighbours(&sorted[2]).await.expect("query");
+        assert_eq!(
+            (title(previous), title(next).as_deref()),
+            (None, Some("middle"))
+        );
+
+        let (previous, next) = repo.neighbours(&sorted[0]).await.expect("query");
+        assert_eq!(
+            (title(previous).as_deref(), title(next)),
+            (Some("middle"), None)
+        );
+    }
+}
