@@ -146,7 +146,10 @@ async fn bad_edits_get_clear_refusals_and_make_nothing() {
             json!({ "edit": "export", "format": "mp4", "height": null }),
             "video",
         ),
-        (json!({ "edit": "extract_audio", "format": "mp3" }), "already audio"),
+        (
+            json!({ "edit": "extract_audio", "format": "mp3" }),
+            "already audio",
+        ),
     ] {
         let response = start_edit(&server, &wav.id, request.clone()).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{request}");

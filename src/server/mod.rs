@@ -4,8 +4,8 @@
 //! items and `tus` speaks the resumable upload protocol.
 
 pub mod config;
-pub mod edits;
 pub mod db;
+pub mod edits;
 pub mod error;
 pub mod events;
 pub mod filename;
