@@ -1,5 +1,6 @@
 //! The page shell, the router, and the pieces every page shares.
 
+mod editor;
 mod library;
 mod live;
 mod media_page;

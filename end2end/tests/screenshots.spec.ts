@@ -233,7 +233,7 @@ test("the library with 20 items", async ({ page }) => {
 });
 
 for (const kind of ["video", "audio"] as const) {
-  test(`the media page of a ${kind}`, async ({ page }) => {
+  test(`the media page of ${kind === "audio" ? "an" : "a"} ${kind}`, async ({ page }) => {
     // Long enough for scrub previews (the tiny clips above are too short).
     const file = mediaFile(kind === "video" ? "clip.mp4" : "tone.mp3");
     const name = kind === "video" ? "Harbour at dawn.mp4" : "Morning tone.mp3";

@@ -1,126 +1,276 @@
-//! The library page: the upload zone and the grid of items, server-rendered
-//! and hydrated. Cards show live processing progress from the event stream;
-//! the list is fetched again when an event says an item changed.
+//! The library page: the upload zone, a toolbar (search, sort, filters), one
+//! page of cards and a pager, server-rendered and hydrated. What is shown
+//! lives in the URL query (`LibraryQuery`), so a link shows the same page;
+//! the toolbar and the pager only change the URL. Cards show live processing
+//! progress from the event stream, and the page is fetched again when an
+//! event says something on it (or, on the front page, something new) changed.
+
+mod card;
+mod dialog;
+mod pager;
+mod toolbar;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
-use super::live::{Live, Status};
-use super::progress::ProcessingStatus;
-use super::upload::UploadZone;
+use super::live::Live;
+use super::upload::{self, FILE_INPUT_ID, UploadZone};
 use crate::api;
-use crate::format;
-use crate::model::{MediaItem, MediaKind, MediaState};
+use crate::error::ApiError;
+use crate::model::{LibraryPage as Page, LibraryQuery, MediaState};
+
+use card::MediaGrid;
+use dialog::ConfirmDelete;
+use pager::{Pager, ResultCount};
+use toolbar::Toolbar;
+
+/// The page's own state, shared by its parts: which card is being edited,
+/// which item waits for a delete confirmation, and what was deleted here.
+/// While a form or dialog is open, fetching the page again waits (a fresh
+/// grid would throw away what the person is typing).
+#[derive(Clone, Copy)]
+pub struct LibraryUi {
+    /// The id of the card whose edit form is open.
+    pub editing: RwSignal<Option<String>>,
+    /// The item (id, title) the delete dialog asks about.
+    pub deleting: RwSignal<Option<(String, String)>>,
+    /// Items deleted from this page, hidden until the next fetch drops them.
+    pub removed: RwSignal<Vec<String>>,
+    /// A fetch was asked for while a form was open.
+    stale: RwSignal<bool>,
+    /// The id of the element in the grid that last had focus: a fresh grid
+    /// gives focus back to its twin, so fetching never throws the keyboard
+    /// user back to the top of the page.
+    last_focus: StoredValue<Option<String>>,
+    page: Resource<Result<Page, ApiError>>,
+}
+
+impl LibraryUi {
+    /// Fetches the page again, now or as soon as no form is open.
+    pub fn refresh(&self) {
+        if self.editing.get_untracked().is_some() || self.deleting.get_untracked().is_some() {
+            self.stale.set(true);
+        } else {
+            self.page.refetch();
+        }
+    }
+
+    /// Remembers which element of the grid has focus (from `focusin`).
+    pub fn note_focus(&self, id: String) {
+        if !id.is_empty() {
+            self.last_focus.set_value(Some(id));
+        }
+    }
+
+    /// Called by a new card: if focus was lost (it is on the body) and it was
+    /// last on one of `ids`, puts it back there, after the grid is swapped.
+    pub fn restore_focus(&self, ids: &[String]) {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(want) = self.last_focus.get_value() else {
+                return;
+            };
+            if !ids.contains(&want) {
+                return;
+            }
+            request_animation_frame(move || {
+                let lost = document()
+                    .active_element()
+                    .is_none_or(|active| active.tag_name().eq_ignore_ascii_case("body"));
+                if lost {
+                    focus_id(&want);
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ids;
+    }
+
+    pub fn is_removed(&self, id: &str) -> bool {
+        self.removed.with(|removed| removed.iter().any(|r| r == id))
+    }
+}
+
+/// The query the URL asks for; any URL gives some query.
+pub fn use_library_query() -> Memo<LibraryQuery> {
+    let map = use_query_map();
+    Memo::new(move |_| {
+        map.with(|map| LibraryQuery::from_query(map.latest_values().map(|(k, v)| (k.as_ref(), v))))
+    })
+}
+
+/// The view new uploads land on: the first page, newest first, unfiltered.
+fn is_front(query: &LibraryQuery) -> bool {
+    query.page == 1
+        && query.sort == crate::model::Sort::Newest
+        && query.q.trim().is_empty()
+        && query.kind.is_none()
+        && query.state.is_none()
+}
 
 #[component]
 pub fn LibraryPage() -> impl IntoView {
-    let library = Resource::new(|| (), |_| api::library());
-    let refresh = Callback::new(move |()| library.refetch());
-    let live = Live::get();
+    let query = use_library_query();
+    let page = Resource::new(move || query.get(), api::list_library);
+    let limits = Resource::new(|| (), |_| upload::limits());
+    let ui = LibraryUi {
+        editing: RwSignal::new(None),
+        deleting: RwSignal::new(None),
+        removed: RwSignal::new(Vec::new()),
+        stale: RwSignal::new(false),
+        last_focus: StoredValue::new(None),
+        page,
+    };
+    let refresh = Callback::new(move |()| ui.refresh());
+    // A fetch put off while a form was open happens once it closes.
+    Effect::new(move |_| {
+        let open = ui.editing.with(Option::is_some) || ui.deleting.with(Option::is_some);
+        if !open && ui.stale.get_untracked() {
+            ui.stale.set(false);
+            page.refetch();
+        }
+    });
 
-    // Fetch the list again when events show it is out of date.
-    live.follow(
-        move || {
-            library.get_untracked().and_then(|r| r.ok()).map(|lib| {
-                lib.items
-                    .into_iter()
-                    .map(|item| (item.id, item.state))
-                    .collect()
-            })
-        },
-        true,
-        move || library.refetch(),
-    );
+    // Fetch the page again when events show it is out of date: on the front
+    // page new items count too; elsewhere only the items shown do (events
+    // about items filtered out would otherwise fetch on every progress tick).
+    let live = Live::get();
+    let shown = move || {
+        page.get_untracked().and_then(|r| r.ok()).map(|p| {
+            p.items
+                .into_iter()
+                .map(|item| (item.id, item.state))
+                .collect()
+        })
+    };
+    live.follow(shown, false, move || {
+        if !query.with_untracked(is_front) {
+            ui.refresh();
+        }
+    });
+    live.follow(shown, true, move || {
+        if query.with_untracked(is_front) {
+            ui.refresh();
+        }
+    });
     // Without the event stream, look again now and then while anything processes.
     super::refresh_while(
         move || {
             live.broken()
-                && library
+                && page
                     .get()
                     .and_then(|r| r.ok())
-                    .is_some_and(|lib| lib.items.iter().any(|i| i.state == MediaState::Processing))
+                    .is_some_and(|p| p.items.iter().any(|i| i.state == MediaState::Processing))
         },
-        move || library.refetch(),
+        move || ui.refresh(),
     );
 
+    let pending = RwSignal::new(false);
     view! {
         <Title text="Library · Reel"/>
-        <UploadZone library on_item_changed=refresh/>
+        <UploadZone limits on_item_changed=refresh/>
         <section class="library" aria-labelledby="library-heading">
-            <h2 id="library-heading">"Library"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading the library…"</p> }>
-                {move || Suspend::new(async move {
-                    match library.await {
-                        Ok(lib) if lib.items.is_empty() => {
-                            view! {
-                                <p class="empty" data-testid="library-empty">
-                                    "Nothing here yet. Drop audio or video files above to start your library."
-                                </p>
+            <div class="library-head">
+                <h2 id="library-heading" tabindex="-1">"Library"</h2>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        page.await.ok().map(|p| view! { <ResultCount page=p query=query.get_untracked()/> })
+                    })}
+                </Transition>
+            </div>
+            <Toolbar query/>
+            <div class="library-results" class:loading=move || pending.get() aria-busy=move || pending.get().to_string()>
+                <Transition
+                    fallback=|| view! { <p class="muted">"Loading the library…"</p> }
+                    set_pending=pending.write_only()
+                >
+                    {move || Suspend::new(async move {
+                        let result = page.await;
+                        let query = query.get_untracked();
+                        match result {
+                            Ok(p) if p.items.is_empty() => view! { <Nothing page=p query/> }.into_any(),
+                            Ok(p) => {
+                                view! {
+                                    <MediaGrid items=p.items.clone() ui on_changed=refresh/>
+                                    <Pager page=p query/>
+                                }
+                                    .into_any()
                             }
-                                .into_any()
+                            Err(error) => view! { <ErrorNotice error/> }.into_any(),
                         }
-                        Ok(lib) => view! { <MediaGrid items=lib.items on_changed=refresh/> }.into_any(),
-                        Err(error) => view! { <ErrorNotice error/> }.into_any(),
-                    }
-                })}
-            </Transition>
+                    })}
+                </Transition>
+            </div>
         </section>
+        <ConfirmDelete ui/>
     }
     .into_any()
 }
 
+/// An empty page: an empty library invites the first drop; a search or
+/// filter that finds nothing says so and offers a way back; a page past the
+/// end links to the last one.
 #[component]
-fn MediaGrid(items: Vec<MediaItem>, on_changed: Callback<()>) -> impl IntoView {
-    view! {
-        <ul class="grid" data-testid="media-grid">
-            {items.into_iter().map(|item| view! { <MediaCard item on_changed/> }).collect_view()}
-        </ul>
+fn Nothing(page: Page, query: LibraryQuery) -> impl IntoView {
+    let filtered = !query.q.trim().is_empty() || query.kind.is_some() || query.state.is_some();
+    if page.total > 0 {
+        let last = query.with_page(page.pages()).href("/");
+        return view! {
+            <div class="empty" data-testid="library-past-end">
+                <p>"There is nothing on this page."</p>
+                <a href=last>{format!("Go to the last page ({})", page.pages())}</a>
+            </div>
+        }
+        .into_any();
     }
+    if !filtered {
+        return view! {
+            <div class="empty empty-invite" data-testid="library-empty">
+                <span class="empty-mark" aria-hidden="true">"♫ ▶"</span>
+                <p class="empty-title">"Your library is empty"</p>
+                <p class="muted">
+                    "Drop audio or video files anywhere on this page, or choose them from your device."
+                </p>
+                <label class="button" for=FILE_INPUT_ID>"Choose files…"</label>
+            </div>
+        }
+        .into_any();
+    }
+    let clear = LibraryQuery {
+        sort: query.sort,
+        ..LibraryQuery::default()
+    }
+    .href("/");
+    let what = if query.q.trim().is_empty() {
+        "Nothing matches these filters.".to_string()
+    } else {
+        format!("Nothing matches “{}”.", query.q.trim())
+    };
+    view! {
+        <div class="empty" data-testid="library-no-results">
+            <p class="empty-title">{what}</p>
+            <p>
+                <a href=clear data-testid="library-clear">"Clear the search and filters"</a>
+            </p>
+        </div>
+    }
+    .into_any()
 }
 
-#[component]
-fn MediaCard(item: MediaItem, on_changed: Callback<()>) -> impl IntoView {
-    let urls = item.urls();
-    let kind = item.kind.as_str();
-    let shown = Status {
-        state: item.state.clone(),
-        progress: item.progress.clone(),
-    };
-    let status = Live::get().status(item.id.clone(), move || shown.clone());
-    let state = Memo::new(move |_| status.with(|s| s.state.name()));
-    let duration = item.duration_secs.map(format::duration);
-    let size = format::bytes(item.size_bytes);
-    let picture = match (urls.poster.clone(), item.kind) {
-        (Some(src), _) => {
-            view! { <img src=src alt="" loading="lazy" width="320" height="180"/> }.into_any()
+/// Moves keyboard focus to the element with this id (browser only).
+pub fn focus_id(id: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = element.focus();
         }
-        (None, MediaKind::Audio) => {
-            view! { <span class="thumb-icon" aria-hidden="true">"♪"</span> }.into_any()
-        }
-        (None, MediaKind::Video) => {
-            view! { <span class="thumb-icon" aria-hidden="true">"▶"</span> }.into_any()
-        }
-    };
-    let badge = move || match state.get() {
-        "processing" => Some(view! { <span class="badge processing">"Processing…"</span> }),
-        "failed" => Some(view! { <span class="badge failed">"Failed"</span> }),
-        _ => None,
-    };
-    view! {
-        <li class="card" data-testid="media-card" data-id=item.id.clone() data-state=move || state.get() data-kind=kind>
-            <a href=urls.page class="card-link">
-                <div class="thumb">{picture} {badge}</div>
-                <div class="card-body">
-                    <span class="card-title" data-testid="media-title">{item.title.clone()}</span>
-                    <span class="card-meta">
-                        <span class="kind">{kind}</span>
-                        {duration.map(|d| view! { <span>{d}</span> })}
-                        <span>{size}</span>
-                    </span>
-                </div>
-            </a>
-            <ProcessingStatus id=item.id.clone() status on_changed/>
-        </li>
     }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }

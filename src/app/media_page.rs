@@ -13,6 +13,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
+use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
 use super::player::{NeighbourLinks, Neighbours, Playback, PlayerBar, media_neighbours};
 use super::progress::ProcessingStatus;
@@ -113,6 +114,11 @@ fn MediaView(
 
     let play = Memo::new(move |_| current.with(|c| c.urls().play));
     let playing = Memo::new(move |_| play.with(Option::is_some));
+    // Edits need a playable file, and none are offered after a failure.
+    let editable = Memo::new(move |_| {
+        playing.get() && !status.with(|s| matches!(s.state, MediaState::Failed(_)))
+    });
+    let selection = RwSignal::new(None::<(f64, f64)>);
     let poster = Memo::new(move |_| current.with(|c| c.urls().poster));
     let thumbnails = Memo::new(move |_| current.with(|c| c.urls().thumbnails));
     let clock = Clock::new(item.duration_secs);
@@ -233,7 +239,7 @@ fn MediaView(
                             .ok()
                             .flatten()
                             .filter(|bars| !bars.heights.is_empty())
-                            .map(|bars| view! { <Waveform bars clock player=audio_ref/> })
+                            .map(|bars| view! { <Waveform bars clock player=audio_ref selection/> })
                     })}
                 </Transition>
                 {stage}
@@ -275,9 +281,13 @@ fn MediaView(
         <Title text=format!("{} · Reel", item.title)/>
         <article class="media" data-state=move || status.with(|s| s.state.name()) data-kind=kind.as_str()>
             <h1 data-testid="media-heading">{item.title.clone()}</h1>
+            <EditedFrom item=current/>
             {move || playing.get().then(status_view.clone())}
             {body}
             {move || playing.get().then(|| view! { <PlayerBar playback/> })}
+            {move || editable.get().then(|| view! {
+                <Editor item=current.get_untracked() clock selection video=video_ref audio=audio_ref/>
+            })}
             <NeighbourLinks neighbours/>
             <div class="actions">
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>

@@ -1,13 +1,35 @@
 //! The drop zone and one row per file: progress while bytes go up, then the
 //! item's processing state, then a link to it. Sending happens in `browser`.
+//! While the zone is on screen the whole page takes drops: files dragged
+//! anywhere over it show an overlay and land in the zone.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::upload_row::UploadRowView;
 
-use crate::api::LibraryData;
 use crate::error::ApiError;
 use crate::format;
+
+/// What the browser needs to know before it sends a byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    /// The server's upload cap, so the page can refuse a too-large file at once.
+    pub max_upload_bytes: u64,
+    /// Chunk size for resumable uploads from the browser.
+    pub upload_chunk_bytes: u64,
+}
+
+/// The server's upload limits (a few bytes; the library page loads it with
+/// the page, so the zone never waits for the whole library).
+#[server(endpoint = "upload_limits")]
+pub async fn limits() -> Result<UploadLimits, ApiError> {
+    let state = crate::server::http::app_state()?;
+    Ok(UploadLimits {
+        max_upload_bytes: state.config.max_upload_size,
+        upload_chunk_bytes: state.config.upload_chunk_size,
+    })
+}
 
 /// Where one dropped file is.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -115,10 +137,14 @@ pub fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
     }
 }
 
+/// The id of the zone's file input, so other parts of the page (the empty
+/// library's invitation) can label it.
+pub const FILE_INPUT_ID: &str = "upload-file-input";
+
 #[component]
 pub fn UploadZone(
-    /// The library, which knows the server's upload cap.
-    library: Resource<Result<LibraryData, ApiError>>,
+    /// The server's upload cap and chunk size.
+    limits: Resource<Result<UploadLimits, ApiError>>,
     /// Called when an item is created or finishes processing.
     on_item_changed: Callback<()>,
 ) -> impl IntoView {
@@ -133,41 +159,32 @@ pub fn UploadZone(
     let accept = move |files: Option<web_sys::FileList>| {
         #[cfg(feature = "hydrate")]
         if let Some(files) = files {
-            let lib = library.get_untracked().and_then(|result| result.ok());
+            let limits = limits.get_untracked().and_then(|result| result.ok());
             let limits = (
-                lib.as_ref().map(|l| l.max_upload_bytes),
-                lib.map(|l| l.upload_chunk_bytes)
+                limits.map(|l| l.max_upload_bytes),
+                limits
+                    .map(|l| l.upload_chunk_bytes)
                     .unwrap_or(super::tus_protocol::DEFAULT_CHUNK_BYTES),
             );
             super::browser::start_uploads(files, rows, next_key, limits, on_item_changed);
         }
     };
 
+    // The whole page is the drop target, not only the zone.
+    #[cfg(feature = "hydrate")]
+    page_drop_target(dragging, accept);
+
     view! {
-        <section
-            class="drop-zone"
-            class:dragging=move || dragging.get()
-            data-testid="drop-zone"
-            on:dragenter=move |ev| {
-                ev.prevent_default();
-                dragging.set(true);
-            }
-            on:dragover=move |ev| {
-                ev.prevent_default();
-                dragging.set(true);
-            }
-            on:dragleave=move |_| dragging.set(false)
-            on:drop=move |ev| {
-                ev.prevent_default();
-                dragging.set(false);
-                accept(ev.data_transfer().and_then(|dt| dt.files()));
-            }
-        >
-            <p class="drop-title">"Drop audio or video files here"</p>
+        <div class="drop-overlay" class:visible=move || dragging.get() aria-hidden="true">
+            <p class="drop-overlay-text">"Drop to upload"</p>
+        </div>
+        <section class="drop-zone" class:dragging=move || dragging.get() data-testid="drop-zone">
+            <p class="drop-title">"Drop audio or video files anywhere on this page"</p>
             <label class="button">
                 "Choose files…"
                 <input
                     type="file"
+                    id=FILE_INPUT_ID
                     multiple
                     accept="audio/*,video/*"
                     class="visually-hidden"
@@ -184,10 +201,10 @@ pub fn UploadZone(
                 // Inside a Transition so the server and the browser render the same text.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        library
+                        limits
                             .await
                             .ok()
-                            .map(|lib| format!("Up to {} per file.", format::bytes(lib.max_upload_bytes)))
+                            .map(|l| format!("Up to {} per file.", format::bytes(l.max_upload_bytes)))
                     })}
                 </Transition>
             </p>
@@ -200,6 +217,71 @@ pub fn UploadZone(
             </ul>
         </Show>
     }
+}
+
+/// Listens on the window for files dragged over the page: `dragging` is
+/// true while they hover (entering and leaving children is counted, so the
+/// overlay does not flicker), and a drop anywhere hands them to `accept`.
+/// Drags of other things (text, links) are left alone. Removed with the zone.
+#[cfg(feature = "hydrate")]
+fn page_drop_target(
+    dragging: RwSignal<bool>,
+    accept: impl Fn(Option<web_sys::FileList>) + Clone + 'static,
+) {
+    use leptos::ev;
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    fn has_files(ev: &web_sys::DragEvent) -> bool {
+        ev.data_transfer()
+            .is_some_and(|dt| dt.types().includes(&"Files".into(), 0))
+    }
+
+    let depth = Rc::new(Cell::new(0u32));
+    let enter = {
+        let depth = depth.clone();
+        window_event_listener(ev::dragenter, move |ev| {
+            if has_files(&ev) {
+                ev.prevent_default();
+                depth.set(depth.get() + 1);
+                dragging.set(true);
+            }
+        })
+    };
+    let over = window_event_listener(ev::dragover, move |ev| {
+        if has_files(&ev) {
+            // Without this the browser opens the file instead of dropping it.
+            ev.prevent_default();
+            if let Some(dt) = ev.data_transfer() {
+                dt.set_drop_effect("copy");
+            }
+            if !dragging.get_untracked() {
+                dragging.set(true);
+            }
+        }
+    });
+    let leave = {
+        let depth = depth.clone();
+        window_event_listener(ev::dragleave, move |_| {
+            depth.set(depth.get().saturating_sub(1));
+            if depth.get() == 0 {
+                dragging.set(false);
+            }
+        })
+    };
+    let drop = window_event_listener(ev::drop, move |ev| {
+        depth.set(0);
+        dragging.set(false);
+        if has_files(&ev) {
+            ev.prevent_default();
+            accept(ev.data_transfer().and_then(|dt| dt.files()));
+        }
+    });
+    on_cleanup(move || {
+        for handle in [enter, over, leave, drop] {
+            handle.remove();
+        }
+    });
 }
 
 #[cfg(test)]

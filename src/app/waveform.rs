@@ -6,6 +6,7 @@ use leptos::html;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::editor::selection::{DragSelect, Selection, SelectionHandles};
 use super::seek::{self, Clock};
 use crate::error::ApiError;
 use crate::model::WaveformPeaks;
@@ -88,8 +89,13 @@ pub fn Waveform(
     clock: Clock,
     /// The audio element it seeks.
     player: NodeRef<html::Audio>,
+    /// A trim selection: drawn with its handles, and a pointer drag across
+    /// the waveform selects a region (a click still seeks).
+    #[prop(optional)]
+    selection: Option<Selection>,
 ) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
+    let drag = DragSelect::new();
     let count = bars.heights.len().max(1);
     let step = WIDTH / count as f64;
     let bar_width = (step * 0.6).max(1.0);
@@ -124,6 +130,9 @@ pub fn Waveform(
     };
 
     let on_click = move |ev: web_sys::MouseEvent| {
+        if drag.take_dragged() {
+            return;
+        }
         let (Some(el), Some(audio)) = (root.get_untracked(), media()) else {
             return;
         };
@@ -144,7 +153,32 @@ pub fn Waveform(
         }
     };
 
+    let on_down = move |ev: web_sys::PointerEvent| {
+        if let (Some(_), Some(el)) = (selection, root.get_untracked()) {
+            drag.down(&ev, &el, clock.duration.get_untracked());
+        }
+    };
+    let on_move = move |ev: web_sys::PointerEvent| {
+        if let (Some(selection), Some(el)) = (selection, root.get_untracked()) {
+            drag.moved(&ev, &el, clock.duration.get_untracked(), selection);
+        }
+    };
+    let on_up = move |ev: web_sys::PointerEvent| {
+        if let (Some(selection), Some(el)) = (selection, root.get_untracked()) {
+            drag.up(&ev, &el, clock.duration.get_untracked(), selection);
+        }
+    };
+    let handles = selection.map(|selection| {
+        let on_preview = Callback::new(move |secs: f64| {
+            if let Some(audio) = media() {
+                clock.seek_to(&audio, secs);
+            }
+        });
+        view! { <SelectionHandles selection duration=clock.duration track=root on_preview/> }
+    });
+
     view! {
+        <div class="waveform-frame">
         <div
             class="waveform"
             data-testid="waveform"
@@ -158,6 +192,9 @@ pub fn Waveform(
             aria-valuetext=move || seek::value_text(clock.time.get(), clock.duration.get())
             on:click=on_click
             on:keydown=on_key
+            on:pointerdown=on_down
+            on:pointermove=on_move
+            on:pointerup=on_up
         >
             <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") aria-hidden="true" focusable="false">
                 <defs>
@@ -178,6 +215,8 @@ pub fn Waveform(
                 data-testid="waveform-playhead"
                 style:left=move || format!("{:.3}%", played())
             ></div>
+        </div>
+        {handles}
         </div>
     }
 }

@@ -253,27 +253,6 @@ impl Repo {
         Ok(Some(item))
     }
 
-    /// Newest first, at most `limit` items.
-    pub async fn list(&self, limit: u32) -> Result<Vec<MediaItem>, DbError> {
-        let mut items = sqlx::query_as::<_, MediaRow>(
-            // Ids are UUIDv7: their order is upload order, exactly (timestamps tie).
-            "SELECT * FROM media ORDER BY id DESC LIMIT ?",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .map(MediaRow::into_item)
-        .collect::<Result<Vec<_>, _>>()?;
-        if items.iter().any(|i| i.state == MediaState::Processing) {
-            let mut progress = self.active_progress().await?;
-            for item in &mut items {
-                item.progress = progress.remove(&item.id);
-            }
-        }
-        Ok(items)
-    }
-
     /// What a processing job needs to know about its item; `None` when the
     /// item is gone (deleted while queued).
     pub async fn job_input(&self, id: &MediaId) -> Result<Option<JobInput>, DbError> {

@@ -1,0 +1,386 @@
+//! The grid and its cards: a picture in a fixed 16:9 box (poster, cover, or
+//! a drawn waveform for audio without one), the title, facts, the state and
+//! processing progress, and Edit / Delete. Edit turns the card's text into a
+//! form in place; Delete asks first (the page's dialog).
+
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::prelude::*;
+
+use super::{LibraryUi, focus_id};
+use crate::app::live::{Live, Status};
+use crate::app::progress::ProcessingStatus;
+use crate::format;
+use crate::model::{MediaItem, MediaKind, clean_description, clean_title};
+
+#[component]
+pub fn MediaGrid(items: Vec<MediaItem>, ui: LibraryUi, on_changed: Callback<()>) -> impl IntoView {
+    let cards = items
+        .into_iter()
+        .map(|item| {
+            let id = item.id.clone();
+            move || {
+                (!ui.is_removed(&id))
+                    .then(|| view! { <MediaCard item=item.clone() ui on_changed/> })
+            }
+        })
+        .collect_view();
+    let on_focusin = move |ev: leptos::ev::FocusEvent| {
+        use wasm_bindgen::JsCast;
+        if let Some(element) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            ui.note_focus(element.id());
+        }
+    };
+    view! {
+        <ul class="grid" data-testid="media-grid" on:focusin=on_focusin>
+            {cards}
+        </ul>
+    }
+}
+
+/// The date part of an RFC 3339 time ("2026-11-24").
+fn date_of(rfc3339: &str) -> &str {
+    rfc3339.get(..10).unwrap_or(rfc3339)
+}
+
+/// A waveform-like drawing for audio without a cover: bars whose heights
+/// come from the id, so each item has its own and the server and the
+/// browser draw the same. An SVG path in a 80×24 box.
+pub fn placeholder_wave(seed: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for byte in seed.bytes() {
+        h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+    }
+    let mut path = String::with_capacity(40 * 14);
+    for i in 0..40u32 {
+        h = h.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        // Louder in the middle, like most recordings.
+        let envelope = 1.0 - ((f64::from(i) - 19.5) / 22.0).powi(2);
+        let amp = (1.0 + f64::from(h >> 28) * 0.7) * envelope;
+        let x = f64::from(i) * 2.0 + 1.0;
+        path.push_str(&format!("M{x} {:.1}v{:.1}", 12.0 - amp, amp * 2.0));
+    }
+    path
+}
+
+#[component]
+fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl IntoView {
+    let urls = item.urls();
+    let kind = item.kind.as_str();
+    let id = item.id.clone();
+    let shown = Status {
+        state: item.state.clone(),
+        progress: item.progress.clone(),
+    };
+    let status = Live::get().status(item.id.clone(), move || shown.clone());
+    let state = Memo::new(move |_| status.with(|s| s.state.name()));
+    // Saved edits show at once, before the page is fetched again.
+    let title = RwSignal::new(item.title.clone());
+    let description = RwSignal::new(item.description.clone());
+    let picture = match (urls.poster.clone(), item.kind) {
+        (Some(src), _) => view! {
+            <img src=src alt="" loading="lazy" decoding="async" width="320" height="180"/>
+        }
+        .into_any(),
+        (None, MediaKind::Audio) => view! {
+            <svg class="thumb-wave" viewBox="0 0 80 24" preserveAspectRatio="none" aria-hidden="true">
+                <path d=placeholder_wave(&item.id)/>
+            </svg>
+        }
+        .into_any(),
+        (None, MediaKind::Video) => {
+            view! { <span class="thumb-icon" aria-hidden="true">"▶"</span> }.into_any()
+        }
+    };
+    let badge = move || match state.get() {
+        "processing" => Some(view! { <span class="badge processing">"Processing…"</span> }),
+        "failed" => Some(view! { <span class="badge failed">"Failed"</span> }),
+        _ => None,
+    };
+    let duration = item.duration_secs.map(format::duration);
+    let thumb_duration = duration.clone();
+    let size = format::bytes(item.size_bytes);
+    let created = item.created_at.clone();
+    let facts = move || {
+        view! {
+            <span class="card-meta">
+                <span class="kind">{kind}</span>
+                {duration.clone().map(|d| view! { <span>{d}</span> })}
+                <span>{size.clone()}</span>
+                <time datetime=created.clone()>{date_of(&created).to_string()}</time>
+            </span>
+        }
+    };
+    let editing = {
+        let id = id.clone();
+        Memo::new(move |_| ui.editing.with(|e| e.as_deref() == Some(id.as_str())))
+    };
+    let edit_button = format!("edit-{id}");
+    let delete_button = format!("delete-{id}");
+    let page_url = urls.page.clone();
+    let title_link = format!("title-{id}");
+    {
+        let ids = [
+            title_link.clone(),
+            edit_button.clone(),
+            delete_button.clone(),
+        ];
+        Effect::new(move |_| ui.restore_focus(&ids));
+    }
+
+    let body = {
+        let id = id.clone();
+        let (edit_button, delete_button) = (edit_button.clone(), delete_button.clone());
+        move || {
+            let title_link = title_link.clone();
+            let (id, id2) = (id.clone(), id.clone());
+            view! {
+                <div class="card-body">
+                    <a href=page_url.clone() id=title_link class="card-title" data-testid="media-title">
+                        {move || title.get()}
+                    </a>
+                    {facts()}
+                    <div class="card-actions">
+                        <button
+                            type="button"
+                            class="row-button"
+                            id=edit_button.clone()
+                            data-testid="edit-item"
+                            aria-label=move || format!("Edit “{}”", title.get())
+                            on:click=move |_| ui.editing.set(Some(id.clone()))
+                        >
+                            "Edit"
+                        </button>
+                        <button
+                            type="button"
+                            class="row-button danger"
+                            id=delete_button.clone()
+                            data-testid="delete-item"
+                            aria-label=move || format!("Delete “{}”", title.get())
+                            on:click=move |_| ui.deleting.set(Some((id2.clone(), title.get_untracked())))
+                        >
+                            "Delete"
+                        </button>
+                    </div>
+                </div>
+            }
+        }
+    };
+    let form = {
+        let id = id.clone();
+        move || {
+            view! {
+                <EditForm id=id.clone() title description ui on_saved=on_changed return_focus=edit_button.clone()/>
+            }
+        }
+    };
+
+    view! {
+        <li
+            class="card"
+            data-testid="media-card"
+            data-id=item.id.clone()
+            data-state=move || state.get()
+            data-kind=kind
+        >
+            <a href=urls.page class="card-link" tabindex="-1" aria-hidden="true">
+                <div class="thumb">
+                    {picture}
+                    {badge}
+                    {thumb_duration.map(|d| view! { <span class="thumb-duration">{d}</span> })}
+                </div>
+            </a>
+            {move || if editing.get() { form().into_any() } else { body().into_any() }}
+            <ProcessingStatus id=item.id.clone() status on_changed/>
+        </li>
+    }
+}
+
+/// Title and description in place of the card's text. Checks as the server
+/// does before sending; the server's refusal is shown by the field it names.
+#[component]
+fn EditForm(
+    id: String,
+    title: RwSignal<String>,
+    description: RwSignal<String>,
+    ui: LibraryUi,
+    on_saved: Callback<()>,
+    /// Where focus goes when the form closes.
+    return_focus: String,
+) -> impl IntoView {
+    let draft_title = RwSignal::new(title.get_untracked());
+    let draft_description = RwSignal::new(description.get_untracked());
+    let title_error = RwSignal::new(None::<String>);
+    let description_error = RwSignal::new(None::<String>);
+    let form_error = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let title_input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = title_input.get() {
+            let _ = input.focus();
+            input.select();
+        }
+    });
+    let title_field = format!("edit-title-{id}");
+    let description_field = format!("edit-description-{id}");
+    let title_error_id = format!("{title_field}-error");
+    let description_error_id = format!("{description_field}-error");
+    let return_focus = StoredValue::new(return_focus);
+    let close = move || {
+        ui.editing.set(None);
+        let target = return_focus.get_value();
+        // After the card has its buttons back.
+        request_animation_frame(move || focus_id(&target));
+    };
+
+    let item_id = StoredValue::new(id);
+    let (title_field_id, description_field_id) = (title_field.clone(), description_field.clone());
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        form_error.set(None);
+        let checked_title = clean_title(&draft_title.get_untracked());
+        let checked_description = clean_description(&draft_description.get_untracked());
+        title_error.set(checked_title.as_ref().err().map(|e| e.message.clone()));
+        description_error.set(
+            checked_description
+                .as_ref()
+                .err()
+                .map(|e| e.message.clone()),
+        );
+        let (new_title, new_description) = match (checked_title, checked_description) {
+            (Ok(t), Ok(d)) => (t, d),
+            (Err(_), _) => return focus_id(&title_field_id),
+            (_, Err(_)) => return focus_id(&description_field_id),
+        };
+        saving.set(true);
+        let (title_field_id, description_field_id) =
+            (title_field_id.clone(), description_field_id.clone());
+        leptos::task::spawn_local(async move {
+            let result =
+                crate::api::update_media(item_id.get_value(), new_title, new_description).await;
+            let _ = saving.try_set(false);
+            match result {
+                Ok(item) => {
+                    title.set(item.title);
+                    description.set(item.description);
+                    close();
+                    on_saved.run(());
+                }
+                Err(error) => match error.code.as_str() {
+                    "invalid-title" => {
+                        title_error.set(Some(error.message));
+                        focus_id(&title_field_id);
+                    }
+                    "invalid-description" => {
+                        description_error.set(Some(error.message));
+                        focus_id(&description_field_id);
+                    }
+                    _ => form_error.set(Some(error.message)),
+                },
+            }
+        });
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            ev.prevent_default();
+            close();
+        }
+    };
+    let (title_error_for, description_error_for) =
+        (title_error_id.clone(), description_error_id.clone());
+
+    view! {
+        <form class="card-body edit-form" data-testid="edit-form" novalidate on:submit=submit on:keydown=on_keydown>
+            <div class="field">
+                <label for=title_field.clone()>"Title"</label>
+                <input
+                    id=title_field
+                    type="text"
+                    data-testid="edit-title"
+                    node_ref=title_input
+                    required
+                    aria-invalid=move || title_error.with(Option::is_some).to_string()
+                    aria-describedby=move || title_error.with(Option::is_some).then(|| title_error_for.clone())
+                    prop:value=move || draft_title.get()
+                    on:input=move |ev| {
+                        draft_title.set(event_target_value(&ev));
+                        title_error.set(None);
+                    }
+                />
+                {move || {
+                    title_error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="field-error" id=title_error_id.clone() data-testid="edit-title-error">
+                                    {e}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            <div class="field">
+                <label for=description_field.clone()>"Description"</label>
+                <textarea
+                    id=description_field
+                    rows="3"
+                    data-testid="edit-description"
+                    aria-invalid=move || description_error.with(Option::is_some).to_string()
+                    aria-describedby=move || {
+                        description_error.with(Option::is_some).then(|| description_error_for.clone())
+                    }
+                    prop:value=move || draft_description.get()
+                    on:input=move |ev| {
+                        draft_description.set(event_target_value(&ev));
+                        description_error.set(None);
+                    }
+                ></textarea>
+                {move || {
+                    description_error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="field-error" id=description_error_id.clone() data-testid="edit-description-error">
+                                    {e}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+            {move || form_error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <div class="card-actions">
+                <button type="submit" class="button small-button" data-testid="edit-save" disabled=move || saving.get()>
+                    {move || if saving.get() { "Saving…" } else { "Save" }}
+                </button>
+                <button type="button" class="row-button" data-testid="edit-cancel" on:click=move |_| close()>
+                    "Cancel"
+                </button>
+            </div>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholder_waves_differ_by_item_and_stay_in_the_box() {
+        let a = placeholder_wave("0190a1b2c3d4");
+        assert_eq!(a, placeholder_wave("0190a1b2c3d4"));
+        assert_ne!(a, placeholder_wave("0190a1b2c3d5"));
+        assert_eq!(a.matches('M').count(), 40);
+        assert!(!a.contains('-'), "no bar leaves the 24-unit box: {a}");
+    }
+
+    #[test]
+    fn dates_are_the_day() {
+        assert_eq!(date_of("2026-11-24T20:21:51Z"), "2026-11-24");
+        assert_eq!(date_of("soon"), "soon");
+    }
+}
