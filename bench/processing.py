@@ -90,6 +90,16 @@ def wait_playable_job(db: Path, media_id: str):
         time.sleep(0.1)
 
 
+def wait_idle(db: Path):
+    while True:
+        with sqlite3.connect(db) as conn:
+            (active,) = conn.execute(
+                "SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()
+        if active == 0:
+            return
+        time.sleep(0.1)
+
+
 def logged_command(work: Path, stored_input: Path):
     """The argument list Reel ran for the playable job of `stored_input`."""
     for line in (work / "reel.log").read_text().splitlines():
@@ -115,6 +125,8 @@ def main():
         for label, path in inputs.items():
             created, _ = upload(port, path)
             reel_secs = wait_playable_job(work / "data/reel.db", created["id"])
+            # The by-hand run must not share the CPU with the item's other jobs.
+            wait_idle(work / "data/reel.db")
             stored = work / "data/files/media" / created["id"][:2] / created["id"] / "original"
             args = logged_command(work, stored)
             out = work / "by-hand.mp4"

@@ -57,11 +57,25 @@ upload() {
 }
 peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
+settled() { # upload id: waits until the item's processing (the waveform of 1 GB of sound) is over
+  local media
+  media=$(curl -s -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).phase.media_id))')
+  for _ in $(seq 1200); do
+    state=$(curl -s -d "id=$media" "http://127.0.0.1:$reel_port/api/media" |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).state.state)}catch{console.log("?")}})')
+    [ "$state" = processing ] || return 0
+    sleep 0.1
+  done
+  echo "bench: Reel did not finish processing" >&2
+  exit 1
+}
+
 finalised() { # upload id: polls Reel's upload_status until it has left receiving/finalising (<= 120 s)
   for _ in $(seq 1200); do
     phase=$(curl -s -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
       node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).phase.phase)}catch{console.log("?")}})')
-    case "$phase" in done) return 0 ;; failed) echo "bench: Reel failed the upload" >&2; exit 1 ;; esac
+    case "$phase" in done) settled "$1"; return 0 ;; failed) echo "bench: Reel failed the upload" >&2; exit 1 ;; esac
     sleep 0.1
   done
   echo "bench: Reel did not finalise the upload" >&2
@@ -82,8 +96,8 @@ wait_for "http://127.0.0.1:$reel_port/healthz"
 wait_for "http://127.0.0.1:$node_port/files"
 
 # Rounds alternate between the servers; each starts with the disk quiet and
-# Reel's previous upload finalised (hashed, probed, stored), so neither run
-# pays for the other's background work.
+# Reel's previous upload finalised (hashed, probed, stored) and processed
+# (its waveform drawn), so neither run pays for the other's background work.
 reel_runs=() node_runs=()
 for round in $(seq "$rounds"); do
   out=$(upload "http://127.0.0.1:$reel_port/api/tus")

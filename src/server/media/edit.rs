@@ -609,27 +609,6 @@ fn check_output(expected: &Expected, probe: &ProbeSummary) -> Result<(), String>
     Ok(())
 }
 
-/// Removes a half-written output unless disarmed: after an error, a timeout
-/// or a cancelled future, no broken file is left behind.
-struct RemoveOnDrop<'a> {
-    path: &'a Path,
-    armed: bool,
-}
-
-impl Drop for RemoveOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            match std::fs::remove_file(self.path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::warn!(path = %self.path.display(), "cannot remove a failed edit: {e}")
-                }
-            }
-        }
-    }
-}
-
 /// The runs an edit needs.
 #[derive(Clone, Debug, PartialEq)]
 struct Recipe {
@@ -910,10 +889,7 @@ impl Media {
     where
         F: FnMut(f64) + Send,
     {
-        let mut guard = RemoveOnDrop {
-            path: output,
-            armed: true,
-        };
+        let mut guard = super::safety::RemoveOnDrop::new(output);
         let limit = self.job_limit;
         let result = tokio::time::timeout(limit, self.edit(plan, source, output, &mut on_progress))
             .await
@@ -921,7 +897,7 @@ impl Media {
                 tool: Tool::Ffmpeg,
                 limit,
             })??;
-        guard.armed = false;
+        guard.disarm();
         Ok(result)
     }
 

@@ -8,6 +8,7 @@ pub mod mp4_index;
 pub mod poster;
 pub mod probe;
 pub mod process;
+pub mod safety;
 pub mod scrub;
 pub mod transcode;
 pub mod waveform;

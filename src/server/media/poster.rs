@@ -4,6 +4,8 @@
 use std::ffi::OsString;
 use std::path::Path;
 
+use super::safety::{file_arg, whitelists};
+
 /// Which picture to take.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum PosterSource {
@@ -32,23 +34,13 @@ pub fn frame_time(duration_secs: Option<f64>) -> f64 {
 
 impl PosterJob<'_> {
     pub fn args(&self, output: &Path) -> Vec<OsString> {
-        let mut input = OsString::from("file:");
-        input.push(self.input.as_os_str());
-        let mut out = OsString::from("file:");
-        out.push(output.as_os_str());
+        let input = file_arg(self.input);
+        let out = file_arg(output);
 
         let mut args: Vec<OsString> =
             vec!["-nostdin".into(), "-v".into(), "error".into(), "-y".into()];
-        // The forced demuxer plus a whitelist for any demuxer nested inside
-        // the file (AVI's GAB2 subtitles, say): nothing else is opened.
-        args.extend([
-            "-protocol_whitelist".into(),
-            "file".into(),
-            "-format_whitelist".into(),
-            super::probe::ALLOWED_DEMUXERS.join(",").into(),
-            "-f".into(),
-            self.demuxer.into(),
-        ]);
+        args.extend(whitelists());
+        args.extend(["-f".into(), self.demuxer.into()]);
         let map = match self.source {
             PosterSource::VideoFrame { at_secs } => {
                 args.extend(["-ss".into(), format!("{at_secs:.3}").into()]);

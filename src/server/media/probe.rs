@@ -87,21 +87,16 @@ pub const ALLOWED_AUDIO_CODECS: &[&str] = &[
 /// Arguments for probing a local file. `-format_whitelist` stops ffprobe from
 /// even opening a demuxer outside the allow-list (a playlist hidden in a file).
 pub fn args(input: &Path) -> Vec<OsString> {
-    let mut file_arg = OsString::from("file:");
-    file_arg.push(input.as_os_str());
-    vec![
-        "-v".into(),
-        "error".into(),
-        "-protocol_whitelist".into(),
-        "file".into(),
-        "-format_whitelist".into(),
-        ALLOWED_DEMUXERS.join(",").into(),
+    let mut args: Vec<OsString> = vec!["-v".into(), "error".into()];
+    args.extend(super::safety::whitelists());
+    args.extend([
         "-print_format".into(),
         "json".into(),
         "-show_format".into(),
         "-show_streams".into(),
-        file_arg,
-    ]
+        super::safety::file_arg(input),
+    ]);
+    args
 }
 
 #[derive(Debug, Deserialize)]

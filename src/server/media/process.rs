@@ -68,55 +68,23 @@ impl Runner {
         }
     }
 
+    /// Runs `tool` to completion within `limit` and keeps its output.
     pub async fn run(
         &self,
         tool: Tool,
         args: Vec<OsString>,
         limit: Duration,
     ) -> Result<Output, ProcessError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ProcessError::Spawn {
-                tool,
-                source: std::io::Error::other("the process runner is shut down"),
-            })?;
-        // The exact command line, for reproducing a run by hand (bench/processing.sh).
-        tracing::debug!(program = tool.program(), ?args, "running");
-        let mut command = Command::new(tool.program());
-        command
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // If the future is dropped (timeout, cancelled request), the child dies too.
-            .kill_on_drop(true);
-        let child = command.spawn().map_err(|source| match source.kind() {
-            std::io::ErrorKind::NotFound => ProcessError::NotFound(tool),
-            _ => ProcessError::Spawn { tool, source },
-        })?;
-        let output = tokio::time::timeout(limit, child.wait_with_output())
-            .await
-            .map_err(|_| ProcessError::Timeout { tool, limit })?
-            .map_err(|source| ProcessError::Spawn { tool, source })?;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let stderr = tail(stderr.trim(), STDERR_TAIL).to_string();
-        if !output.status.success() {
-            return Err(ProcessError::Status {
-                tool,
-                status: output.status.to_string(),
-                stderr,
-            });
-        }
+        let mut stdout = Vec::new();
+        let finished = self
+            .run_streaming(tool, args, limit, |chunk| stdout.extend_from_slice(chunk))
+            .await?;
         Ok(Output {
-            stdout: output.stdout,
-            stderr,
+            stdout,
+            stderr: finished.stderr,
         })
     }
-}
 
-impl Runner {
     /// Like `run`, but hands stdout to `on_stdout` as it arrives instead of
     /// keeping it: for ffmpeg's `-progress pipe:1` lines or raw PCM, whose
     /// size has no useful bound. Stderr is drained at the same time (a full
@@ -141,12 +109,14 @@ impl Runner {
                 tool,
                 source: std::io::Error::other("the process runner is shut down"),
             })?;
+        // The exact command line, for reproducing a run by hand (bench/processing.py).
         tracing::debug!(program = tool.program(), ?args, "running");
         let mut child = Command::new(tool.program())
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // If the future is dropped (timeout, cancelled job), the child dies too.
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| match source.kind() {

@@ -172,19 +172,12 @@ pub fn vtt_time(ms: u64) -> String {
 impl ScrubJob<'_> {
     /// The ffmpeg command line that writes the sheet for `layout` to `sheet`.
     pub fn args(&self, layout: &ScrubLayout, sheet: &Path) -> Vec<OsString> {
-        let mut input = OsString::from("file:");
-        input.push(self.input.as_os_str());
-        let mut out = OsString::from("file:");
-        out.push(sheet.as_os_str());
+        let input = super::safety::file_arg(self.input);
+        let out = super::safety::file_arg(sheet);
 
         let mut args: Vec<OsString> =
             vec!["-nostdin".into(), "-v".into(), "error".into(), "-y".into()];
-        args.extend([
-            "-protocol_whitelist".into(),
-            "file".into(),
-            "-format_whitelist".into(),
-            super::probe::ALLOWED_DEMUXERS.join(",").into(),
-        ]);
+        args.extend(super::safety::whitelists());
         if self.duration_secs > KEYFRAMES_ONLY_AFTER_SECS {
             // A decoder option: it belongs to the input, before `-i`.
             args.extend(["-skip_frame".into(), "nokey".into()]);

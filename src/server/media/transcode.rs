@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::decide::{AudioAction, Conversion, OutputFormat, VideoAction};
 use super::process::Tool;
+use super::safety::{RemoveOnDrop, file_arg, whitelists};
 use super::{Media, MediaError, ProbeSummary};
 
 /// x264 settings: PeerTube's speed, MediaCMS's quality.
@@ -26,10 +27,8 @@ pub struct PlayableJob<'a> {
 impl PlayableJob<'_> {
     /// The whole ffmpeg command line, built from typed values only.
     pub fn args(&self, output: &Path) -> Vec<OsString> {
-        let mut input = OsString::from("file:");
-        input.push(self.input.as_os_str());
-        let mut out = OsString::from("file:");
-        out.push(output.as_os_str());
+        let input = file_arg(self.input);
+        let out = file_arg(output);
         let conversion = self.conversion;
 
         let mut args: Vec<OsString> = [
@@ -41,19 +40,11 @@ impl PlayableJob<'_> {
             "-progress",
             "pipe:1",
             "-y",
-            "-protocol_whitelist",
-            "file",
-            "-format_whitelist",
         ]
         .map(OsString::from)
         .into();
-        args.extend([
-            super::probe::ALLOWED_DEMUXERS.join(",").into(),
-            "-f".into(),
-            self.demuxer.into(),
-            "-i".into(),
-            input,
-        ]);
+        args.extend(whitelists());
+        args.extend(["-f".into(), self.demuxer.into(), "-i".into(), input]);
 
         match conversion.video {
             // `V`: the first real video stream, never an attached picture.
@@ -220,27 +211,6 @@ fn parse_clock(text: &str) -> Option<f64> {
     secs.is_finite().then_some(secs)
 }
 
-/// Removes a half-written output unless disarmed: after an error, a timeout
-/// or a cancelled future, no broken copy is left for anyone to serve.
-struct RemoveOnDrop<'a> {
-    path: &'a Path,
-    armed: bool,
-}
-
-impl Drop for RemoveOnDrop<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            match std::fs::remove_file(self.path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    tracing::warn!(path = %self.path.display(), "cannot remove a failed playable copy: {e}")
-                }
-            }
-        }
-    }
-}
-
 /// Whether `probe` of the written copy is what `conversion` promised.
 pub fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(), String> {
     if probe.faststart != Some(true) {
@@ -313,10 +283,7 @@ impl Media {
     where
         F: FnMut(f64) + Send,
     {
-        let mut guard = RemoveOnDrop {
-            path: output,
-            armed: true,
-        };
+        let mut guard = RemoveOnDrop::new(output);
         let mut progress = ProgressParser::new(job.duration_secs);
         self.runner
             .run_streaming(Tool::Ffmpeg, job.args(output), self.job_limit, |chunk| {
@@ -335,7 +302,7 @@ impl Media {
             Err(e) => return Err(e),
         };
         check_output(job.conversion, &written).map_err(MediaError::BadPlayable)?;
-        guard.armed = false;
+        guard.disarm();
         Ok(())
     }
 }

@@ -171,18 +171,13 @@ impl WaveformJob<'_> {
     /// The ffmpeg command line that writes the first audio stream to stdout
     /// as mono 16 kHz s16le.
     pub fn args(&self) -> Vec<OsString> {
-        let mut input = OsString::from("file:");
-        input.push(self.input.as_os_str());
         let mut args: Vec<OsString> = vec!["-nostdin".into(), "-v".into(), "error".into()];
+        args.extend(super::safety::whitelists());
         args.extend([
-            "-protocol_whitelist".into(),
-            "file".into(),
-            "-format_whitelist".into(),
-            super::probe::ALLOWED_DEMUXERS.join(",").into(),
             "-f".into(),
             self.demuxer.into(),
             "-i".into(),
-            input,
+            super::safety::file_arg(self.input),
         ]);
         args.extend(
             [

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use crate::server::media::probe::ALLOWED_DEMUXERS;
+use crate::server::media::safety::{file_arg, whitelists};
 
 /// The container an edit writes (the muxer forced with `-f`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,12 +131,6 @@ fn secs(value: f64) -> OsString {
     format!("{value:.6}").into()
 }
 
-fn file_arg(path: &Path) -> OsString {
-    let mut arg = OsString::from("file:");
-    arg.push(path.as_os_str());
-    arg
-}
-
 /// `-progress` on stdout, the whitelists, the forced demuxer and the input.
 fn input_args(
     verbosity: &str,
@@ -153,13 +147,10 @@ fn input_args(
         "-progress",
         "pipe:1",
         "-y",
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
     ]
     .map(OsString::from)
     .into();
-    args.push(ALLOWED_DEMUXERS.join(",").into());
+    args.extend(whitelists());
     if let Some(at) = seek_secs {
         args.push("-ss".into());
         args.push(secs(at));
@@ -238,16 +229,8 @@ pub fn analysis_args(input: &Path, demuxer: &str, filter: &str) -> Vec<OsString>
 /// decoding: `packet|pts_time=1.000000|flags=K_` lines, then the container's
 /// `format|start_time=…`.
 pub fn keyframe_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
-    let mut args: Vec<OsString> = [
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
-    ]
-    .map(OsString::from)
-    .into();
-    args.push(ALLOWED_DEMUXERS.join(",").into());
+    let mut args: Vec<OsString> = ["-v", "error"].map(OsString::from).into();
+    args.extend(whitelists());
     args.extend(
         [
             "-f",
@@ -268,16 +251,8 @@ pub fn keyframe_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
 /// The few stream facts an edit needs beyond the stored probe: codecs,
 /// sample rate, channels and frame rate.
 pub fn facts_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
-    let mut args: Vec<OsString> = [
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        "file",
-        "-format_whitelist",
-    ]
-    .map(OsString::from)
-    .into();
-    args.push(ALLOWED_DEMUXERS.join(",").into());
+    let mut args: Vec<OsString> = ["-v", "error"].map(OsString::from).into();
+    args.extend(whitelists());
     args.extend(
         [
             "-f",
