@@ -26,6 +26,12 @@ use tokio::task::JoinHandle;
 /// per-chunk thread hop costs throughput, above it memory grows for nothing.
 pub const CHUNK: usize = 256 * 1024;
 
+/// Past this many open streams, new ones read in half chunks: memory stays
+/// flat with many slow players, while a few fast downloads keep full chunks.
+pub const BUSY_STREAMS: usize = 32;
+
+static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
+
 /// Streams that may hold a second buffer to read ahead (overlap the next disk
 /// read with the socket write). One stream alone gains ~15% from it; with
 /// many streams the others fill that gap and a second buffer each only costs
@@ -77,7 +83,13 @@ impl FileBody {
             })
             .max()
             .unwrap_or(0);
-        let size = usize::try_from(largest).unwrap_or(usize::MAX).min(CHUNK);
+        let open = OPEN_STREAMS.fetch_add(1, Ordering::AcqRel);
+        let chunk = if open >= BUSY_STREAMS {
+            CHUNK / 2
+        } else {
+            CHUNK
+        };
+        let size = spare::class(usize::try_from(largest).unwrap_or(usize::MAX).min(chunk));
         FileBody {
             file: Arc::new(file),
             segments: segments.into_iter().filter(|s| !s.is_empty()).collect(),
@@ -90,10 +102,11 @@ impl FileBody {
         }
     }
 
-    /// Reads up to the first chunk now, on the calling (blocking) thread, and
+    /// Reads up to the first chunk now if the page cache has it, and
     /// everything before it: a small answer is then whole before hyper sees it
     /// and leaves in one write with its headers, instead of headers first and
     /// the body in a second small packet that Nagle's algorithm holds back.
+    /// Bytes not in memory are left for the first poll (on the blocking pool).
     pub fn read_first(&mut self) -> io::Result<()> {
         let mut head = Vec::new();
         while let Some(Segment::Bytes(_)) = self.segments.front() {
@@ -106,28 +119,47 @@ impl FileBody {
             return Ok(());
         }
         if let Some(read) = self.next_read(None) {
-            self.ready = Some(read()?);
+            match read.try_cached() {
+                Ok(chunk) => self.ready = Some(chunk),
+                Err(read) => self.reading = Some(tokio::task::spawn_blocking(move || read.read())),
+            }
         }
         Ok(())
     }
 
-    /// Starts reading the next chunk of the front segment on the blocking
-    /// pool, if it is file bytes and a buffer is free (else the pool wakes us).
+    /// The whole body, when `read_first` already holds all of it (a small
+    /// range): hyper then sends a sized body with its headers in one write.
+    pub fn into_whole(mut self) -> Result<Bytes, Self> {
+        if self.segments.is_empty()
+            && self.reading.is_none()
+            && let Some(chunk) = self.ready.take()
+        {
+            return Ok(chunk);
+        }
+        Err(self)
+    }
+
+    /// Reads the next chunk of the front segment, if it is file bytes and a
+    /// buffer is free (else the pool wakes us): at once when the page cache
+    /// holds it (no thread hop, as nginx reads), else on the blocking pool.
     fn start_read(&mut self, cx: &mut Context<'_>) {
+        if self.reading.is_some() || self.ready.is_some() {
+            return;
+        }
         if let Some(read) = self.next_read(Some(cx.waker())) {
-            self.reading = Some(tokio::task::spawn_blocking(read));
+            match read.try_cached() {
+                Ok(chunk) => self.ready = Some(chunk),
+                Err(read) => self.reading = Some(tokio::task::spawn_blocking(move || read.read())),
+            }
         }
     }
 
     /// The next chunk's read, taking its range off the front segment.
-    fn next_read(
-        &mut self,
-        waker: Option<&Waker>,
-    ) -> Option<impl FnOnce() -> io::Result<Bytes> + Send + 'static> {
+    fn next_read(&mut self, waker: Option<&Waker>) -> Option<PendingRead> {
         let Some(Segment::File { start, len }) = self.segments.front_mut() else {
             return None;
         };
-        let mut buffer = self.pool.take(waker)?;
+        let buffer = self.pool.take(waker)?;
         let count = usize::try_from(*len)
             .unwrap_or(usize::MAX)
             .min(buffer.len());
@@ -137,16 +169,63 @@ impl FileBody {
         if *len == 0 {
             self.segments.pop_front();
         }
-        let file = Arc::clone(&self.file);
-        let pool = Arc::clone(&self.pool);
-        Some(move || {
-            // A file that shrank under us fails here rather than sending short.
-            file.read_exact_at(&mut buffer[..count], at)?;
-            Ok(Bytes::from_owner(Chunk {
-                buffer,
-                len: count,
-                pool,
-            }))
+        Some(PendingRead {
+            file: Arc::clone(&self.file),
+            buffer,
+            at,
+            count,
+            pool: Arc::clone(&self.pool),
+        })
+    }
+}
+
+impl Drop for FileBody {
+    fn drop(&mut self) {
+        OPEN_STREAMS.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// One chunk to read: `count` bytes at `at` into `buffer`.
+struct PendingRead {
+    file: Arc<File>,
+    buffer: Vec<u8>,
+    at: u64,
+    count: usize,
+    pool: Arc<Pool>,
+}
+
+impl PendingRead {
+    /// The chunk, if the page cache holds all of it (`RWF_NOWAIT`: the kernel
+    /// answers from memory or refuses; it never waits for the disk).
+    fn try_cached(mut self) -> Result<Bytes, PendingRead> {
+        use rustix::io::{IoSliceMut, ReadWriteFlags, preadv2};
+        let (at, count) = (self.at, self.count);
+        let read = preadv2(
+            &*self.file,
+            &mut [IoSliceMut::new(&mut self.buffer[..count])],
+            at,
+            ReadWriteFlags::NOWAIT,
+        );
+        match read {
+            Ok(n) if n == count => Ok(self.into_chunk()),
+            // Partly cached, not cached, or NOWAIT unsupported: read it properly.
+            _ => Err(self),
+        }
+    }
+
+    /// Reads the chunk, waiting for the disk if need be (blocking pool).
+    fn read(mut self) -> io::Result<Bytes> {
+        // A file that shrank under us fails here rather than sending short.
+        self.file
+            .read_exact_at(&mut self.buffer[..self.count], self.at)?;
+        Ok(self.into_chunk())
+    }
+
+    fn into_chunk(self) -> Bytes {
+        Bytes::from_owner(Chunk {
+            buffer: self.buffer,
+            len: self.count,
+            pool: self.pool,
         })
     }
 }
@@ -156,11 +235,12 @@ impl Stream for FileBody {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if let Some(chunk) = this.ready.take() {
-            this.start_read(cx);
-            return Poll::Ready(Some(Ok(chunk)));
-        }
         loop {
+            if let Some(chunk) = this.ready.take() {
+                // Read ahead while hyper writes this one.
+                this.start_read(cx);
+                return Poll::Ready(Some(Ok(chunk)));
+            }
             if let Some(reading) = &mut this.reading {
                 let result = match Pin::new(reading).poll(cx) {
                     Poll::Pending => return Poll::Pending,
@@ -172,7 +252,6 @@ impl Stream for FileBody {
                     Ok(Err(e)) => return Poll::Ready(Some(Err(e))),
                     Err(join) => return Poll::Ready(Some(Err(io::Error::other(join)))),
                 };
-                // Read ahead while hyper writes this one.
                 this.start_read(cx);
                 return Poll::Ready(Some(Ok(chunk)));
             }
@@ -185,7 +264,7 @@ impl Stream for FileBody {
                 }
                 Some(Segment::File { .. }) => {
                     this.start_read(cx);
-                    if this.reading.is_none() {
+                    if this.reading.is_none() && this.ready.is_none() {
                         return Poll::Pending;
                     }
                 }
@@ -223,6 +302,9 @@ impl Drop for Pool {
         if inner.lent {
             READ_AHEAD_LENT.fetch_sub(1, Ordering::AcqRel);
         }
+        for buffer in inner.free.drain(..) {
+            spare::put(buffer);
+        }
     }
 }
 
@@ -237,7 +319,7 @@ impl Pool {
         if first || (inner.made == 1 && lend_read_ahead()) {
             inner.lent |= !first;
             inner.made += 1;
-            return Some(vec![0; self.size]);
+            return Some(spare::take(self.size));
         }
         // Registered under the lock `give_back` takes, so no wake-up is lost.
         inner.waiting = waker.cloned();
@@ -255,6 +337,8 @@ impl Pool {
         }
     }
 }
+
+mod spare;
 
 /// A filled buffer on its way to the socket; back to the pool when dropped.
 struct Chunk {
