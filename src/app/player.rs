@@ -13,11 +13,12 @@
 use leptos::ev;
 use leptos::html;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use serde::{Deserialize, Serialize};
+
+mod neighbours;
+
+pub use neighbours::{NeighbourLinks, Neighbours, media_neighbours};
 
 use super::seek;
-use crate::error::ApiError;
 use crate::format;
 
 /// The speeds offered, slowest first.
@@ -34,49 +35,6 @@ const MUTED_KEY: &str = "reel.muted";
 
 fn position_key(id: &str) -> String {
     format!("reel.position.{id}")
-}
-
-/// An item next to this one in the library.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Neighbour {
-    pub id: String,
-    pub title: String,
-}
-
-impl Neighbour {
-    pub fn href(&self) -> String {
-        // Ids are server-made hex; nothing to escape.
-        format!("/media/{}", self.id)
-    }
-}
-
-/// The items either side of one in the library's order (newest first):
-/// `previous` is newer, `next` older.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Neighbours {
-    pub previous: Option<Neighbour>,
-    pub next: Option<Neighbour>,
-}
-
-/// The items before and after `id` in the library; none for an unknown id.
-#[server(endpoint = "media_neighbours")]
-pub async fn media_neighbours(id: String) -> Result<Neighbours, ApiError> {
-    use crate::server::db::neighbours::Neighbour as Row;
-    use crate::server::error::Error;
-    use crate::server::store::MediaId;
-    let state = crate::server::http::app_state()?;
-    let Some(id) = MediaId::parse(&id) else {
-        return Ok(Neighbours::default());
-    };
-    let (previous, next) = state.repo.neighbours(&id).await.map_err(Error::from)?;
-    let link = |row: Row| Neighbour {
-        id: row.id,
-        title: row.title,
-    };
-    Ok(Neighbours {
-        previous: previous.map(link),
-        next: next.map(link),
-    })
 }
 
 /// What a key does to the player.
@@ -463,112 +421,5 @@ pub fn PlayerBar(playback: Playback) -> impl IntoView {
     }
 }
 
-/// Links to the items before and after this one (also on the `n` and `p`
-/// keys). Reads its resource inside a `Transition`.
-#[component]
-pub fn NeighbourLinks(neighbours: Resource<Result<Neighbours, ApiError>>) -> impl IntoView {
-    let navigate = use_navigate();
-    let keys = window_event_listener(ev::keydown, move |ev| {
-        let key = ev.key();
-        if !matches!(key.as_str(), "n" | "N" | "p" | "P") || belongs_to_focus(&ev) {
-            return;
-        }
-        let Some(Ok(found)) = neighbours.try_get_untracked().flatten() else {
-            return;
-        };
-        let to = if key.eq_ignore_ascii_case("n") {
-            found.next
-        } else {
-            found.previous
-        };
-        if let Some(to) = to {
-            ev.prevent_default();
-            navigate(&to.href(), Default::default());
-        }
-    });
-    on_cleanup(move || keys.remove());
-
-    view! {
-        <nav class="neighbours" aria-label="Other items">
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let found = neighbours.await.unwrap_or_default();
-                    let previous = found.previous.map(|item| {
-                        view! {
-                            <a
-                                class="neighbour previous"
-                                data-testid="previous-item"
-                                rel="prev"
-                                href=item.href()
-                                aria-label=format!("Previous item (newer): {}", item.title)
-                                aria-keyshortcuts="p"
-                            >
-                                <span class="neighbour-dir" aria-hidden="true">"← Previous"</span>
-                                <span class="neighbour-title">{item.title.clone()}</span>
-                            </a>
-                        }
-                    });
-                    let next = found.next.map(|item| {
-                        view! {
-                            <a
-                                class="neighbour next"
-                                data-testid="next-item"
-                                rel="next"
-                                href=item.href()
-                                aria-label=format!("Next item (older): {}", item.title)
-                                aria-keyshortcuts="n"
-                            >
-                                <span class="neighbour-dir" aria-hidden="true">"Next →"</span>
-                                <span class="neighbour-title">{item.title.clone()}</span>
-                            </a>
-                        }
-                    });
-                    view! { {previous} {next} }
-                })}
-            </Transition>
-        </nav>
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_map_to_shortcuts() {
-        assert_eq!(Shortcut::of(" "), Some(Shortcut::TogglePlay));
-        assert_eq!(Shortcut::of("k"), Some(Shortcut::TogglePlay));
-        assert_eq!(Shortcut::of("ArrowLeft"), Some(Shortcut::Seek(false)));
-        assert_eq!(Shortcut::of("ArrowRight"), Some(Shortcut::Seek(true)));
-        assert_eq!(Shortcut::of("F"), Some(Shortcut::Fullscreen));
-        assert_eq!(Shortcut::of("m"), Some(Shortcut::Mute));
-        assert_eq!(Shortcut::of("ArrowUp"), None);
-        assert_eq!(Shortcut::of("x"), None);
-    }
-
-    #[test]
-    fn resumes_only_away_from_both_ends() {
-        assert_eq!(resume_at(42.0, 100.0), Some(42.0));
-        assert_eq!(resume_at(0.4, 100.0), None);
-        assert_eq!(resume_at(96.0, 100.0), None);
-        assert_eq!(resume_at(f64::NAN, 100.0), None);
-        // Unknown length (a stream): any position past the start.
-        assert_eq!(resume_at(12.0, f64::NAN), Some(12.0));
-    }
-
-    #[test]
-    fn volumes_are_checked() {
-        assert_eq!(parse_volume("0.3"), Some(0.3));
-        assert_eq!(parse_volume(" 1 "), Some(1.0));
-        assert_eq!(parse_volume("1.5"), None);
-        assert_eq!(parse_volume("loud"), None);
-    }
-
-    #[test]
-    fn speeds_render_as_plain_numbers() {
-        assert_eq!(speed_value(1.0), "1");
-        assert_eq!(speed_value(0.5), "0.5");
-        assert_eq!(speed_label(1.25), "1.25×");
-        assert!(SPEEDS.contains(&1.0));
-    }
-}
+mod tests;
