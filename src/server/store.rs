@@ -10,7 +10,9 @@ use tokio::fs::{self, File};
 use tokio::io::{AsyncWriteExt, BufWriter};
 use tokio::task::JoinHandle;
 
+mod open_files;
 mod partial;
+pub use open_files::OpenFile;
 pub use partial::{PartialWriter, UploadId};
 
 /// Large enough to keep syscalls few, small enough to bound memory per writer.
@@ -47,7 +49,7 @@ impl fmt::Display for MediaId {
 }
 
 /// The files an item can have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Variant {
     Original,
     Poster,
@@ -118,6 +120,7 @@ fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 #[derive(Clone, Debug)]
 pub struct Store {
     root: Arc<PathBuf>,
+    open: Arc<open_files::OpenFiles>,
 }
 
 impl Store {
@@ -137,6 +140,7 @@ impl Store {
             .map_err(io_at(&partial))?;
         Ok(Store {
             root: Arc::new(root),
+            open: Arc::default(),
         })
     }
 
@@ -195,6 +199,7 @@ impl Store {
             .await
             .map_err(io_at(&target))?;
         temp.disarm();
+        self.open.forget(id, Some(variant));
         // Make the rename itself durable.
         if let Ok(handle) = File::open(&dir).await {
             let _ = handle.sync_all().await;
@@ -236,7 +241,9 @@ impl Store {
     /// Removes one derived file (a retry starts clean); absent is fine.
     pub async fn delete_variant(&self, id: &MediaId, variant: Variant) -> Result<(), StoreError> {
         let path = self.path(id, variant);
-        match fs::remove_file(&path).await {
+        let removed = fs::remove_file(&path).await;
+        self.open.forget(id, Some(variant));
+        match removed {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_at(&path)(e)),
             _ => Ok(()),
         }
@@ -250,7 +257,9 @@ impl Store {
     /// Removes every file of an item.
     pub async fn delete_all(&self, id: &MediaId) -> Result<(), StoreError> {
         let dir = self.dir(id);
-        match fs::remove_dir_all(&dir).await {
+        let removed = fs::remove_dir_all(&dir).await;
+        self.open.forget(id, None);
+        match removed {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io_at(&dir)(e)),
             _ => Ok(()),
         }

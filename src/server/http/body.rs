@@ -73,7 +73,7 @@ pub struct FileBody {
 }
 
 impl FileBody {
-    pub fn new(file: File, segments: Vec<Segment>) -> Self {
+    pub fn new(file: Arc<File>, segments: Vec<Segment>) -> Self {
         // Small bodies (a 64 KiB range) get a buffer of their size, not a full chunk.
         let largest = segments
             .iter()
@@ -91,7 +91,7 @@ impl FileBody {
         };
         let size = spare::class(usize::try_from(largest).unwrap_or(usize::MAX).min(chunk));
         FileBody {
-            file: Arc::new(file),
+            file,
             segments: segments.into_iter().filter(|s| !s.is_empty()).collect(),
             ready: None,
             reading: None,
@@ -107,7 +107,7 @@ impl FileBody {
     /// and leaves in one write with its headers, instead of headers first and
     /// the body in a second small packet that Nagle's algorithm holds back.
     /// Bytes not in memory are left for the first poll (on the blocking pool).
-    pub fn read_first(&mut self) -> io::Result<()> {
+    pub fn read_first(&mut self) {
         let mut head = Vec::new();
         while let Some(Segment::Bytes(_)) = self.segments.front() {
             if let Some(Segment::Bytes(bytes)) = self.segments.pop_front() {
@@ -116,7 +116,7 @@ impl FileBody {
         }
         if !head.is_empty() {
             self.segments.push_front(Segment::Bytes(Bytes::from(head)));
-            return Ok(());
+            return;
         }
         if let Some(read) = self.next_read(None) {
             match read.try_cached() {
@@ -124,7 +124,6 @@ impl FileBody {
                 Err(read) => self.reading = Some(tokio::task::spawn_blocking(move || read.read())),
             }
         }
-        Ok(())
     }
 
     /// The whole body, when `read_first` already holds all of it (a small

@@ -7,6 +7,7 @@
 //! bytes), `plan` (the pure decision), `multipart` and `body` (the bytes).
 
 use std::fs::File;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Body;
@@ -23,7 +24,7 @@ use crate::server::http::multipart;
 use crate::server::http::plan::Plan;
 use crate::server::http::representation::{Representation, value};
 use crate::server::state::AppState;
-use crate::server::store::{MediaId, StoreError, Variant};
+use crate::server::store::{MediaId, OpenFile, StoreError, Variant};
 
 pub async fn serve(
     State(state): State<AppState>,
@@ -32,72 +33,85 @@ pub async fn serve(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let download = query.as_deref().is_some_and(|q| {
-        q.split('&')
-            .any(|p| p == "download" || p.starts_with("download="))
-    });
-    let mut response = respond(&state, &id, &variant, download, &method, &headers)
-        .await
-        .unwrap_or_else(IntoResponse::into_response);
-    allow_cross_origin(response.headers_mut());
-    response
-}
-
-async fn respond(
-    state: &AppState,
-    id: &str,
-    variant: &str,
-    download: bool,
-    method: &Method,
-    request: &HeaderMap,
-) -> Result<Response, Error> {
-    let id = MediaId::parse(id).ok_or(Error::NotFound)?;
-    let variant = Variant::parse(variant).ok_or(Error::NotFound)?;
-    let facts = state
-        .serving
-        .get(&state.repo, &id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let path = state.store.path(&id, variant);
     let asked = Asked {
-        conditions: Conditions::from_headers(request),
-        download,
+        conditions: Conditions::from_headers(&headers),
+        download: wants_download(query.as_deref()),
         head: method == Method::HEAD,
     };
-    // On the async thread, as nginx does: opening and stat-ing a stored file
-    // take microseconds, and body reads that would wait for the disk go to
-    // the blocking pool (see `FileBody`). A thread hop per request cost more
-    // than half the throughput of small range requests.
-    answer(&path, &facts, variant, &asked)
-        .map_err(|source| Error::from(StoreError::Io { path, source }))?
-        .ok_or(Error::NotFound)
+    let found = MediaId::parse(&id).zip(Variant::parse(&variant));
+    let answer = match found {
+        Some((id, variant)) => prepare(&state, &id, variant, &asked).await,
+        None => Err(Error::NotFound),
+    };
+    match answer {
+        Ok(answer) => answer.into_response(),
+        Err(error) => {
+            let mut response = error.into_response();
+            allow_cross_origin(response.headers_mut());
+            response
+        }
+    }
+}
+
+/// `?download` (any value) asks for `Content-Disposition: attachment`.
+pub fn wants_download(query: Option<&str>) -> bool {
+    query.is_some_and(|q| {
+        q.split('&')
+            .any(|p| p == "download" || p.starts_with("download="))
+    })
 }
 
 /// What the request asks of the bytes.
-struct Asked {
-    conditions: Conditions,
-    download: bool,
-    head: bool,
+#[derive(Debug)]
+pub struct Asked {
+    pub conditions: Conditions,
+    pub download: bool,
+    pub head: bool,
 }
 
-/// Opens, stats, decides, and reads the first chunk when the page cache has
-/// it, so a small answer (a 64 KiB range) is complete before hyper writes
-/// anything. Opening is the existence check, so a poster not made yet is
-/// simply `None`.
-fn answer(
-    path: &std::path::Path,
-    facts: &ServingFacts,
+/// A decided answer, before it meets a connection: hyper sends it as a
+/// `Response` (`into_response`), the direct path with `sendfile` (`direct`).
+pub struct Answer {
+    pub status: StatusCode,
+    /// Every header but `Date`, CORS included; `Content-Length` unless 304.
+    pub headers: HeaderMap,
+    /// The bytes after the head: `None` for HEAD and bodiless statuses.
+    pub body: Option<(Arc<File>, Vec<Segment>)>,
+}
+
+/// The answer for an item's stored file, or `NotFound` for an unknown item
+/// or a file not made yet.
+pub async fn prepare(
+    state: &AppState,
+    id: &MediaId,
     variant: Variant,
     asked: &Asked,
-) -> std::io::Result<Option<Response>> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let meta = file.metadata()?;
-    let len = meta.len();
-    let representation = Representation::new(facts, variant, &meta);
+) -> Result<Answer, Error> {
+    let facts = state
+        .serving
+        .get(&state.repo, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    // On the async thread, as nginx does: opening and stat-ing a stored file
+    // take microseconds (and a file served recently is still open). A thread
+    // hop per request cost more than half the throughput of small ranges.
+    let open = state
+        .store
+        .open_to_serve(id, variant)
+        .map_err(|source| {
+            let path = state.store.path(id, variant);
+            Error::from(StoreError::Io { path, source })
+        })?
+        .ok_or(Error::NotFound)?;
+    let mut answer = answer(&open, &facts, variant, asked);
+    allow_cross_origin(&mut answer.headers);
+    Ok(answer)
+}
+
+/// Decides the answer for an open file.
+fn answer(open: &OpenFile, facts: &ServingFacts, variant: Variant, asked: &Asked) -> Answer {
+    let len = open.len;
+    let representation = Representation::new(facts, variant, len, open.modified);
     let plan = Plan::decide(
         &asked.conditions,
         &representation.validators,
@@ -113,20 +127,19 @@ fn answer(
     );
     let (status, segments, length) = match plan {
         Plan::PreconditionFailed => {
-            return Ok(Some(empty(StatusCode::PRECONDITION_FAILED, headers)));
+            return empty(StatusCode::PRECONDITION_FAILED, headers);
         }
         Plan::NotModified => {
             representation.validators_into(&mut headers);
-            // A body of unknown size: axum would otherwise add `Content-Length: 0`
-            // to a HEAD's 304 but not a GET's, and 0 is not this file's length.
-            let body = Body::from_stream(futures_util::stream::empty::<std::io::Result<Bytes>>());
-            return Ok(Some(
-                (StatusCode::NOT_MODIFIED, headers, body).into_response(),
-            ));
+            return Answer {
+                status: StatusCode::NOT_MODIFIED,
+                headers,
+                body: None,
+            };
         }
         Plan::Unsatisfiable => {
             headers.insert(header::CONTENT_RANGE, value(&format!("bytes */{len}")));
-            return Ok(Some(empty(StatusCode::RANGE_NOT_SATISFIABLE, headers)));
+            return empty(StatusCode::RANGE_NOT_SATISFIABLE, headers);
         }
         Plan::Whole => {
             representation.describe(&mut headers, asked.download);
@@ -155,21 +168,50 @@ fn answer(
         }
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    if asked.head {
-        return Ok(Some((status, headers).into_response()));
+    let body = (!asked.head).then(|| (Arc::clone(&open.file), segments));
+    Answer {
+        status,
+        headers,
+        body,
     }
-    let mut body = FileBody::new(file, segments);
-    body.read_first()?;
-    let body = match body.into_whole() {
-        Ok(whole) => Body::from(whole),
-        Err(stream) => Body::from_stream(stream),
-    };
-    Ok(Some((status, headers, body).into_response()))
 }
 
-fn empty(status: StatusCode, mut headers: HeaderMap) -> Response {
+impl Answer {
+    /// The answer as hyper sends it. The first chunk is read now when the
+    /// page cache has it, so a small answer (a 64 KiB range) is whole before
+    /// hyper writes anything and leaves with its headers.
+    fn into_response(self) -> Response {
+        let Answer {
+            status,
+            headers,
+            body,
+        } = self;
+        if status == StatusCode::NOT_MODIFIED {
+            // A body of unknown size: axum would otherwise add `Content-Length: 0`
+            // to a HEAD's 304 but not a GET's, and 0 is not this file's length.
+            let body = Body::from_stream(futures_util::stream::empty::<std::io::Result<Bytes>>());
+            return (status, headers, body).into_response();
+        }
+        let Some((file, segments)) = body else {
+            return (status, headers).into_response();
+        };
+        let mut body = FileBody::new(file, segments);
+        body.read_first();
+        let body = match body.into_whole() {
+            Ok(whole) => Body::from(whole),
+            Err(stream) => Body::from_stream(stream),
+        };
+        (status, headers, body).into_response()
+    }
+}
+
+fn empty(status: StatusCode, mut headers: HeaderMap) -> Answer {
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
-    (status, headers).into_response()
+    Answer {
+        status,
+        headers,
+        body: None,
+    }
 }
 
 /// Request headers a cross-origin player may send (a preflight asks for them).

@@ -2,6 +2,8 @@
 
 pub mod body;
 pub mod conditional;
+pub mod connection;
+pub mod direct;
 pub mod events;
 pub mod facts;
 pub mod files;
@@ -9,9 +11,8 @@ pub mod multipart;
 pub mod plan;
 pub mod range;
 pub mod representation;
+pub mod sendfile;
 pub mod upload;
-
-use std::future::Future;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -46,21 +47,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let events = state.events.clone();
-    let shutdown = async move {
-        shutdown.await;
-        events.close();
-    };
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use connection::serve;
 
 /// The application state inside a server function.
 pub fn app_state() -> Result<AppState, ApiError> {

@@ -1,7 +1,7 @@
 //! What a stored file is on the wire: its type, validators, caching and
 //! disposition headers, the same for 200, 206 and HEAD.
 
-use std::fs::Metadata;
+use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
@@ -22,8 +22,12 @@ pub struct Representation {
 }
 
 impl Representation {
-    pub fn new(facts: &ServingFacts, variant: Variant, meta: &Metadata) -> Self {
-        let modified = meta.modified().ok();
+    pub fn new(
+        facts: &ServingFacts,
+        variant: Variant,
+        len: u64,
+        modified: Option<SystemTime>,
+    ) -> Self {
         match variant {
             // The content hash is a strong validator for the original's bytes.
             Variant::Original => Representation {
@@ -42,7 +46,7 @@ impl Representation {
                 Representation {
                     content_type: content_type.into(),
                     validators: Validators::new(
-                        format!("{}-{name}-{:x}-{nanos:x}", facts.sha256, meta.len()),
+                        format!("{}-{name}-{len:x}-{nanos:x}", facts.sha256),
                         modified,
                     ),
                     filename: format!("{}-{name}.{extension}", stem(&facts.original_filename)),
@@ -133,7 +137,10 @@ pub fn content_disposition(filename: &str, attachment: bool) -> String {
         if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
             encoded.push(byte as char);
         } else {
-            encoded.push_str(&format!("%{byte:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            encoded.push('%');
+            encoded.push(HEX[usize::from(byte >> 4)] as char);
+            encoded.push(HEX[usize::from(byte & 15)] as char);
         }
     }
     format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
@@ -179,9 +186,10 @@ mod tests {
         let path = dir.path().join("f");
         std::fs::write(&path, b"12345").expect("write");
         let meta = std::fs::metadata(&path).expect("meta");
-        let original = Representation::new(&facts, Variant::Original, &meta);
+        let new = |variant| Representation::new(&facts, variant, meta.len(), meta.modified().ok());
+        let original = new(Variant::Original);
         assert_eq!(original.validators.etag, facts.sha256);
-        let poster = Representation::new(&facts, Variant::Poster, &meta);
+        let poster = new(Variant::Poster);
         assert!(
             poster
                 .validators
@@ -192,7 +200,7 @@ mod tests {
         );
         assert_eq!(poster.filename, "Holiday.2024-poster.jpg");
         assert_eq!(poster.content_type, "image/jpeg");
-        let playable = Representation::new(&facts, Variant::Playable, &meta);
+        let playable = new(Variant::Playable);
         assert_eq!(playable.content_type, "video/mp4");
         assert_eq!(playable.filename, "Holiday.2024-playable.mp4");
         assert_ne!(playable.validators.etag, poster.validators.etag);

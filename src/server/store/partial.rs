@@ -142,6 +142,7 @@ impl Store {
         fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
         let target = dir.join(Variant::Original.file_name());
         fs::rename(&path, &target).await.map_err(io_at(&target))?;
+        self.open.forget(media, Some(Variant::Original));
         for synced in [&dir, &self.root.join(DIR)] {
             if let Ok(handle) = File::open(synced).await {
                 let _ = handle.sync_all().await;

@@ -1,0 +1,150 @@
+//! Accepting connections and shutting down gracefully. Each connection starts
+//! on the direct path (`direct`), which answers plain requests for stored
+//! bytes with `sendfile`; at the first request it leaves to the router, the
+//! connection goes to hyper, with the bytes already read put back in front.
+
+use std::future::Future;
+use std::io;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use bytes::{Buf, Bytes, BytesMut};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::server::http::direct::{self, Next};
+use crate::server::state::AppState;
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish:
+/// idle connections close at once, busy ones after their current answer.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let router = super::router(state.clone());
+    let stop = CancellationToken::new();
+    let connections = TaskTracker::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of file descriptors and the like: new connections
+                // cannot be served until some close, so wait rather than spin.
+                tracing::warn!("cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Answers are written whole (head and body in one go), so Nagle's
+        // algorithm could only delay their last packet.
+        let _ = stream.set_nodelay(true);
+        connections.spawn(connection(
+            stream,
+            state.clone(),
+            router.clone(),
+            stop.clone(),
+        ));
+    }
+    drop(listener);
+    state.events.close();
+    stop.cancel();
+    connections.close();
+    connections.wait().await;
+    Ok(())
+}
+
+async fn connection(stream: TcpStream, state: AppState, router: Router, stop: CancellationToken) {
+    let mut buffer = BytesMut::new();
+    if direct::serve(&stream, &state, &mut buffer, &stop).await == Next::Close {
+        return;
+    }
+    drop(state);
+    let io = TokioIo::new(Prefixed {
+        prefix: buffer.freeze(),
+        stream,
+    });
+    let service = TowerToHyperService::new(router);
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!("connection ended: {e}");
+                }
+                return;
+            }
+            // Finishes the request in flight, then closes.
+            () = stop.cancelled(), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
+
+/// A socket whose first bytes were already read: they are read again first.
+struct Prefixed {
+    prefix: Bytes,
+    stream: TcpStream,
+}
+
+impl AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.prefix.has_remaining() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix[..n]);
+            self.prefix.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Prefixed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,86 @@
+use super::*;
+
+const ID: &str = "0190a5b27c3d7e4f8a9b0c1d2e3f4a5b";
+
+fn file(head: &str) -> FileRequest {
+    match parse(head.as_bytes()) {
+        Parsed::File(request) => request,
+        other => panic!("{head:?} should be served directly, got {other:?}"),
+    }
+}
+
+fn other(head: &str) {
+    assert!(
+        matches!(parse(head.as_bytes()), Parsed::Other),
+        "{head:?} should go to the router"
+    );
+}
+
+#[test]
+fn plain_gets_and_heads_of_stored_bytes_are_direct() {
+    let head = format!("GET /files/{ID}/original HTTP/1.1\r\nHost: x\r\n\r\n");
+    let request = file(&head);
+    assert_eq!(request.id.as_str(), ID);
+    assert_eq!(request.variant, Variant::Original);
+    assert_eq!(request.head_len, head.len());
+    assert!(!request.asked.head && !request.asked.download && !request.close);
+
+    let request = file(&format!(
+        "HEAD /files/{ID}/poster?download HTTP/1.1\r\nconnection: keep-alive, Close\r\n\
+         range: bytes=0-1\r\nIf-None-Match: \"a\"\r\nif-none-match: \"b\"\r\n\
+         Content-Length: 0\r\nCookie: c=1\r\n\r\nGET /next"
+    ));
+    assert_eq!(request.variant, Variant::Poster);
+    assert!(request.asked.head && request.asked.download && request.close);
+    let conditions = &request.asked.conditions;
+    assert_eq!(conditions.range.as_deref(), Some("bytes=0-1"));
+    // Several field lines of a list join as the router joins them.
+    assert_eq!(conditions.if_none_match.as_deref(), Some("\"a\", \"b\""));
+}
+
+#[test]
+fn everything_else_goes_to_the_router() {
+    for head in [
+        format!("POST /files/{ID}/original HTTP/1.1\r\n\r\n"),
+        format!("OPTIONS /files/{ID}/original HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/original HTTP/1.0\r\n\r\n"),
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_string(),
+        "GET / HTTP/1.1\r\n\r\n".to_string(),
+        "GET /api/events HTTP/1.1\r\n\r\n".to_string(),
+        format!("GET /files/{ID} HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/original/ HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/original/x HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/nope HTTP/1.1\r\n\r\n"),
+        "GET /files/not-an-id/original HTTP/1.1\r\n\r\n".to_string(),
+        format!("GET /files/{ID}/%6Friginal HTTP/1.1\r\n\r\n"),
+        "GET /files/%2e%2e/%2e%2e HTTP/1.1\r\n\r\n".to_string(),
+        "GET /files/../../etc/passwd HTTP/1.1\r\n\r\n".to_string(),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nExpect: 100-continue\r\n\r\n"),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nBad Header: x\r\n\r\n"),
+    ] {
+        other(&head);
+    }
+    let many: String = (0..MAX_HEADERS + 1)
+        .map(|i| format!("x-{i}: y\r\n"))
+        .collect();
+    other(&format!("GET /files/{ID}/original HTTP/1.1\r\n{many}\r\n"));
+}
+
+#[test]
+fn a_head_cut_short_waits_for_more() {
+    for head in [
+        String::new(),
+        "GE".to_string(),
+        // Empty lines before a request line are skipped (RFC 9112 §2.2).
+        "\r\n\r\n".to_string(),
+        format!("GET /files/{ID}/original HTTP/1.1\r\nRange: bytes=0-"),
+    ] {
+        assert!(
+            matches!(parse(head.as_bytes()), Parsed::Partial),
+            "{head:?}"
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! The direct path for stored bytes (parsed and sent with `sendfile`, without
+//! hyper), spoken to over raw TCP: it must answer exactly as the router does,
+//! keep connections alive and pipelined requests in order, hand anything
+//! else to the router mid-connection, and never hold up a shutdown.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestServer, tone_wav};
+use reel::model::UploadResponse;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// One parsed answer: status, fields (lower-case names, in order), body.
+#[derive(Debug, PartialEq, Eq)]
+struct Answer {
+    status: u16,
+    fields: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The fields as a sorted set without `date` (it changes every second).
+    fn comparable(&self) -> Vec<(String, String)> {
+        let mut fields: Vec<_> = self
+            .fields
+            .iter()
+            .filter(|(n, _)| n != "date")
+            .cloned()
+            .collect();
+        fields.sort();
+        fields
+    }
+}
+
+/// A raw HTTP/1.1 connection that reads answers off a shared buffer.
+struct Wire {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Wire {
+    async fn open(server: &TestServer) -> Wire {
+        Wire {
+            stream: TcpStream::connect(server.addr).await.expect("connect"),
+            buffer: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, requests: &str) {
+        self.stream
+            .write_all(requests.as_bytes())
+            .await
+            .expect("write");
+    }
+
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 64 * 1024];
+        let n = self.stream.read(&mut chunk).await.expect("read");
+        self.buffer.extend_from_slice(&chunk[..n]);
+        n > 0
+    }
+
+    /// The next answer; `head` for answers to HEAD (no body follows).
+    async fn answer(&mut self, head: bool) -> Answer {
+        loop {
+            let mut fields = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut fields);
+            if let httparse::Status::Complete(len) =
+                response.parse(&self.buffer).expect("a valid answer")
+            {
+                let status = response.code.expect("status");
+                let fields: Vec<(String, String)> = response
+                    .headers
+                    .iter()
+                    .map(|f| {
+                        let value = String::from_utf8(f.value.to_vec()).expect("text");
+                        (f.name.to_ascii_lowercase(), value)
+                    })
+                    .collect();
+                let length = fields
+                    .iter()
+                    .find(|(n, _)| n == "content-length")
+                    .map_or(0, |(_, v)| v.parse::<usize>().expect("length"));
+                let body_len = if head || status == 304 { 0 } else { length };
+                while self.buffer.len() < len + body_len {
+                    assert!(self.fill().await, "connection closed mid-answer");
+                }
+                let body = self.buffer[len..len + body_len].to_vec();
+                self.buffer.drain(..len + body_len);
+                return Answer {
+                    status,
+                    fields,
+                    body,
+                };
+            }
+            assert!(self.fill().await, "connection closed before an answer");
+        }
+    }
+
+    /// True when the server has closed the connection (and sent nothing more).
+    async fn closed(&mut self) -> bool {
+        self.buffer.is_empty() && !self.fill().await
+    }
+}
+
+async fn stored_tone(server: &TestServer) -> (String, Vec<u8>) {
+    let wav = tone_wav(server.dir.path(), 3);
+    let response = server.upload(&wav).await;
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let created: UploadResponse = response.json().await.expect("json");
+    server.state.jobs.wait_idle().await;
+    let bytes = std::fs::read(&wav).expect("read");
+    (format!("/files/{}/original", created.id), bytes)
+}
+
+fn get(path: &str, fields: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: reel\r\n{fields}\r\n")
+}
+
+#[tokio::test]
+async fn pipelined_requests_are_answered_in_order_across_the_hand_over() {
+    let server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+    let mut wire = Wire::open(&server).await;
+    // All in one write: two direct, one for the router, then /files again
+    // (now answered by hyper, the connection having been handed over).
+    wire.send(&format!(
+        "{}{}{}{}",
+        get(&path, "Range: bytes=0-9\r\n"),
+        format_args!("HEAD {path} HTTP/1.1\r\nHost: reel\r\n\r\n"),
+        get("/healthz", ""),
+        get(&path, "Range: bytes=10-19\r\n"),
+    ))
+    .await;
+    let first = wire.answer(false).await;
+    assert_eq!((first.status, &first.body[..]), (206, &bytes[..10]));
+    let head = wire.answer(true).await;
+    assert_eq!(head.status, 200);
+    assert_eq!(
+        head.field("content-length"),
+        Some(&*bytes.len().to_string())
+    );
+    let health = wire.answer(false).await;
+    assert_eq!((health.status, &health.body[..]), (200, &b"ok"[..]));
+    let last = wire.answer(false).await;
+    assert_eq!((last.status, &last.body[..]), (206, &bytes[10..20]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn direct_answers_are_the_routers_answers() {
+    let server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+    let etag = {
+        let mut wire = Wire::open(&server).await;
+        wire.send(&get(&path, "")).await;
+        let whole = wire.answer(false).await;
+        assert_eq!(whole.body, bytes);
+        whole.field("etag").expect("etag").to_string()
+    };
+    let cases: Vec<(&str, String)> = vec![
+        ("GET", String::new()),
+        ("GET", "Range: bytes=5-9\r\n".into()),
+        ("GET", "Range: bytes=0-1,100-101,-3\r\n".into()),
+        ("GET", "Range: bytes=999999999-\r\n".into()),
+        ("GET", format!("If-None-Match: {etag}\r\n")),
+        ("GET", "If-Match: \"other\"\r\n".into()),
+        ("GET", format!("Range: bytes=0-3\r\nIf-Range: {etag}\r\n")),
+        ("GET", "Range: bytes=0-3\r\nIf-Range: \"other\"\r\n".into()),
+        ("HEAD", "Range: bytes=0-3\r\n".into()),
+    ];
+    for (method, fields) in cases {
+        let direct_path = format!("{path}?download");
+        let request = format!("{method} {direct_path} HTTP/1.1\r\nHost: reel\r\n{fields}\r\n");
+        let mut direct = Wire::open(&server).await;
+        direct.send(&request).await;
+        let direct = direct.answer(method == "HEAD").await;
+        // The same request after one for the router goes through hyper.
+        let mut routed = Wire::open(&server).await;
+        routed
+            .send(&format!("{}{request}", get("/healthz", "")))
+            .await;
+        assert_eq!(routed.answer(false).await.body, b"ok");
+        let routed = routed.answer(method == "HEAD").await;
+        assert_eq!(direct.status, routed.status, "{method} {fields:?}");
+        assert_eq!(
+            direct.comparable(),
+            routed.comparable(),
+            "{method} {fields:?}"
+        );
+        assert_eq!(direct.body, routed.body, "{method} {fields:?}");
+        assert!(direct.field("date").is_some(), "a Date field");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn close_bodies_old_versions_and_unknown_items_are_handled() {
+    let server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+
+    // Connection: close ends the connection after the answer.
+    let mut wire = Wire::open(&server).await;
+    wire.send(&get(&path, "Range: bytes=0-0\r\nConnection: close\r\n"))
+        .await;
+    assert_eq!(wire.answer(false).await.body, &bytes[..1]);
+    assert!(wire.closed().await, "closed after Connection: close");
+
+    // A GET with a body goes to the router, which reads the body and answers.
+    let mut wire = Wire::open(&server).await;
+    wire.send(&format!(
+        "GET {path} HTTP/1.1\r\nHost: reel\r\nRange: bytes=2-3\r\nContent-Length: 5\r\n\r\nhello{}",
+        get(&path, "Range: bytes=4-5\r\n")
+    ))
+    .await;
+    assert_eq!(wire.answer(false).await.body, &bytes[2..4]);
+    assert_eq!(wire.answer(false).await.body, &bytes[4..6]);
+
+    // HTTP/1.0 goes to the router.
+    let mut wire = Wire::open(&server).await;
+    wire.send(&format!("GET {path} HTTP/1.0\r\nRange: bytes=0-1\r\n\r\n"))
+        .await;
+    let old = wire.answer(false).await;
+    assert_eq!((old.status, &old.body[..]), (206, &bytes[..2]));
+
+    // An unknown item: the router's 404, and the connection stays usable.
+    let mut wire = Wire::open(&server).await;
+    let unknown = format!("/files/{}/original", "0".repeat(32));
+    wire.send(&format!(
+        "{}{}",
+        get(&unknown, ""),
+        get(&path, "Range: bytes=0-0\r\n")
+    ))
+    .await;
+    let missing = wire.answer(false).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.field("access-control-allow-origin"), Some("*"));
+    assert_eq!(wire.answer(false).await.body, &bytes[..1]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idle_connections_do_not_hold_up_a_shutdown() {
+    let server = TestServer::start().await;
+    let (path, _) = stored_tone(&server).await;
+    // One idle on the direct path, one idle after the hand-over to hyper.
+    let mut direct = Wire::open(&server).await;
+    direct.send(&get(&path, "Range: bytes=0-0\r\n")).await;
+    direct.answer(false).await;
+    let mut handed = Wire::open(&server).await;
+    handed.send(&get("/healthz", "")).await;
+    handed.answer(false).await;
+    // A hang here is the failure; the bound only turns it into a message.
+    tokio::time::timeout(Duration::from_secs(30), server.stop())
+        .await
+        .expect("the server stopped with idle connections open");
+    assert!(direct.closed().await && handed.closed().await);
+}
