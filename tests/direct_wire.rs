@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{TestServer, tone_wav};
@@ -123,6 +124,10 @@ async fn stored_tone(server: &TestServer) -> (String, Vec<u8>) {
     (format!("/files/{}/original", created.id), bytes)
 }
 
+fn direct_answers(server: &TestServer) -> u64 {
+    server.state.direct_answers.load(Ordering::Relaxed)
+}
+
 fn get(path: &str, fields: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: reel\r\n{fields}\r\n")
 }
@@ -154,6 +159,8 @@ async fn pipelined_requests_are_answered_in_order_across_the_hand_over() {
     assert_eq!((health.status, &health.body[..]), (200, &b"ok"[..]));
     let last = wire.answer(false).await;
     assert_eq!((last.status, &last.body[..]), (206, &bytes[10..20]));
+    // The first two only: the last went through hyper after the hand-over.
+    assert_eq!(direct_answers(&server), 2);
     server.stop().await;
 }
 
@@ -182,9 +189,11 @@ async fn direct_answers_are_the_routers_answers() {
     for (method, fields) in cases {
         let direct_path = format!("{path}?download");
         let request = format!("{method} {direct_path} HTTP/1.1\r\nHost: reel\r\n{fields}\r\n");
+        let before = direct_answers(&server);
         let mut direct = Wire::open(&server).await;
         direct.send(&request).await;
         let direct = direct.answer(method == "HEAD").await;
+        assert_eq!(direct_answers(&server), before + 1, "answered directly");
         // The same request after one for the router goes through hyper.
         let mut routed = Wire::open(&server).await;
         routed
@@ -192,6 +201,11 @@ async fn direct_answers_are_the_routers_answers() {
             .await;
         assert_eq!(routed.answer(false).await.body, b"ok");
         let routed = routed.answer(method == "HEAD").await;
+        assert_eq!(
+            direct_answers(&server),
+            before + 1,
+            "answered by the router"
+        );
         assert_eq!(direct.status, routed.status, "{method} {fields:?}");
         assert_eq!(
             direct.comparable(),
@@ -213,7 +227,9 @@ async fn close_bodies_old_versions_and_unknown_items_are_handled() {
     let mut wire = Wire::open(&server).await;
     wire.send(&get(&path, "Range: bytes=0-0\r\nConnection: close\r\n"))
         .await;
-    assert_eq!(wire.answer(false).await.body, &bytes[..1]);
+    let closing = wire.answer(false).await;
+    assert_eq!(closing.body, &bytes[..1]);
+    assert_eq!(closing.field("connection"), Some("close"));
     assert!(wire.closed().await, "closed after Connection: close");
 
     // A GET with a body goes to the router, which reads the body and answers.
@@ -265,4 +281,48 @@ async fn idle_connections_do_not_hold_up_a_shutdown() {
         .await
         .expect("the server stopped with idle connections open");
     assert!(direct.closed().await && handed.closed().await);
+}
+
+#[tokio::test]
+async fn an_empty_file_is_answered_at_once_and_the_connection_goes_on() {
+    let server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+    let id = path.split('/').nth(2).expect("id");
+    let id = reel::server::store::MediaId::parse(id).expect("media id");
+    let waveform = reel::server::store::Variant::Waveform;
+    server
+        .state
+        .store
+        .write_variant(&id, waveform, b"")
+        .await
+        .expect("empty waveform");
+    let mut wire = Wire::open(&server).await;
+    wire.send(&get(&format!("/files/{id}/waveform"), "")).await;
+    let empty = wire.answer(false).await;
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.field("content-length"), Some("0"));
+    wire.send(&get(&path, "Range: bytes=0-2\r\n")).await;
+    assert_eq!(wire.answer(false).await.body, &bytes[..3]);
+    assert_eq!(direct_answers(&server), 2);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_begun_before_a_shutdown_is_still_answered() {
+    let mut server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+    let mut wire = Wire::open(&server).await;
+    // One answer first, so the server holds the connection, idle.
+    wire.send(&get(&path, "Range: bytes=0-0\r\n")).await;
+    assert_eq!(wire.answer(false).await.body, &bytes[..1]);
+    // Half a head for the router, the shutdown, then the rest: whichever
+    // comes first at the server, the request gets its whole answer.
+    wire.send("GET /healthz HTTP/1.1\r\nHost: re").await;
+    server.begin_shutdown();
+    wire.send("el\r\n\r\n").await;
+    let answer = wire.answer(false).await;
+    assert_eq!((answer.status, &answer.body[..]), (200, &b"ok"[..]));
+    tokio::time::timeout(Duration::from_secs(30), server.stop())
+        .await
+        .expect("the server stopped");
 }

@@ -32,6 +32,9 @@ pub struct AppState {
     pub uploads: Uploads,
     /// Byte serving's cache of per-item facts; delete must `evict` from it.
     pub serving: ServingCache,
+    /// Answers sent by the direct byte path (`http::direct`): tests tell
+    /// from it which path answered; metrics will report it.
+    pub direct_answers: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +113,7 @@ impl AppState {
             ingest,
             uploads,
             serving: ServingCache::new(facts::CAPACITY),
+            direct_answers: Arc::default(),
         })
     }
 }

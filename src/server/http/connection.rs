@@ -77,9 +77,14 @@ async fn connection(stream: TcpStream, state: AppState, router: Router, stop: Ca
         stream,
     });
     let service = TowerToHyperService::new(router);
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Handed over while stopping: a graceful shutdown now would drop the
+    // request already begun, so answer it and close instead.
+    let mut stopping = stop.is_cancelled();
+    if stopping {
+        builder.http1().keep_alive(false);
+    }
     let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
-    let mut stopping = false;
     loop {
         tokio::select! {
             result = conn.as_mut() => {

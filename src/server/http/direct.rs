@@ -11,6 +11,7 @@
 //! answers differently from the router; it only answers faster.
 
 use std::io;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
@@ -88,11 +89,15 @@ pub async fn serve(
             return Next::HandOver;
         };
         buffer.advance(request.head_len);
-        if let Err(e) = sendfile::send(stream, answer).await {
+        // Said in the answer, as hyper says it, so that a client knows not
+        // to send another request on this connection (RFC 9112 §9.6).
+        let close = request.close || stop.is_cancelled();
+        if let Err(e) = sendfile::send(stream, answer, close).await {
             tracing::debug!("direct answer ended early: {e}");
             return Next::Close;
         }
-        if request.close || stop.is_cancelled() {
+        state.direct_answers.fetch_add(1, Ordering::Relaxed);
+        if close {
             return Next::Close;
         }
     }
@@ -119,13 +124,32 @@ async fn read_more(
         }
     };
     tokio::select! {
+        biased;
         read = tokio::time::timeout(wait, read) => match read {
             Ok(Ok(n)) => Ok(n > 0),
             Ok(Err(e)) => Err(e),
             Err(_elapsed) => Ok(false),
         },
-        // A request already begun is read and answered; idle ones just close.
-        () = stop.cancelled(), if idle => Ok(false),
+        // A request already begun is read and answered; idle connections
+        // close, unless bytes arrived that the runtime has not reported yet
+        // (closing on unread bytes would reset the connection).
+        () = stop.cancelled(), if idle => Ok(drain(stream, buffer)? > 0),
+    }
+}
+
+/// Reads whatever the socket holds now, without waiting.
+fn drain(stream: &TcpStream, buffer: &mut BytesMut) -> io::Result<usize> {
+    let mut chunk = [0u8; 4096];
+    let mut total = 0;
+    loop {
+        match rustix::net::recv(stream, &mut chunk, rustix::net::RecvFlags::DONTWAIT) {
+            Ok((0, _)) | Err(rustix::io::Errno::AGAIN) => return Ok(total),
+            Ok((n, _)) => {
+                buffer.extend_from_slice(&chunk[..n]);
+                total += n;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -210,7 +234,13 @@ fn file_target(target: &str) -> Option<(MediaId, Variant, Option<&str>)> {
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    if !plain(id) || !plain(variant) {
+    // Only what RFC 3986 allows in a query (the router's URI parser refuses
+    // more, and `#` would end it there): anything else goes to the router.
+    let query_ok = query.is_none_or(|q| {
+        q.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
+    });
+    if !plain(id) || !plain(variant) || !query_ok {
         return None;
     }
     Some((MediaId::parse(id)?, Variant::parse(variant)?, query))

@@ -11,7 +11,7 @@
 use std::cell::RefCell;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -29,13 +29,16 @@ const CHUNK: usize = 1024 * 1024;
 /// How long a client may take to accept more bytes (nginx's `send_timeout`).
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Sends `answer`: head, then its body segments in order.
-pub async fn send(stream: &TcpStream, answer: Answer) -> io::Result<()> {
-    let mut pending = head(&answer);
+/// Sends `answer`: head, then its body segments in order; `close` says
+/// `Connection: close` (the connection ends after this answer).
+pub async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io::Result<()> {
+    let mut pending = head(&answer, close);
     if let Some((file, segments)) = answer.body {
         for segment in segments {
             match segment {
                 Segment::Bytes(bytes) => pending.extend_from_slice(&bytes),
+                // Nothing to send: the head must not wait for it (MSG_MORE).
+                Segment::File { len: 0, .. } => {}
                 Segment::File { start, len } => {
                     // MSG_MORE: the head waits in the kernel for the first
                     // file bytes and leaves in the same packet.
@@ -50,7 +53,7 @@ pub async fn send(stream: &TcpStream, answer: Answer) -> io::Result<()> {
 }
 
 /// The status line and header fields, with `Date` (RFC 9110 §6.6.1).
-fn head(answer: &Answer) -> Vec<u8> {
+fn head(answer: &Answer, close: bool) -> Vec<u8> {
     let mut head = Vec::with_capacity(640);
     head.extend_from_slice(b"HTTP/1.1 ");
     head.extend_from_slice(answer.status.as_str().as_bytes());
@@ -68,6 +71,9 @@ fn head(answer: &Answer) -> Vec<u8> {
         head.extend_from_slice(b": ");
         head.extend_from_slice(value.as_bytes());
         head.extend_from_slice(b"\r\n");
+    }
+    if close {
+        head.extend_from_slice(b"connection: close\r\n");
     }
     head.extend_from_slice(b"date: ");
     with_date(|date| head.extend_from_slice(date.as_bytes()));
@@ -112,25 +118,18 @@ async fn send_all(stream: &TcpStream, mut bytes: &[u8], more: bool) -> io::Resul
 async fn send_file(stream: &TcpStream, file: &Arc<File>, start: u64, len: u64) -> io::Result<()> {
     let mut offset = start;
     let end = start + len;
-    // The socket's duplicate for the blocking pool, made on the first cold chunk.
-    let mut shared: Option<Arc<OwnedFd>> = None;
     while offset < end {
         let count = usize::try_from(end - offset)
             .unwrap_or(usize::MAX)
             .min(CHUNK);
-        let sent = if cached(file, offset) {
-            write_when_ready(stream, || {
-                let mut at = offset;
-                rustix::fs::sendfile(stream, &**file, Some(&mut at), count)
-            })
-            .await?
-        } else {
-            let socket = match &shared {
-                Some(socket) => Arc::clone(socket),
-                None => Arc::clone(shared.insert(Arc::new(stream.as_fd().try_clone_to_owned()?))),
-            };
-            send_cold(stream, socket, Arc::clone(file), offset, count).await?
-        };
+        if !cached(file, offset, count) {
+            load(file, offset, count).await?;
+        }
+        let sent = write_when_ready(stream, || {
+            let mut at = offset;
+            rustix::fs::sendfile(stream, &**file, Some(&mut at), count)
+        })
+        .await?;
         if sent == 0 {
             // The file is shorter than it was when the answer was decided.
             return Err(io::Error::new(
@@ -143,47 +142,54 @@ async fn send_file(stream: &TcpStream, file: &Arc<File>, start: u64, len: u64) -
     Ok(())
 }
 
-/// One `sendfile` on the blocking pool, for bytes that must come from disk.
-async fn send_cold(
-    stream: &TcpStream,
-    socket: Arc<OwnedFd>,
-    file: Arc<File>,
-    offset: u64,
-    count: usize,
-) -> io::Result<usize> {
-    loop {
-        wait_writable(stream).await?;
-        let (socket, file) = (Arc::clone(&socket), Arc::clone(&file));
-        let sent = tokio::task::spawn_blocking(move || {
-            let mut at = offset;
-            rustix::fs::sendfile(&*socket, &*file, Some(&mut at), count)
-        })
-        .await
-        .map_err(io::Error::other)?;
-        match sent {
-            Ok(n) => return Ok(n),
-            // Another connection's bytes filled the buffer first: wait again.
-            Err(rustix::io::Errno::AGAIN) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+/// Whether the page cache holds the chunk (`RWF_NOWAIT`: the kernel answers
+/// from memory or refuses). Its first byte, and its last when it is longer
+/// than 64 KiB: not proof for the pages between, but reads are mostly
+/// sequential and readahead fills them. A second probe on every small range
+/// cost 3 % of their throughput.
+fn cached(file: &File, offset: u64, count: usize) -> bool {
+    let probe = |at: u64| {
+        let mut byte = [0u8; 1];
+        matches!(
+            preadv2(
+                file,
+                &mut [IoSliceMut::new(&mut byte)],
+                at,
+                ReadWriteFlags::NOWAIT
+            ),
+            Ok(1)
+        )
+    };
+    probe(offset) && (count <= 64 * 1024 || probe(offset + count as u64 - 1))
 }
 
-/// Whether the page cache holds the chunk's first byte (`RWF_NOWAIT`: the
-/// kernel answers from memory or refuses). Not proof for the pages after
-/// it, but reads are mostly sequential and readahead fills those; a second
-/// probe at the chunk's end cost 3 % of small-range throughput.
-fn cached(file: &File, offset: u64) -> bool {
-    let mut byte = [0u8; 1];
-    matches!(
-        preadv2(
-            file,
-            &mut [IoSliceMut::new(&mut byte)],
-            offset,
-            ReadWriteFlags::NOWAIT
-        ),
-        Ok(1)
-    )
+/// Brings a chunk into the page cache on the blocking pool, so that the
+/// `sendfile` after it does not wait for the disk on the async thread. The
+/// bytes are read into a scratch buffer per blocking thread and dropped: a
+/// copy, but only for bytes that came from disk anyway.
+async fn load(file: &Arc<File>, offset: u64, count: usize) -> io::Result<()> {
+    const SCRATCH: usize = 128 * 1024;
+    thread_local! {
+        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let file = Arc::clone(file);
+    tokio::task::spawn_blocking(move || {
+        BUFFER.with_borrow_mut(|buffer| {
+            buffer.resize(SCRATCH, 0);
+            let mut done = 0;
+            while done < count {
+                let want = (count - done).min(SCRATCH);
+                let read = file.read_at(&mut buffer[..want], offset + done as u64)?;
+                if read == 0 {
+                    break; // past the end: `sendfile` reports it
+                }
+                done += read;
+            }
+            Ok(())
+        })
+    })
+    .await
+    .map_err(io::Error::other)?
 }
 
 /// Runs a non-blocking write once the socket has room, waiting as needed.

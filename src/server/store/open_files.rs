@@ -84,17 +84,25 @@ impl Store {
             len: meta.len(),
             modified: meta.modified().ok(),
         });
-        let mut inner = self.open.lock();
-        if inner.generation == generation {
-            if inner.files.len() >= CAPACITY {
-                // Any one will do: a file dropped here is simply opened again.
-                if let Some(oldest) = inner.files.keys().next().cloned() {
-                    inner.files.remove(&oldest);
-                }
-            }
-            inner.files.insert(key, Arc::clone(&open));
-        }
+        self.open.keep(key, Arc::clone(&open), generation);
         Ok(Some(open))
+    }
+}
+
+impl OpenFiles {
+    /// Keeps a file opened under `generation`, unless a change came since.
+    fn keep(&self, key: (MediaId, Variant), open: Arc<OpenFile>, generation: u64) {
+        let mut inner = self.lock();
+        if inner.generation != generation {
+            return;
+        }
+        if inner.files.len() >= CAPACITY {
+            // Any one will do: a file dropped here is simply opened again.
+            if let Some(any) = inner.files.keys().next().cloned() {
+                inner.files.remove(&any);
+            }
+        }
+        inner.files.insert(key, open);
     }
 }
 
@@ -148,10 +156,19 @@ mod tests {
     async fn a_file_opened_before_a_change_is_not_kept() {
         let id = MediaId::generate();
         let (_dir, store) = store_with(&id, b"old").await;
-        // As if the change landed between this request's open and its insert.
+        // A request opens the old file; the change lands before it keeps it.
         let generation = store.open.lock().generation;
+        let old = Arc::new(OpenFile {
+            file: Arc::new(File::open(store.path(&id, Variant::Waveform)).expect("open")),
+            len: 3,
+            modified: None,
+        });
         store.open.forget(&id, Some(Variant::Waveform));
-        assert_ne!(store.open.lock().generation, generation);
+        store
+            .open
+            .keep((id.clone(), Variant::Waveform), old, generation);
+        assert!(store.open.lock().files.is_empty(), "a stale file was kept");
+        // Opened under the current generation, it is kept.
         store.open_to_serve(&id, Variant::Waveform).expect("open");
         assert_eq!(store.open.lock().files.len(), 1);
         store

@@ -31,6 +31,8 @@ fn plain_gets_and_heads_of_stored_bytes_are_direct() {
          Content-Length: 0\r\nCookie: c=1\r\n\r\nGET /next"
     ));
     assert_eq!(request.variant, Variant::Poster);
+    let query = format!("GET /files/{ID}/playable?t=1&download=%31 HTTP/1.1\r\n\r\n");
+    assert!(file(&query).asked.download);
     assert!(request.asked.head && request.asked.download && request.close);
     let conditions = &request.asked.conditions;
     assert_eq!(conditions.range.as_deref(), Some("bytes=0-1"));
@@ -60,6 +62,9 @@ fn everything_else_goes_to_the_router() {
         format!("GET /files/{ID}/original HTTP/1.1\r\nUpgrade: websocket\r\n\r\n"),
         format!("GET /files/{ID}/original HTTP/1.1\r\nExpect: 100-continue\r\n\r\n"),
         format!("GET /files/{ID}/original HTTP/1.1\r\nBad Header: x\r\n\r\n"),
+        // Query bytes the router's URI parser refuses, and a fragment.
+        format!("GET /files/{ID}/original?a\"b HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/original?x#&download HTTP/1.1\r\n\r\n"),
     ] {
         other(&head);
     }
@@ -76,6 +81,7 @@ fn a_head_cut_short_waits_for_more() {
         "GE".to_string(),
         // Empty lines before a request line are skipped (RFC 9112 §2.2).
         "\r\n\r\n".to_string(),
+        "GET /files/a".to_string(),
         format!("GET /files/{ID}/original HTTP/1.1\r\nRange: bytes=0-"),
     ] {
         assert!(
