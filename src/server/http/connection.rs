@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use bytes::{Buf, Bytes, BytesMut};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -78,6 +78,9 @@ async fn connection(stream: TcpStream, state: AppState, router: Router, stop: Ca
     });
     let service = TowerToHyperService::new(router);
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // With a timer, hyper also drops a client that takes over 30 s to send
+    // a request head, as the direct path does (slowloris).
+    builder.http1().timer(TokioTimer::new());
     // Handed over while stopping: a graceful shutdown now would drop the
     // request already begun, so answer it and close instead.
     let mut stopping = stop.is_cancelled();

@@ -92,6 +92,14 @@ pub async fn serve(
         // Said in the answer, as hyper says it, so that a client knows not
         // to send another request on this connection (RFC 9112 §9.6).
         let close = request.close || stop.is_cancelled();
+        // The router's requests are logged by its trace layer; these here.
+        tracing::debug!(
+            id = %request.id,
+            variant = request.variant.url_name(),
+            status = answer.status.as_u16(),
+            head = request.asked.head,
+            "direct answer"
+        );
         if let Err(e) = sendfile::send(stream, answer, close).await {
             tracing::debug!("direct answer ended early: {e}");
             return Next::Close;
