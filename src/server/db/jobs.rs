@@ -233,7 +233,11 @@ impl Repo {
     /// Cancels an item's queued and running jobs. Returns how many were
     /// cancelled and the ids of those that were running (their workers stop them).
     pub async fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError> {
-        let mut tx = self.pool.begin().await?;
+        // IMMEDIATE: this reads before it writes. A deferred transaction
+        // would read a snapshot, and a worker's heartbeat written before
+        // the UPDATE then makes SQLite refuse it at once (SQLITE_BUSY, no
+        // busy wait); this was a 500 from Cancel on a busy machine.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let running: Vec<(i64,)> =
             sqlx::query_as("SELECT id FROM jobs WHERE media_id = ? AND state = 'running'")
                 .bind(media.as_str())
