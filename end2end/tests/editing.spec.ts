@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { MEDIA_DIR, PROCESSING_TIMEOUT, escapeRegExp, gotoHydrated, mediaFile, mimeTypeFor } from "./helpers";
+import { PROCESSING_TIMEOUT, escapeRegExp, failOnPageErrors, generateMedia, gotoHydrated, mediaFile, uploadViaApi } from "./helpers";
 
 // The Edit panel under the player: a region selected on the waveform is saved
 // as a new, trimmed item that links back to its source; an export makes a new
@@ -13,26 +12,9 @@ const WAV_SECONDS = 6;
 // Edits run as jobs (ffmpeg) after the upload's own processing.
 const EDIT_TIMEOUT = 90_000;
 
-/** Makes `name` in the media directory with ffmpeg unless it is there already. */
-function generate(name: string, args: string[]): string {
-  const finalPath = path.join(MEDIA_DIR, name);
-  if (fs.existsSync(finalPath) && fs.statSync(finalPath).size > 0) return finalPath;
-  fs.mkdirSync(MEDIA_DIR, { recursive: true });
-  const ext = path.extname(name);
-  const tmpPath = path.join(MEDIA_DIR, `.${path.basename(name, ext)}.partial-${process.pid}${ext}`);
-  try {
-    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", ...args, tmpPath], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    fs.renameSync(tmpPath, finalPath);
-  } finally {
-    fs.rmSync(tmpPath, { force: true });
-  }
-  return finalPath;
-}
 
 function sineWav(): string {
-  return generate(WAV, [
+  return generateMedia(WAV, [
     "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=44100:duration=${WAV_SECONDS}`,
     "-af", "volume=0.5",
     "-ac", "1", "-c:a", "pcm_s16le",
@@ -42,16 +24,7 @@ function sineWav(): string {
 /** Uploads `file` under a name unique to this run and returns the new item's id. */
 async function upload(request: APIRequestContext, file: string): Promise<string> {
   const ext = path.extname(file);
-  const name = `${path.basename(file, ext)}-edit-${Date.now().toString(36)}${ext}`;
-  const response = await request.post("/api/uploads", {
-    multipart: {
-      file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) },
-    },
-  });
-  expect(response.status(), `upload of ${name}: ${await response.text()}`).toBeLessThan(300);
-  const body = (await response.json()) as { id: string };
-  expect(body.id).toMatch(/^[0-9a-f]{32}$/);
-  return body.id;
+  return uploadViaApi(request, file, `${path.basename(file, ext)}-edit-${Date.now().toString(36)}${ext}`);
 }
 
 /** "1:02.500" or "62.5" → seconds. */
@@ -107,17 +80,7 @@ async function metadataLoaded(player: Locator): Promise<void> {
 }
 
 // Uncaught exceptions in the page (a wasm panic shows up as one) fail the test.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, "uncaught errors in the page").toEqual([]);
-});
+failOnPageErrors();
 
 test("a region selected on the waveform is saved as a new item with the trimmed duration", async ({ page }) => {
   test.setTimeout(180_000);

@@ -1,4 +1,5 @@
-import { expect, type Locator, type Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 
@@ -8,6 +9,57 @@ export const MEDIA_DIR = path.resolve(__dirname, "..", ".media");
 /** Absolute path of one generated media file (clip.mp4, tone.mp3, tone.opus, not-media.mp4). */
 export function mediaFile(name: string): string {
   return path.join(MEDIA_DIR, name);
+}
+
+/**
+ * Makes `name` in the media directory with ffmpeg (`args` are its inputs and
+ * options, the output path comes last) unless it is there already. Written
+ * to a temp name first, so a parallel worker never reads half a file.
+ */
+export function generateMedia(name: string, args: string[]): string {
+  const finalPath = path.join(MEDIA_DIR, name);
+  if (fs.existsSync(finalPath) && fs.statSync(finalPath).size > 0) return finalPath;
+  fs.mkdirSync(MEDIA_DIR, { recursive: true });
+  const ext = path.extname(name);
+  const tmpPath = path.join(MEDIA_DIR, `.${path.basename(name, ext)}.partial-${process.pid}${ext}`);
+  try {
+    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", ...args, tmpPath], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    fs.renameSync(tmpPath, finalPath);
+  } finally {
+    fs.rmSync(tmpPath, { force: true });
+  }
+  return finalPath;
+}
+
+/** Uploads `file` as `name` through POST /api/uploads and returns the new item's id. */
+export async function uploadViaApi(request: APIRequestContext, file: string, name: string): Promise<string> {
+  const response = await request.post("/api/uploads", {
+    multipart: { file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) } },
+  });
+  expect(response.status(), `upload of ${name}: ${await response.text()}`).toBeLessThan(300);
+  const body = (await response.json()) as { id: string };
+  expect(body.id).toMatch(/^[0-9a-f]{32}$/);
+  return body.id;
+}
+
+/**
+ * Fails each test of the calling spec file on an uncaught exception in the
+ * page or a console error that looks like a wasm panic or a hydration error.
+ */
+export function failOnPageErrors(): void {
+  let pageErrors: string[] = [];
+  test.beforeEach(({ page }) => {
+    pageErrors = [];
+    page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
+    page.on("console", (msg) => {
+      if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
+    });
+  });
+  test.afterEach(() => {
+    expect(pageErrors, "uncaught errors in the page").toEqual([]);
+  });
 }
 
 /** How long uploading plus server-side processing (probe, poster) may take. */

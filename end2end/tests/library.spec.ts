@@ -1,8 +1,7 @@
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { MEDIA_DIR, PROCESSING_TIMEOUT, dropFiles, gotoHydrated, mediaCard, mimeTypeFor, uploadRow } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { MEDIA_DIR, PROCESSING_TIMEOUT, dropFiles, failOnPageErrors, generateMedia, gotoHydrated, mediaCard, uploadRow, uploadViaApi as upload } from "./helpers";
 
 // The library page in a real browser: search as you type (and the URL that
 // holds it), sorting, paging, filters, editing a title in place, deleting
@@ -23,32 +22,11 @@ const ids: Record<string, string> = {};
 
 /** A short MP3 with its own tone (so no two files are the same bytes). */
 function tone(hz: number): string {
-  const name = `library-tone-${hz}.mp3`;
-  const out = path.join(MEDIA_DIR, name);
-  if (fs.existsSync(out) && fs.statSync(out).size > 0) return out;
-  fs.mkdirSync(MEDIA_DIR, { recursive: true });
-  const tmp = path.join(MEDIA_DIR, `.library-tone-${hz}.partial-${process.pid}.mp3`);
-  try {
-    execFileSync(
-      "ffmpeg",
-      ["-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-        "-f", "lavfi", "-i", `sine=frequency=${hz}:duration=2`, "-c:a", "libmp3lame", "-b:a", "64k", tmp],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    fs.renameSync(tmp, out);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return out;
+  return generateMedia(`library-tone-${hz}.mp3`, [
+    "-f", "lavfi", "-i", `sine=frequency=${hz}:duration=2`, "-c:a", "libmp3lame", "-b:a", "64k",
+  ]);
 }
 
-async function upload(request: APIRequestContext, file: string, name: string): Promise<string> {
-  const response = await request.post("/api/uploads", {
-    multipart: { file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) } },
-  });
-  expect(response.status(), `upload of ${name}: ${await response.text()}`).toBeLessThan(300);
-  return ((await response.json()) as { id: string }).id;
-}
 
 /** The titles of the cards on the page, in order. */
 function titles(page: Page): Promise<string[]> {
@@ -56,17 +34,7 @@ function titles(page: Page): Promise<string[]> {
 }
 
 // Uncaught exceptions in the page (a wasm panic shows up as one) fail the test.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, "uncaught errors in the page").toEqual([]);
-});
+failOnPageErrors();
 
 test.beforeAll(async ({ request }) => {
   for (const animal of ANIMALS) {

@@ -1,25 +1,12 @@
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { PROCESSING_TIMEOUT, gotoHydrated, mediaFile, mimeTypeFor } from "./helpers";
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { PROCESSING_TIMEOUT, failOnPageErrors, gotoHydrated, mediaFile, uploadViaApi as upload } from "./helpers";
 
 // The media page's player in the real browser: keyboard shortcuts, speed,
 // remembered volume and position, and the links to the neighbouring items.
 // Items are uploaded through the multipart API (POST /api/uploads) under
 // names unique to this file, so the tests do not depend on each other.
 
-/** Uploads `file` under `name` and returns the new item's id. */
-async function upload(request: APIRequestContext, file: string, name: string): Promise<string> {
-  const response = await request.post("/api/uploads", {
-    multipart: {
-      file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) },
-    },
-  });
-  expect(response.status(), `upload of ${name}: ${await response.text()}`).toBeLessThan(300);
-  const body = (await response.json()) as { id: string };
-  expect(body.id).toMatch(/^[0-9a-f]{32}$/);
-  return body.id;
-}
 
 function unique(base: string): string {
   const ext = path.extname(base);
@@ -46,17 +33,7 @@ async function seekTo(player: Locator, secs: number): Promise<void> {
 }
 
 // Uncaught exceptions in the page (a wasm panic shows up as one) fail the test.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, "uncaught errors in the page").toEqual([]);
-});
+failOnPageErrors();
 
 async function openVideo(page: Page, name: string): Promise<{ id: string; video: Locator }> {
   const id = await upload(page.request, mediaFile("clip.mp4"), unique(name));

@@ -1,8 +1,5 @@
-import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { expect, test } from "@playwright/test";
-import { MEDIA_DIR, dropFiles, expectRowReady, gotoHydrated, uploadRow } from "./helpers";
+import { dropFiles, expectRowReady, failOnPageErrors, generateMedia, gotoHydrated, uploadRow } from "./helpers";
 
 // Live processing in the browser: the waveform of an audio file seeks its
 // player, and a video that must be converted shows moving progress until the
@@ -14,39 +11,12 @@ const WAV_SECONDS = 8;
 // MPEG-4 part 2 in Matroska: no browser plays it, so the server converts it.
 const MKV = "testsrc-720p-mpeg4.mkv";
 
-/** Makes `name` in the media directory with ffmpeg unless it is there already. */
-function generate(name: string, args: string[]): string {
-  const finalPath = path.join(MEDIA_DIR, name);
-  if (fs.existsSync(finalPath) && fs.statSync(finalPath).size > 0) return finalPath;
-  fs.mkdirSync(MEDIA_DIR, { recursive: true });
-  const ext = path.extname(name);
-  const tmpPath = path.join(MEDIA_DIR, `.${path.basename(name, ext)}.partial-${process.pid}${ext}`);
-  try {
-    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", ...args, tmpPath], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    fs.renameSync(tmpPath, finalPath);
-  } finally {
-    fs.rmSync(tmpPath, { force: true });
-  }
-  return finalPath;
-}
 
 // Uncaught exceptions in the page (a wasm panic shows up as one) fail the test.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, "uncaught errors in the page").toEqual([]);
-});
+failOnPageErrors();
 
 test("an audio file's waveform is drawn and seeks its player by click and keys", async ({ page }) => {
-  const file = generate(WAV, [
+  const file = generateMedia(WAV, [
     "-f", "lavfi", "-i", `sine=frequency=440:sample_rate=44100:duration=${WAV_SECONDS}`,
     "-af", "volume=0.8",
     "-ac", "1", "-c:a", "pcm_s16le",
@@ -106,7 +76,7 @@ test("an audio file's waveform is drawn and seeks its player by click and keys",
 
 test("a video that needs converting shows moving progress, then plays the converted copy", async ({ page }) => {
   test.setTimeout(240_000);
-  const file = generate(MKV, [
+  const file = generateMedia(MKV, [
     "-f", "lavfi", "-i", "testsrc=duration=20:size=1280x720:rate=30",
     "-f", "lavfi", "-i", "sine=frequency=330:duration=20",
     "-c:v", "mpeg4", "-q:v", "5",

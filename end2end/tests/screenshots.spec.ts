@@ -1,9 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { MEDIA_DIR, PROCESSING_TIMEOUT, gotoHydrated, mediaFile, mimeTypeFor, uploadRow } from "./helpers";
+import { PROCESSING_TIMEOUT, failOnPageErrors, generateMedia, gotoHydrated, mediaFile, uploadRow, uploadViaApi } from "./helpers";
 
 // Screenshots of the library and the media page as a person sees them, at
 // phone (390×844) and desktop (1280×800) widths, light and dark. They are
@@ -82,17 +82,7 @@ test.afterAll(async () => {
 });
 
 // Uncaught exceptions in the page (a wasm panic shows up as one) fail the test.
-let pageErrors: string[] = [];
-test.beforeEach(({ page }) => {
-  pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(err.stack ?? err.message));
-  page.on("console", (msg) => {
-    if (msg.type() === "error" && /panicked|unreachable|hydrat/i.test(msg.text())) pageErrors.push(msg.text());
-  });
-});
-test.afterEach(() => {
-  expect(pageErrors, "uncaught errors in the page").toEqual([]);
-});
+failOnPageErrors();
 
 /** Counts layout shifts from the first byte (cumulative layout shift). */
 async function watchLayoutShift(page: Page): Promise<void> {
@@ -143,10 +133,6 @@ async function shoot(
 function tinyMedia(i: number): string {
   const video = i % 2 === 0;
   const name = video ? `tiny-${i}.mp4` : `tiny-${i}.mp3`;
-  const out = path.join(MEDIA_DIR, name);
-  if (fs.existsSync(out) && fs.statSync(out).size > 0) return out;
-  fs.mkdirSync(MEDIA_DIR, { recursive: true });
-  const tmp = path.join(MEDIA_DIR, `.tiny-${i}.partial-${process.pid}${path.extname(name)}`);
   const args = video
     ? [
         "-f", "lavfi", "-i", `testsrc2=duration=2:size=320x180:rate=10,hue=h=${i * 18}`,
@@ -154,15 +140,7 @@ function tinyMedia(i: number): string {
         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart",
       ]
     : ["-f", "lavfi", "-i", `sine=frequency=${300 + i * 20}:duration=3`, "-c:a", "libmp3lame", "-b:a", "64k"];
-  try {
-    execFileSync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-nostdin", "-y", ...args, tmp], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    fs.renameSync(tmp, out);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return out;
+  return generateMedia(name, args);
 }
 
 const TITLES = [
@@ -210,12 +188,7 @@ test("the library with 20 items", async ({ page }) => {
   test.setTimeout(240_000);
   for (let i = 0; i < TITLES.length; i++) {
     const file = tinyMedia(i);
-    const response = await page.request.post("/api/uploads", {
-      multipart: {
-        file: { name: `${TITLES[i]}${path.extname(file)}`, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) },
-      },
-    });
-    expect(response.status(), await response.text()).toBeLessThan(300);
+    await uploadViaApi(page.request, file, `${TITLES[i]}${path.extname(file)}`);
   }
   await watchLayoutShift(page);
   await gotoHydrated(page, "/");
@@ -237,11 +210,7 @@ for (const kind of ["video", "audio"] as const) {
     // Long enough for scrub previews (the tiny clips above are too short).
     const file = mediaFile(kind === "video" ? "clip.mp4" : "tone.mp3");
     const name = kind === "video" ? "Harbour at dawn.mp4" : "Morning tone.mp3";
-    const response = await page.request.post("/api/uploads", {
-      multipart: { file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) } },
-    });
-    expect(response.status(), await response.text()).toBeLessThan(300);
-    const { id } = (await response.json()) as { id: string };
+    const id = await uploadViaApi(page.request, file, name);
 
     // The seek widget shows once its job is done: load again until then.
     const widget = page.getByTestId(kind === "video" ? "scrub-bar" : "waveform");
