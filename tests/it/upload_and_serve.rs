@@ -1,9 +1,6 @@
 //! The vertical slice over real HTTP: upload → probe → store → row → bytes.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::{TestServer, sha256_hex, tone_mp3, tone_mp3_with_cover, video_mp4};
+use crate::common::{TestServer, sha256_hex, tone_mp3, tone_mp3_with_cover, video_mp4};
 use reel::model::{MediaKind, MediaState, UploadResponse};
 use reqwest::StatusCode;
 use reqwest::header::{

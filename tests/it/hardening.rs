@@ -1,9 +1,6 @@
 //! Files that try to make ffmpeg read other files: playlists and scripts in
 //! disguise are refused by the probe, and every command line Reel builds pins
 //! ffmpeg to local files and the probed demuxer.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -63,7 +60,7 @@ fn plain_ffprobe_format(path: &Path) -> Option<String> {
 }
 
 fn secret_tone(dir: &Path) -> PathBuf {
-    common::ffmpeg(dir, "secret.mp3", &["-f", "lavfi", "-i", "sine=duration=1"])
+    crate::common::ffmpeg(dir, "secret.mp3", &["-f", "lavfi", "-i", "sine=duration=1"])
 }
 
 #[tokio::test]

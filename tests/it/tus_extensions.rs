@@ -1,12 +1,9 @@
 //! The tus extensions beyond creation: checksum (sha1, sha256, 460 on a
 //! mismatch), expiration (410, and the cleanup), termination, the method
 //! override, and the status the browser client follows.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::TestServer;
-use common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
+use crate::common::TestServer;
+use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
 use reqwest::StatusCode;
 use sha1::Digest as _;
 

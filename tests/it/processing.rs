@@ -1,12 +1,9 @@
 //! The processing queue over real HTTP with real ffmpeg: playable versions,
 //! scrub previews, waveforms, retries, cancellation and time limits.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, avi_needing_transcode, probe_streams, tone_wav, video_mp4};
+use crate::common::{TestServer, avi_needing_transcode, probe_streams, tone_wav, video_mp4};
 use reel::model::{JobKind, MediaState, PlaySource, UploadResponse, WaveformPeaks};
 use reel::server::jobs::JobReport;
 use reqwest::StatusCode;
@@ -79,7 +76,7 @@ async fn a_browser_ready_video_plays_at_once_and_gains_poster_and_scrub_previews
 async fn files_browsers_cannot_play_get_a_playable_copy() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
-    let hevc = common::ffmpeg(
+    let hevc = crate::common::ffmpeg(
         media.path(),
         "hevc.mp4",
         &[

@@ -1,11 +1,8 @@
 //! `/api/events`: live processing changes as server-sent events.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::time::Duration;
 
-use common::{TestServer, tone_wav};
+use crate::common::{TestServer, tone_wav};
 use futures_util::StreamExt;
 use reel::model::{MediaEvent, MediaState, UploadResponse};
 

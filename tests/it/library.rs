@@ -2,13 +2,10 @@
 //! search, editing, deleting with every file, and the start-up sweep of
 //! files no item owns. Rows are made through `Repo::insert` (no upload
 //! needed) except where derived files must really exist.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::collections::HashSet;
 
-use common::{TestServer, avi_needing_transcode, tone_wav, video_mp4};
+use crate::common::{TestServer, avi_needing_transcode, tone_wav, video_mp4};
 use reel::error::ApiError;
 use reel::model::{
     JobKind, LibraryPage, LibraryQuery, MediaItem, MediaKind, MediaState, PlaySource, Sort,
@@ -660,21 +657,17 @@ async fn deleting_an_item_while_it_processes_stops_its_work() {
     let created = upload(&server, &avi_needing_transcode(media.path(), 20, "640x360")).await;
     let id = MediaId::parse(&created.id).expect("id");
     // Wait for the transcode to be running.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let jobs = server.state.repo.jobs_of(&id).await.expect("jobs");
-        if jobs
-            .iter()
-            .any(|j| j.kind == JobKind::Playable && j.state.is_active() && j.attempts > 0)
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the transcode never started"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::common::eventually(
+        "the transcode to start",
+        std::time::Duration::from_secs(30),
+        || async {
+            let jobs = server.state.repo.jobs_of(&id).await.expect("jobs");
+            jobs.iter()
+                .any(|j| j.kind == JobKind::Playable && j.state.is_active() && j.attempts > 0)
+                .then_some(())
+        },
+    )
+    .await;
     let (status, body) = call(&server, "delete_media", &[("id", &created.id)]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(

@@ -2,15 +2,12 @@
 //! 50 MB file to Reel in 5 MB chunks, and the stored bytes are identical.
 //! Node packages come from tests/tus-js (scripts/setup.sh installs them; this
 //! test runs `npm ci` there itself when they are missing).
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::tus::upload_id;
-use common::{TestServer, ffmpeg, sha256_hex};
+use crate::common::tus::upload_id;
+use crate::common::{TestServer, ffmpeg, sha256_hex};
 use reel::model::{MediaState, UploadPhase};
 
 const CHUNK: u64 = 5 * 1024 * 1024;

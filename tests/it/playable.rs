@@ -1,9 +1,6 @@
 //! The playable version end to end with the real ffmpeg: tiny generated
 //! inputs are probed, judged by `decide`, converted when needed, and the
 //! output is probed again and must be what every browser plays.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,13 +44,13 @@ fn av(dir: &Path, name: &str, codec_args: &[&str]) -> PathBuf {
         "-shortest",
     ];
     args.extend_from_slice(codec_args);
-    common::ffmpeg(dir, name, &args)
+    crate::common::ffmpeg(dir, name, &args)
 }
 
 fn tone(dir: &Path, name: &str, codec_args: &[&str]) -> PathBuf {
     let mut args = vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
     args.extend_from_slice(codec_args);
-    common::ffmpeg(dir, name, &args)
+    crate::common::ffmpeg(dir, name, &args)
 }
 
 /// Probes, decides, converts when needed and checks the result. Returns the
@@ -232,7 +229,7 @@ async fn h264_444_is_transcoded_to_420() {
 #[tokio::test]
 async fn odd_sizes_and_high_frame_rates_are_evened_and_capped() {
     let dir = tempfile::tempdir().expect("tmp");
-    let input = common::ffmpeg(
+    let input = crate::common::ffmpeg(
         dir.path(),
         "odd-fast.mkv",
         &[
@@ -361,7 +358,7 @@ async fn surround_24_bit_wav_becomes_stereo_m4a() {
 #[tokio::test]
 async fn a_browser_ready_mp4_is_served_as_it_is() {
     let dir = tempfile::tempdir().expect("tmp");
-    let input = common::video_mp4(dir.path(), 1);
+    let input = crate::common::video_mp4(dir.path(), 1);
     let (_, probe) = make_playable(&input, Class::Original).await;
     assert_eq!(probe.faststart, Some(true));
 }
@@ -371,7 +368,7 @@ async fn a_transcode_past_the_job_limit_is_stopped_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     // MPEG-4 Part 2 is quick to make and must be re-encoded: 60 s of it
     // takes libx264 far longer than the limit below.
-    let input = common::ffmpeg(
+    let input = crate::common::ffmpeg(
         dir.path(),
         "long.avi",
         &[

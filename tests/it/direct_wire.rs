@@ -2,14 +2,11 @@
 //! hyper), spoken to over raw TCP: it must answer exactly as the router does,
 //! keep connections alive and pipelined requests in order, hand anything
 //! else to the router mid-connection, and never hold up a shutdown.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{TestServer, tone_wav};
+use crate::common::{TestServer, tone_wav};
 use reel::model::UploadResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

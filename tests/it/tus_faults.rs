@@ -2,15 +2,12 @@
 //! the connection mid-chunk (FIN or RST), a graceful restart, and kill -9 of
 //! the real binary. Each time the offset says what was kept, and resuming
 //! from it yields a byte-identical file.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::net::SocketAddr;
 
-use common::process::ReelProcess;
-use common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, Tus, upload_id};
-use common::{TestServer, sha256_hex, tone_wav};
+use crate::common::process::ReelProcess;
+use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, Tus, upload_id};
+use crate::common::{TestServer, sha256_hex, tone_wav};
 use reel::model::UploadPhase;
 use reel::server::store::UploadId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -97,14 +94,15 @@ async fn patch_via(
 
 /// Polls HEAD until the server holds more than `past` bytes (bounded, ~10 s).
 async fn wait_past(tus: &Tus, location: &str, past: u64) -> u64 {
-    for _ in 0..1000 {
-        let offset = tus.offset(location).await;
-        if offset > past {
-            return offset;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the server never got past byte {past}");
+    crate::common::eventually(
+        "the server to get past the first chunk",
+        std::time::Duration::from_secs(10),
+        || async {
+            let offset = tus.offset(location).await;
+            (offset > past).then_some(offset)
+        },
+    )
+    .await
 }
 
 async fn cut_mid_chunk(how: Cut) {
@@ -134,13 +132,12 @@ async fn cut_mid_chunk(how: Cut) {
         answer.as_ref().map_or(true, |r| !r.status().is_success()),
         "a cut PATCH cannot succeed: {answer:?}"
     );
-    for _ in 0..1000 {
-        if !server.state.uploads.is_writing(&id) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert!(!server.state.uploads.is_writing(&id), "the writer let go");
+    crate::common::eventually(
+        "the writer to let go",
+        std::time::Duration::from_secs(10),
+        || async { (!server.state.uploads.is_writing(&id)).then_some(()) },
+    )
+    .await;
 
     let kept = tus.offset(&location).await;
     let chunk_start = CHUNK as u64;

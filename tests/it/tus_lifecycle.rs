@@ -1,26 +1,24 @@
 //! An upload's life after its bytes: finalisation into a library item (or a
 //! failure with nothing left behind), one writer at a time, termination of a
 //! running writer, and finalisation again after a restart.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::tus::{TUS_RESUMABLE, header, upload_id};
-use common::{TestServer, sha256_hex, tone_wav};
+use crate::common::tus::{TUS_RESUMABLE, header, upload_id};
+use crate::common::{TestServer, sha256_hex, tone_wav};
 use reel::model::{MediaState, UploadPhase};
 use reqwest::StatusCode;
 
 /// Polls HEAD until the server has written past `at_least` (a real condition,
 /// bounded at about ten seconds).
 async fn wait_for_offset(server: &TestServer, location: &str, at_least: u64) -> u64 {
-    for _ in 0..1000 {
-        let offset = server.tus().offset(location).await;
-        if offset >= at_least {
-            return offset;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    panic!("the server never reached offset {at_least}");
+    crate::common::eventually(
+        "the server to reach the offset",
+        std::time::Duration::from_secs(10),
+        || async {
+            let offset = server.tus().offset(location).await;
+            (offset >= at_least).then_some(offset)
+        },
+    )
+    .await
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Edits with real ffmpeg on generated media: trims (exact and fast), every
 //! export format, audio extraction, loudness normalisation, refusals and
 //! cancellation. Calls `reel::server::media` directly.
-#![cfg(feature = "ssr")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,13 +1,10 @@
 //! The real `reel` binary: configuration errors stop start-up with a clear
 //! message, and SIGTERM lets an in-flight download finish before exiting.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::process::Command;
 
-use common::process::ReelProcess;
-use common::{TestServer, ffmpeg};
+use crate::common::process::ReelProcess;
+use crate::common::{TestServer, ffmpeg};
 use reel::model::UploadResponse;
 
 fn reel() -> Command {
@@ -164,7 +161,7 @@ fn a_stalled_request_does_not_keep_the_server_from_stopping() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    let addr = common::process::read_address(&mut child);
+    let addr = crate::common::process::read_address(&mut child);
     // An upload that announces 1 MB and then sends nothing more.
     let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
     let head = "POST /api/uploads HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1000000\r\n\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nRIFF";
@@ -209,7 +206,7 @@ async fn a_restart_finishes_processing_left_unfinished() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let created: UploadResponse = server
-        .upload(&common::video_mp4(media.path(), 1))
+        .upload(&crate::common::video_mp4(media.path(), 1))
         .await
         .json()
         .await
@@ -252,8 +249,7 @@ async fn a_restart_finishes_processing_left_unfinished() {
 async fn wait_for_row(db: &std::path::Path, query: &'static str, id: &str) {
     use sqlx::Connection;
     let url = format!("sqlite:{}", db.display());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    loop {
+    crate::common::eventually(query, std::time::Duration::from_secs(120), || async {
         let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("db");
         let found: Option<(i64,)> = sqlx::query_as(query)
             .bind(id)
@@ -261,19 +257,16 @@ async fn wait_for_row(db: &std::path::Path, query: &'static str, id: &str) {
             .await
             .expect("query");
         conn.close().await.expect("close");
-        if found.is_some() {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out: {query}");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        found.map(|_| ())
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     let data = tempfile::tempdir().expect("tmp");
     let media = tempfile::tempdir().expect("tmp");
-    let source = common::avi_needing_transcode(media.path(), 40, "640x360");
+    let source = crate::common::avi_needing_transcode(media.path(), 40, "640x360");
     let reel = ReelProcess::spawn(data.path());
     let part =
         reqwest::multipart::Part::bytes(std::fs::read(&source).expect("read")).file_name("old.avi");
@@ -308,7 +301,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     assert_eq!(playable.status(), reqwest::StatusCode::OK);
     let copy = media.path().join("playable.mp4");
     std::fs::write(&copy, playable.bytes().await.expect("body")).expect("write");
-    let streams = common::probe_streams(&copy);
+    let streams = crate::common::probe_streams(&copy);
     assert!(
         streams.contains("codec_name=h264|pix_fmt=yuv420p"),
         "{streams}"

@@ -165,16 +165,18 @@ impl Tus {
     /// `TestServer::settle` instead). Bounded: about a minute.
     pub async fn wait_finalised(&self, id: &str) -> UploadStatus {
         use reel::model::UploadPhase;
-        for _ in 0..1200 {
-            let status = self.status(id).await.expect("known upload");
-            if !matches!(
-                status.phase,
-                UploadPhase::Receiving | UploadPhase::Finalising
-            ) {
-                return status;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        panic!("upload {id} was not finalised within a minute");
+        super::eventually(
+            "the upload to be finalised",
+            std::time::Duration::from_secs(60),
+            || async {
+                let status = self.status(id).await.expect("known upload");
+                let settled = !matches!(
+                    status.phase,
+                    UploadPhase::Receiving | UploadPhase::Finalising
+                );
+                settled.then_some(status)
+            },
+        )
+        .await
     }
 }

@@ -1,6 +1,5 @@
 //! Derived pictures from real ffmpeg on generated media: the scrub sprite
 //! sheet with its WebVTT track, and the waveform peaks.
-#![cfg(feature = "ssr")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

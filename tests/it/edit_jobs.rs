@@ -1,11 +1,8 @@
 //! Edits through the server: the request is validated, answered at once with
 //! a new item, and the edit runs as a job that ends in a playable item
 //! linked to its source.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::{TestServer, tone_wav, video_mp4};
+use crate::common::{TestServer, tone_wav, video_mp4};
 use reel::model::{MediaItem, MediaKind, MediaState, PlaySource, UploadResponse};
 use reqwest::StatusCode;
 use serde_json::json;

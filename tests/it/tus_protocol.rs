@@ -1,11 +1,8 @@
 //! tus 1.0.0 over real HTTP, one test per verb and per refusal, the way tusd
 //! tests itself: what the server answers, and what it kept on disk.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::TestServer;
-use common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
+use crate::common::TestServer;
+use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
 use reqwest::StatusCode;
 
 const MAX: u64 = 1 << 20;

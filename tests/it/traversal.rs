@@ -1,10 +1,7 @@
 //! Requests that try to climb out of the store never reach the filesystem:
 //! ids and variants are parsed into typed values before any path exists.
-#![cfg(feature = "ssr")]
 
-mod common;
-
-use common::{TestServer, video_mp4};
+use crate::common::{TestServer, video_mp4};
 use reel::model::UploadResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

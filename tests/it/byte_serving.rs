@@ -1,13 +1,10 @@
 //! RFC 9110 conformance of byte serving against the real server: every case is
 //! a row (request headers → status, headers, body), each checked for GET and
 //! then for HEAD, which must answer the very same headers with no body.
-#![cfg(feature = "ssr")]
-
-mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{TestServer, tone_wav, video_mp4};
+use crate::common::{TestServer, tone_wav, video_mp4};
 use reel::model::UploadResponse;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderName};
