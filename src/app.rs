@@ -81,7 +81,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::http::set_not_found_status();
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
     view! {
         <Title text="Not found · Reel"/>
         <section class="notice">
@@ -129,7 +131,7 @@ pub fn refresh_while(
 #[component]
 pub fn ErrorNotice(error: crate::error::ApiError) -> impl IntoView {
     view! {
-        <div class="notice error" role="alert" data-code=error.code.clone()>
+        <div class="notice error" role="alert" data-code=error.code.as_str()>
             <p>{error.message}</p>
         </div>
     }

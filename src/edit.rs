@@ -146,34 +146,3 @@ pub struct CutPoints {
     /// True when every position is a cut point (audio): fast cuts anywhere.
     pub anywhere: bool,
 }
-
-#[cfg(feature = "ssr")]
-fn media_id(id: &str) -> Result<crate::server::store::MediaId, crate::error::ApiError> {
-    crate::server::store::MediaId::parse(id).ok_or_else(|| {
-        crate::server::http::set_not_found_status();
-        crate::error::ApiError::new(
-            "not-found",
-            "There is no item with this address. It may have been deleted.",
-        )
-    })
-}
-
-/// Where a fast cut can start in an item (for the trim controls).
-#[leptos::server(endpoint = "cut_points")]
-pub async fn fast_cut_points(id: String) -> Result<CutPoints, crate::error::ApiError> {
-    let state = crate::server::http::app_state()?;
-    let id = media_id(&id)?;
-    Ok(crate::server::edits::cut_points(&state, &id).await?)
-}
-
-/// Starts an edit; answers the new item (processing) at once. The request is
-/// JSON: `{"id": "…", "request": {"edit": "trim", …}}`.
-#[leptos::server(endpoint = "start_edit", input = server_fn::codec::Json)]
-pub async fn start_edit(
-    id: String,
-    request: EditRequest,
-) -> Result<crate::model::MediaItem, crate::error::ApiError> {
-    let state = crate::server::http::app_state()?;
-    let id = media_id(&id)?;
-    Ok(crate::server::edits::start(&state, &id, request).await?)
-}

@@ -1,5 +1,7 @@
 //! The error every client sees: a stable kebab-case code and a message written
 //! for people. Server internals never travel in it (they are logged instead).
+//! Server and browser compile the same `ErrorCode`, so neither side ever spells
+//! a code out as a string.
 
 use std::fmt;
 
@@ -7,18 +9,112 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
+/// Every code an answer can carry. The wire form is the kebab-case name
+/// (`NotFound` is `"not-found"`); clients branch on these, never on messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// No such thing, or not one the asker may see (the two look the same).
+    NotFound,
+    /// The request is malformed or asks for something impossible.
+    BadRequest,
+    InvalidTitle,
+    InvalidDescription,
+    /// Larger than the upload limit.
+    TooLarge,
+    /// The bytes are not audio or video Reel accepts.
+    NotMedia,
+    /// The client stopped sending before the upload was whole.
+    UploadInterrupted,
+    NothingToRetry,
+    NothingToCancel,
+    /// The item cannot be edited as it is (failed, or not playable yet).
+    NotEditable,
+    // The tus protocol's refusals.
+    TusVersion,
+    Unsupported,
+    UnsupportedChecksum,
+    WrongContentType,
+    OffsetMismatch,
+    UploadExpired,
+    UploadFailed,
+    UploadLocked,
+    UploadFinalising,
+    ChecksumMismatch,
+    MethodNotAllowed,
+    // The server's own troubles (5xx): the message never says more.
+    Storage,
+    Database,
+    Media,
+    Internal,
+    /// The browser could not reach the server.
+    Network,
+    /// A code this build does not know (a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::NotFound => "not-found",
+            ErrorCode::BadRequest => "bad-request",
+            ErrorCode::InvalidTitle => "invalid-title",
+            ErrorCode::InvalidDescription => "invalid-description",
+            ErrorCode::TooLarge => "too-large",
+            ErrorCode::NotMedia => "not-media",
+            ErrorCode::UploadInterrupted => "upload-interrupted",
+            ErrorCode::NothingToRetry => "nothing-to-retry",
+            ErrorCode::NothingToCancel => "nothing-to-cancel",
+            ErrorCode::NotEditable => "not-editable",
+            ErrorCode::TusVersion => "tus-version",
+            ErrorCode::Unsupported => "unsupported",
+            ErrorCode::UnsupportedChecksum => "unsupported-checksum",
+            ErrorCode::WrongContentType => "wrong-content-type",
+            ErrorCode::OffsetMismatch => "offset-mismatch",
+            ErrorCode::UploadExpired => "upload-expired",
+            ErrorCode::UploadFailed => "upload-failed",
+            ErrorCode::UploadLocked => "upload-locked",
+            ErrorCode::UploadFinalising => "upload-finalising",
+            ErrorCode::ChecksumMismatch => "checksum-mismatch",
+            ErrorCode::MethodNotAllowed => "method-not-allowed",
+            ErrorCode::Storage => "storage",
+            ErrorCode::Database => "database",
+            ErrorCode::Media => "media",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Network => "network",
+            ErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
+    }
+
+    /// The message every 5xx answer carries instead of its details.
+    pub fn internal(code: ErrorCode) -> Self {
+        ApiError::new(
+            code,
+            "Something went wrong on the server. Please try again.",
+        )
     }
 }
 
@@ -35,16 +131,45 @@ impl FromServerFnError for ApiError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // Transport and decoding failures: say what a person can act on.
-        let (code, message) = match value {
-            ServerFnErrorErr::Request(_) => ("network", "The server could not be reached."),
+        match value {
+            ServerFnErrorErr::Request(_) => {
+                ApiError::new(ErrorCode::Network, "The server could not be reached.")
+            }
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) => {
                 // On the server this is the caller's mistake: 400, not 500.
                 #[cfg(feature = "ssr")]
-                crate::server::http::set_status(axum::http::StatusCode::BAD_REQUEST);
-                ("bad-request", "The request was not understood.")
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
+                }
+                ApiError::new(ErrorCode::BadRequest, "The request was not understood.")
             }
-            _ => ("internal", "Something went wrong on the server."),
-        };
-        ApiError::new(code, message)
+            _ => ApiError::new(ErrorCode::Internal, "Something went wrong on the server."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_travel_as_their_kebab_case_names() {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::InvalidTitle,
+            ErrorCode::UploadFinalising,
+            ErrorCode::Internal,
+        ] {
+            let json = serde_json::to_string(&code).expect("encode");
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(
+                serde_json::from_str::<ErrorCode>(&json).expect("decode"),
+                code
+            );
+        }
+        let newer: ErrorCode = serde_json::from_str("\"quota-exceeded\"").expect("decode");
+        assert_eq!(newer, ErrorCode::Unknown);
     }
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod edit;
 pub mod error;
 pub mod format;
+pub mod ids;
 pub mod library;
 pub mod model;
 pub mod vtt;
@@ -22,3 +23,10 @@ pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod layers;
+
+/// Test hooks and test media, for the crate's own tests and `tests/it`.
+#[cfg(all(feature = "ssr", any(test, feature = "testing")))]
+pub mod testing;

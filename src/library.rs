@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
-use crate::model::{MediaItem, MediaKind};
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{MediaId, MediaItem, MediaKind};
 
 /// How the library is ordered. The names in URLs are stable: `newest`,
 /// `oldest`, `title`, `duration` and `size`. Every order ends in the id, so
@@ -181,7 +181,7 @@ impl LibraryQuery {
     /// Refuses what the server will not answer, with a message that says
     /// which value is wrong and what is allowed (code `bad-request`).
     pub fn validate(&self) -> Result<(), ApiError> {
-        let bad = |message: String| Err(ApiError::new("bad-request", message));
+        let bad = |message: String| Err(ApiError::new(ErrorCode::BadRequest, message));
         if self.page == 0 || self.page > MAX_PAGE {
             return bad(format!(
                 "The page must be a number from 1 to {MAX_PAGE}; {} is not.",
@@ -348,6 +348,28 @@ impl LibraryPage {
     }
 }
 
+/// An item next to another in the library.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Neighbour {
+    pub id: MediaId,
+    pub title: String,
+}
+
+impl Neighbour {
+    pub fn href(&self) -> String {
+        // Ids are server-made hex; nothing to escape.
+        format!("/media/{}", self.id)
+    }
+}
+
+/// The items either side of one in the library's order (newest first):
+/// `previous` is newer, `next` older.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Neighbours {
+    pub previous: Option<Neighbour>,
+    pub next: Option<Neighbour>,
+}
+
 /// The longest title, in characters.
 pub const TITLE_MAX_CHARS: usize = 200;
 /// The longest description, in characters.
@@ -357,7 +379,7 @@ pub const DESCRIPTION_MAX_CHARS: usize = 5000;
 /// control characters. The error (code `invalid-title`) says what to fix.
 /// Shared, so a form can check as the person types.
 pub fn clean_title(title: &str) -> Result<String, ApiError> {
-    let bad = |message: String| Err(ApiError::new("invalid-title", message));
+    let bad = |message: String| Err(ApiError::new(ErrorCode::InvalidTitle, message));
     let title = title.trim();
     if title.is_empty() {
         return bad("The title cannot be empty.".to_string());
@@ -380,7 +402,7 @@ pub fn clean_title(title: &str) -> Result<String, ApiError> {
 /// `DESCRIPTION_MAX_CHARS` characters, no control characters other than
 /// line breaks and tabs (code `invalid-description`). Empty is fine.
 pub fn clean_description(description: &str) -> Result<String, ApiError> {
-    let bad = |message: String| Err(ApiError::new("invalid-description", message));
+    let bad = |message: String| Err(ApiError::new(ErrorCode::InvalidDescription, message));
     let description = description.replace("\r\n", "\n").replace('\r', "\n");
     let description = description.trim();
     let chars = description.chars().count();

@@ -2,8 +2,7 @@
 //! router → serve until SIGINT/SIGTERM.
 
 use clap::Parser;
-use reel::server::config::Config;
-use reel::server::state::AppState;
+use reel::server::{Config, Server, lock_data_dir};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -36,9 +35,8 @@ async fn run(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let grace = config.shutdown_grace;
-    let _data_lock = reel::server::state::lock_data_dir(&config.data_dir)
-        .map_err(|e| format!("cannot start: {e}"))?;
-    let state = AppState::start(config, leptos_options)
+    let sole = lock_data_dir(&config.data_dir).map_err(|e| format!("cannot start: {e}"))?;
+    let server = Server::start(config, leptos_options, &sole)
         .await
         .map_err(|e| format!("cannot start: {e}"))?;
     tracing::info!(
@@ -48,7 +46,7 @@ async fn run(config: Config) -> Result<(), String> {
     // After the signal, in-flight requests get `grace` to finish; a stalled
     // client must not keep the server from exiting.
     let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = reel::server::serve(listener, state, async move {
+    let serving = server.serve(listener, async move {
         shutdown_signal().await;
         let _ = signalled_tx.send(());
     });

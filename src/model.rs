@@ -3,9 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::ids::{MediaId, UploadId};
+
 /// Audio or video: decides the player element and which derived files exist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum MediaKind {
     Audio,
     Video,
@@ -50,7 +53,7 @@ impl MediaState {
 /// One item of the library, as pages and the JSON API show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MediaItem {
-    pub id: String,
+    pub id: MediaId,
     pub title: String,
     /// Free text people write about the item (empty when none).
     #[serde(default)]
@@ -77,7 +80,7 @@ pub struct MediaItem {
     pub progress: Option<Progress>,
     /// The item this one was edited from (`None` for uploads, or when the
     /// source was deleted).
-    pub source_id: Option<String>,
+    pub source_id: Option<MediaId>,
     /// What the edit that made this item did, in words.
     pub edit_summary: Option<String>,
     /// RFC 3339, UTC.
@@ -103,6 +106,7 @@ impl MediaItem {
 /// The file a player plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum PlaySource {
     /// The upload itself already plays in browsers.
     Original,
@@ -130,6 +134,7 @@ impl PlaySource {
 /// What a processing job makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
 pub enum JobKind {
     /// A poster frame (video) or the embedded cover art (audio).
     Poster,
@@ -195,7 +200,7 @@ pub struct Progress {
 /// `/api/events` as JSON, one event per change.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MediaEvent {
-    pub id: String,
+    pub id: MediaId,
     #[serde(flatten)]
     pub state: MediaState,
     pub progress: Option<Progress>,
@@ -229,10 +234,59 @@ pub struct WaveformPeaks {
     pub peaks: Vec<f32>,
 }
 
+/// How many bars an item's waveform is drawn with.
+pub const WAVEFORM_BARS: usize = 160;
+
+/// What the page draws: one height per bar (0..1), loudest bar 1.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bars {
+    pub duration_secs: f64,
+    pub heights: Vec<f32>,
+}
+
+/// Folds min/max pairs into `count` bars (fewer when there are fewer
+/// pairs), each the loudest peak in its span, scaled so the loudest is 1.
+pub fn bars(peaks: &WaveformPeaks, count: usize) -> Bars {
+    let pairs: Vec<f32> = peaks
+        .peaks
+        .chunks_exact(2)
+        .take(peaks.length)
+        .map(|pair| pair[0].abs().max(pair[1].abs()).min(1.0))
+        .collect();
+    let count = count.min(pairs.len());
+    let mut heights: Vec<f32> = (0..count)
+        .map(|bar| {
+            let from = bar * pairs.len() / count;
+            let to = ((bar + 1) * pairs.len() / count).max(from + 1);
+            pairs[from..to].iter().copied().fold(0.0, f32::max)
+        })
+        .collect();
+    let loudest = heights.iter().copied().fold(0.0, f32::max);
+    if loudest > 0.001 {
+        for h in &mut heights {
+            *h /= loudest;
+        }
+    }
+    Bars {
+        duration_secs: peaks.duration_secs,
+        heights,
+    }
+}
+
+/// The server's upload limits (a few bytes; the library page loads them with
+/// the page, so the upload zone never waits for the whole library).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadLimits {
+    /// The server's upload cap, so the page can refuse a too-large file at once.
+    pub max_upload_bytes: u64,
+    /// Chunk size for resumable uploads from the browser.
+    pub upload_chunk_bytes: u64,
+}
+
 /// The answer of `POST /api/uploads`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UploadResponse {
-    pub id: String,
+    pub id: MediaId,
     pub title: String,
     pub kind: MediaKind,
     pub state: MediaState,
@@ -255,7 +309,7 @@ impl From<&MediaItem> for UploadResponse {
 /// client follows it after its last PATCH while the server finalises.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UploadStatus {
-    pub id: String,
+    pub id: UploadId,
     /// Bytes the server holds (the whole length once complete).
     pub offset: u64,
     pub length: u64,
@@ -270,10 +324,47 @@ pub enum UploadPhase {
     /// All bytes are in; the server is checking and storing them.
     Finalising,
     /// The upload is a library item now.
-    Done { media_id: String },
+    Done { media_id: MediaId },
     /// It did not become an item; the reason is written for people.
     Failed { reason: String },
 }
 
-// The library list's types live in `crate::library`; re-exported for callers.
-pub use crate::library::*;
+#[cfg(test)]
+mod bars_tests {
+    use super::{WaveformPeaks, bars};
+
+    fn peaks(pairs: &[(f32, f32)]) -> WaveformPeaks {
+        WaveformPeaks {
+            version: 1,
+            duration_secs: 2.0,
+            length: pairs.len(),
+            peaks: pairs.iter().flat_map(|(a, b)| [*a, *b]).collect(),
+        }
+    }
+
+    #[test]
+    fn folds_pairs_into_bars_scaled_to_the_loudest() {
+        let p = peaks(&[(-0.1, 0.1), (-0.5, 0.2), (-0.2, 0.25), (0.0, 0.0)]);
+        let b = bars(&p, 2);
+        assert_eq!(b.heights, vec![1.0, 0.5]);
+        assert_eq!(b.duration_secs, 2.0);
+    }
+
+    #[test]
+    fn never_makes_more_bars_than_pairs_and_keeps_silence_flat() {
+        let p = peaks(&[(0.0, 0.0), (0.0, 0.0)]);
+        assert_eq!(bars(&p, 160).heights, vec![0.0, 0.0]);
+        assert!(bars(&peaks(&[]), 160).heights.is_empty());
+    }
+
+    #[test]
+    fn uneven_spans_cover_every_pair() {
+        let pairs: Vec<(f32, f32)> = (0..7).map(|i| (0.0, i as f32 / 10.0)).collect();
+        let b = bars(&peaks(&pairs), 3);
+        assert_eq!(b.heights.len(), 3);
+        assert_eq!(
+            b.heights[2], 1.0,
+            "the last bar holds the loudest, last pair"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! The Edit panel under the player: trim, export, normalise loudness (audio)
 //! and extract the sound (video with sound). Every edit asks the server to
-//! start a job that makes a new item (`crate::edit::start_edit`); on success
+//! start a job that makes a new item (`crate::api::start_edit`); on success
 //! the page moves to that item, whose live status shows the job's progress
 //! (and its Cancel button) until it plays. Refusals are shown next to the
 //! control that asked.
@@ -127,7 +127,7 @@ impl Submit {
             pending.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
-                let result = crate::edit::start_edit(id, request).await;
+                let result = crate::api::start_edit(id, request).await;
                 let _ = pending.try_set(false);
                 match result {
                     Ok(item) => go.run(item.id),
@@ -178,7 +178,7 @@ pub fn Editor(
         navigate(&format!("/media/{id}"), Default::default());
     });
     let source = Source {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         kind: item.kind,
         height: item.height,
         has_audio: item.audio_codec.is_some(),

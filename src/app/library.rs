@@ -19,7 +19,8 @@ use super::live::Live;
 use super::upload::{self, FILE_INPUT_ID, UploadZone};
 use crate::api;
 use crate::error::ApiError;
-use crate::model::{LibraryPage as Page, LibraryQuery, MediaState};
+use crate::library::{LibraryPage as Page, LibraryQuery};
+use crate::model::MediaState;
 
 use card::MediaGrid;
 use dialog::ConfirmDelete;
@@ -104,7 +105,7 @@ pub fn use_library_query() -> Memo<LibraryQuery> {
 /// The view new uploads land on: the first page, newest first, unfiltered.
 fn is_front(query: &LibraryQuery) -> bool {
     query.page == 1
-        && query.sort == crate::model::Sort::Newest
+        && query.sort == crate::library::Sort::Newest
         && query.q.trim().is_empty()
         && query.kind.is_none()
         && query.state.is_none()
@@ -114,7 +115,7 @@ fn is_front(query: &LibraryQuery) -> bool {
 pub fn LibraryPage() -> impl IntoView {
     let query = use_library_query();
     let page = Resource::new(move || query.get(), api::list_library);
-    let limits = Resource::new(|| (), |_| upload::limits());
+    let limits = Resource::new(|| (), |_| api::upload_limits());
     let ui = LibraryUi {
         editing: RwSignal::new(None),
         deleting: RwSignal::new(None),
@@ -141,7 +142,7 @@ pub fn LibraryPage() -> impl IntoView {
         page.get_untracked().and_then(|r| r.ok()).map(|p| {
             p.items
                 .into_iter()
-                .map(|item| (item.id, item.state))
+                .map(|item| (item.id.to_string(), item.state))
                 .collect()
         })
     };

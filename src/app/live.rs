@@ -88,7 +88,7 @@ impl Live {
         let seq = self.last_seq.get_untracked() + 1;
         self.last_seq.set(seq);
         self.seen.update(|seen| {
-            seen.insert(event.id.clone(), Seen { seq, event });
+            seen.insert(event.id.to_string(), Seen { seq, event });
         });
     }
 
@@ -177,7 +177,7 @@ pub fn needs_fetch(
     seen.values().filter(|s| s.seq > since).any(|s| {
         let shown_state = shown
             .iter()
-            .find(|(id, _)| *id == s.event.id)
+            .find(|(id, _)| id == s.event.id.as_str())
             .map(|(_, state)| state);
         match shown_state {
             Some(state) => s.event.changed || *state != s.event.state,
@@ -258,11 +258,14 @@ mod client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::JobKind;
+    use crate::model::{JobKind, MediaId};
+
+    const A: &str = "0195f3c2a1b24c6d8e9f0a1b2c3d4e5a";
+    const B: &str = "0195f3c2a1b24c6d8e9f0a1b2c3d4e5b";
 
     fn seen(seq: u64, id: &str, state: MediaState, changed: bool) -> (String, Seen) {
         let event = MediaEvent {
-            id: id.into(),
+            id: MediaId::parse(id).expect("an id"),
             state,
             progress: None,
             changed,
@@ -273,7 +276,7 @@ mod tests {
     #[test]
     fn events_on_the_wire_read_back() {
         let event = MediaEvent {
-            id: "abc".into(),
+            id: MediaId::parse(A).expect("an id"),
             state: MediaState::Processing,
             progress: Some(Progress {
                 stage: JobKind::Playable,
@@ -289,23 +292,22 @@ mod tests {
             serde_json::from_str::<MediaEvent>(&json).expect("decode"),
             event
         );
-        let failed =
-            r#"{"id":"x","state":"failed","reason":"No video","progress":null,"changed":true}"#;
+        let failed = r#"{"id":"0195f3c2a1b24c6d8e9f0a1b2c3d4e5c","state":"failed","reason":"No video","progress":null,"changed":true}"#;
         let failed: MediaEvent = serde_json::from_str(failed).expect("decode failed");
         assert_eq!(failed.state, MediaState::Failed("No video".into()));
     }
 
     #[test]
     fn fetches_only_for_news_about_what_is_shown() {
-        let shown = vec![("a".to_string(), MediaState::Processing)];
-        let progress_only: HashMap<_, _> = [seen(1, "a", MediaState::Processing, false)].into();
+        let shown = vec![(A.to_string(), MediaState::Processing)];
+        let progress_only: HashMap<_, _> = [seen(1, A, MediaState::Processing, false)].into();
         assert!(!needs_fetch(&shown, &progress_only, 0, true));
-        let changed: HashMap<_, _> = [seen(2, "a", MediaState::Processing, true)].into();
+        let changed: HashMap<_, _> = [seen(2, A, MediaState::Processing, true)].into();
         assert!(needs_fetch(&shown, &changed, 0, false));
         assert!(!needs_fetch(&shown, &changed, 2, false), "already handled");
-        let ready: HashMap<_, _> = [seen(3, "a", MediaState::Ready, false)].into();
+        let ready: HashMap<_, _> = [seen(3, A, MediaState::Ready, false)].into();
         assert!(needs_fetch(&shown, &ready, 0, false));
-        let other: HashMap<_, _> = [seen(4, "b", MediaState::Processing, false)].into();
+        let other: HashMap<_, _> = [seen(4, B, MediaState::Processing, false)].into();
         assert!(
             needs_fetch(&shown, &other, 0, true),
             "a new item for the library"

@@ -15,14 +15,17 @@ use leptos_router::hooks::use_params_map;
 use super::ErrorNotice;
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
-use super::player::{NeighbourLinks, Neighbours, Playback, PlayerBar, media_neighbours};
+use super::player::{NeighbourLinks, Playback, PlayerBar};
 use super::progress::ProcessingStatus;
 use super::scrub::ScrubBar;
 use super::seek::Clock;
-use super::waveform::{Bars, Waveform, waveform_bars};
+use super::waveform::Waveform;
 use crate::api;
+use crate::api::{media_neighbours, waveform_bars};
 use crate::error::ApiError;
 use crate::format;
+use crate::library::Neighbours;
+use crate::model::Bars;
 use crate::model::{MediaItem, MediaKind, MediaState};
 
 #[component]
@@ -54,7 +57,7 @@ fn MediaView(
     neighbours: Resource<Result<Neighbours, ApiError>>,
 ) -> impl IntoView {
     let live = Live::get();
-    let id = item.id.clone();
+    let id = item.id.to_string();
     let kind = item.kind;
     // Fetched in the browser when events say the item changed.
     let fresh = RwSignal::new(None::<MediaItem>);
@@ -89,7 +92,7 @@ fn MediaView(
         move |()| refetch()
     });
     live.follow(
-        move || Some(current.with_untracked(|c| vec![(c.id.clone(), c.state.clone())])),
+        move || Some(current.with_untracked(|c| vec![(c.id.to_string(), c.state.clone())])),
         false,
         refetch.clone(),
     );

@@ -16,7 +16,7 @@ use leptos::prelude::*;
 
 mod neighbours;
 
-pub use neighbours::{NeighbourLinks, Neighbours, media_neighbours};
+pub use neighbours::NeighbourLinks;
 
 use super::seek;
 use crate::format;

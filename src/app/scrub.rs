@@ -7,38 +7,8 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::seek::{self, Clock};
-use crate::error::ApiError;
+use crate::api::scrub_cues;
 use crate::vtt::{ThumbnailCue, cue_at};
-
-/// The item's thumbnails track, parsed, with image addresses resolved.
-#[server(endpoint = "scrub_cues")]
-pub async fn scrub_cues(id: String) -> Result<Vec<ThumbnailCue>, ApiError> {
-    use crate::server::store::{MediaId, Variant};
-    let state = crate::server::http::app_state()?;
-    let not_found = || ApiError::new("not-found", "This item has no scrub previews.");
-    let media = MediaId::parse(&id).ok_or_else(not_found)?;
-    let path = state.store.path(&media, Variant::Thumbnails);
-    let text = match tokio::fs::read_to_string(&path).await {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
-        Err(e) => {
-            tracing::error!(%media, "cannot read the thumbnails track: {e}");
-            return Err(ApiError::new(
-                "internal",
-                "The scrub previews could not be read.",
-            ));
-        }
-    };
-    let track_url = format!("/files/{media}/thumbnails");
-    let mut cues = crate::vtt::parse_thumbnails(&text).map_err(|e| {
-        tracing::error!(%media, "unreadable thumbnails track: {e}");
-        ApiError::new("internal", "The scrub previews could not be read.")
-    })?;
-    for cue in &mut cues {
-        cue.image = crate::vtt::resolve(&track_url, &cue.image);
-    }
-    Ok(cues)
-}
 
 #[component]
 pub fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl IntoView {

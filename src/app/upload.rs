@@ -4,32 +4,12 @@
 //! anywhere over it show an overlay and land in the zone.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::upload_row::UploadRowView;
 
 use crate::error::ApiError;
 use crate::format;
-
-/// What the browser needs to know before it sends a byte.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadLimits {
-    /// The server's upload cap, so the page can refuse a too-large file at once.
-    pub max_upload_bytes: u64,
-    /// Chunk size for resumable uploads from the browser.
-    pub upload_chunk_bytes: u64,
-}
-
-/// The server's upload limits (a few bytes; the library page loads it with
-/// the page, so the zone never waits for the whole library).
-#[server(endpoint = "upload_limits")]
-pub async fn limits() -> Result<UploadLimits, ApiError> {
-    let state = crate::server::http::app_state()?;
-    Ok(UploadLimits {
-        max_upload_bytes: state.config.max_upload_size,
-        upload_chunk_bytes: state.config.upload_chunk_size,
-    })
-}
+use crate::model::UploadLimits;
 
 /// Where one dropped file is.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

@@ -4,84 +4,16 @@
 
 use leptos::html;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use super::editor::selection::{DragSelect, Selection, SelectionHandles};
 use super::seek::{self, Clock};
-use crate::error::ApiError;
-use crate::model::WaveformPeaks;
+use crate::model::Bars;
 
-/// How many bars the waveform has.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub const BARS: usize = 160;
 /// The drawing's size in SVG units; the SVG scales uniformly.
 const WIDTH: f64 = 1000.0;
 const HEIGHT: f64 = 140.0;
 /// The quietest bar still shows as a dot.
 const MIN_BAR: f64 = 0.04;
-
-/// What the page draws: one height per bar (0..1), loudest bar 1.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Bars {
-    pub duration_secs: f64,
-    pub heights: Vec<f32>,
-}
-
-/// Folds min/max pairs into `count` bars (fewer when there are fewer
-/// pairs), each the loudest peak in its span, scaled so the loudest is 1.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub fn bars(peaks: &WaveformPeaks, count: usize) -> Bars {
-    let pairs: Vec<f32> = peaks
-        .peaks
-        .chunks_exact(2)
-        .take(peaks.length)
-        .map(|pair| pair[0].abs().max(pair[1].abs()).min(1.0))
-        .collect();
-    let count = count.min(pairs.len());
-    let mut heights: Vec<f32> = (0..count)
-        .map(|bar| {
-            let from = bar * pairs.len() / count;
-            let to = ((bar + 1) * pairs.len() / count).max(from + 1);
-            pairs[from..to].iter().copied().fold(0.0, f32::max)
-        })
-        .collect();
-    let loudest = heights.iter().copied().fold(0.0, f32::max);
-    if loudest > 0.001 {
-        for h in &mut heights {
-            *h /= loudest;
-        }
-    }
-    Bars {
-        duration_secs: peaks.duration_secs,
-        heights,
-    }
-}
-
-/// The item's waveform bars, or `None` when it has none (yet).
-#[server(endpoint = "waveform_bars")]
-pub async fn waveform_bars(id: String) -> Result<Option<Bars>, ApiError> {
-    use crate::server::store::{MediaId, Variant};
-    let state = crate::server::http::app_state()?;
-    let Some(id) = MediaId::parse(&id) else {
-        return Ok(None);
-    };
-    let path = state.store.path(&id, Variant::Waveform);
-    let bytes = match tokio::fs::read(&path).await {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            tracing::error!(%id, "cannot read the waveform: {e}");
-            return Err(ApiError::new("internal", "The waveform could not be read."));
-        }
-    };
-    match serde_json::from_slice::<WaveformPeaks>(&bytes) {
-        Ok(peaks) => Ok(Some(bars(&peaks, BARS))),
-        Err(e) => {
-            tracing::error!(%id, "unreadable waveform file: {e}");
-            Ok(None)
-        }
-    }
-}
 
 #[component]
 pub fn Waveform(
@@ -218,45 +150,5 @@ pub fn Waveform(
         </div>
         {handles}
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn peaks(pairs: &[(f32, f32)]) -> WaveformPeaks {
-        WaveformPeaks {
-            version: 1,
-            duration_secs: 2.0,
-            length: pairs.len(),
-            peaks: pairs.iter().flat_map(|(a, b)| [*a, *b]).collect(),
-        }
-    }
-
-    #[test]
-    fn folds_pairs_into_bars_scaled_to_the_loudest() {
-        let p = peaks(&[(-0.1, 0.1), (-0.5, 0.2), (-0.2, 0.25), (0.0, 0.0)]);
-        let b = bars(&p, 2);
-        assert_eq!(b.heights, vec![1.0, 0.5]);
-        assert_eq!(b.duration_secs, 2.0);
-    }
-
-    #[test]
-    fn never_makes_more_bars_than_pairs_and_keeps_silence_flat() {
-        let p = peaks(&[(0.0, 0.0), (0.0, 0.0)]);
-        assert_eq!(bars(&p, 160).heights, vec![0.0, 0.0]);
-        assert!(bars(&peaks(&[]), 160).heights.is_empty());
-    }
-
-    #[test]
-    fn uneven_spans_cover_every_pair() {
-        let pairs: Vec<(f32, f32)> = (0..7).map(|i| (0.0, i as f32 / 10.0)).collect();
-        let b = bars(&peaks(&pairs), 3);
-        assert_eq!(b.heights.len(), 3);
-        assert_eq!(
-            b.heights[2], 1.0,
-            "the last bar holds the loudest, last pair"
-        );
     }
 }

@@ -1,6 +1,7 @@
 //! Unit tests of `library`.
 
 use super::*;
+use crate::error::ErrorCode;
 
 #[test]
 fn queries_round_trip_through_urls() {
@@ -78,8 +79,8 @@ fn page_counts() {
 fn titles_and_descriptions_are_checked_by_field() {
     assert_eq!(clean_title("  Holiday  ").ok().as_deref(), Some("Holiday"));
     let code = |r: Result<String, ApiError>| r.map_err(|e| e.code);
-    assert_eq!(code(clean_title("   ")), Err("invalid-title".into()));
-    assert_eq!(code(clean_title("a\tb")), Err("invalid-title".into()));
+    assert_eq!(code(clean_title("   ")), Err(ErrorCode::InvalidTitle));
+    assert_eq!(code(clean_title("a\tb")), Err(ErrorCode::InvalidTitle));
     assert!(clean_title(&"é".repeat(200)).is_ok());
     let long = clean_title(&"é".repeat(201)).expect_err("too long");
     assert!(long.message.contains("200") && long.message.contains("201"));
@@ -92,7 +93,7 @@ fn titles_and_descriptions_are_checked_by_field() {
     assert_eq!(clean_description("").ok().as_deref(), Some(""));
     assert_eq!(
         code(clean_description("bell\u{7}")),
-        Err("invalid-description".into())
+        Err(ErrorCode::InvalidDescription)
     );
     let long = clean_description(&"x".repeat(5001)).expect_err("too long");
     assert!(long.message.contains("5000"), "{}", long.message);

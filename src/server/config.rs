@@ -56,6 +56,17 @@ pub struct Config {
     #[arg(long, env = "REEL_JOB_RETRY_DELAY", default_value = "10s", value_parser = parse_duration)]
     pub job_retry_delay: Duration,
 
+    /// Answer plain requests for stored bytes directly with `sendfile` (on),
+    /// or send every request through the router (off: one HTTP stack, e.g.
+    /// behind a proxy).
+    #[arg(long, env = "REEL_DIRECT_PATH", default_value = "on", value_parser = clap::builder::BoolishValueParser::new())]
+    pub direct_path: bool,
+
+    /// How long a client may take to send a whole request head, counted from
+    /// its first byte; a slower one is cut off, e.g. 30s.
+    #[arg(long, env = "REEL_HEAD_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub head_timeout: Duration,
+
     /// No background workers: the embedding program (a test) runs the queue
     /// itself with `Jobs::run_one_job`.
     #[arg(skip)]
@@ -86,6 +97,8 @@ impl Config {
             job_timeout: Duration::from_secs(6 * 3600),
             job_attempts: 3,
             job_retry_delay: Duration::from_secs(10),
+            direct_path: true,
+            head_timeout: Duration::from_secs(30),
             manual_jobs: false,
         }
     }

@@ -1,74 +1,127 @@
-//! The top-level server error: every module error converts into it, and it
-//! decides the HTTP status, the stable code and what a browser may read.
+//! The edges' error: what the service layer (or a protocol) refused, mapped
+//! once to an HTTP status, a stable `ErrorCode` and what a browser may read.
+//! Server functions, the axum handlers and the tus routes all answer through
+//! it; nothing below the edges knows about statuses or codes.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::error::ApiError;
-use crate::server::{db, media, store, tus};
+use crate::error::{ApiError, ErrorCode};
+use crate::server::service::{self, Internal, Missing, UploadError};
 
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("not found")]
-    NotFound,
+pub(crate) enum Error {
+    #[error(transparent)]
+    Service(#[from] service::Error),
+    /// A protocol's own refusal (tus: a header, a version), with the status
+    /// and code that protocol prescribes.
+    #[error("{message}")]
+    Protocol {
+        status: StatusCode,
+        code: ErrorCode,
+        message: String,
+    },
+    /// A malformed request the edge refuses before the service sees it.
     #[error("{0}")]
     BadRequest(String),
-    #[error("This file is larger than the upload limit of {}.", crate::format::bytes(*.limit))]
-    TooLarge { limit: u64 },
-    #[error("{0}")]
-    NotMedia(String),
-    #[error("the upload was interrupted before it finished")]
-    UploadInterrupted(#[source] std::io::Error),
-    #[error(transparent)]
-    Store(#[from] store::StoreError),
-    #[error(transparent)]
-    Db(#[from] db::DbError),
-    #[error(transparent)]
-    Media(#[from] media::MediaError),
-    /// A tus protocol refusal; it carries its own status and code.
-    #[error(transparent)]
-    Tus(#[from] tus::TusError),
+}
+
+impl From<UploadError> for Error {
+    fn from(e: UploadError) -> Self {
+        Error::Service(e.into())
+    }
 }
 
 impl Error {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Error::NotFound => StatusCode::NOT_FOUND,
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::NotMedia(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Error::UploadInterrupted(_) => StatusCode::BAD_REQUEST,
-            Error::Store(_) | Error::Db(_) | Error::Media(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            Error::Tus(e) => e.status(),
-        }
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status_and_code().0
     }
 
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.status_and_code().1
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            Error::NotFound => "not-found",
-            Error::BadRequest(_) => "bad-request",
-            Error::TooLarge { .. } => "too-large",
-            Error::NotMedia(_) => "not-media",
-            Error::UploadInterrupted(_) => "upload-interrupted",
-            Error::Store(_) => "storage",
-            Error::Db(_) => "database",
-            Error::Media(_) => "media",
-            Error::Tus(e) => e.code(),
+            Error::Service(e) => service_status(e),
+            Error::Protocol { status, code, .. } => (*status, *code),
+            Error::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
         }
     }
 
     /// What a client may read: 4xx text as is; 5xx is logged and answered generically.
-    pub fn to_api(&self) -> ApiError {
-        if self.status().is_server_error() {
-            tracing::error!(error = ?self, code = self.code(), "request failed");
-            ApiError::new(
-                self.code(),
-                "Something went wrong on the server. Please try again.",
-            )
+    pub(crate) fn to_api(&self) -> ApiError {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, code = code.as_str(), "request failed");
+            ApiError::internal(code)
         } else {
-            ApiError::new(self.code(), self.to_string())
+            ApiError::new(code, self.message())
         }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Error::Service(service::Error::NotFound(missing)) => match missing {
+                Missing::Item => "There is no item with this address. It may have been deleted.",
+                Missing::Upload => {
+                    "There is no upload with this id. It may have expired or been cancelled."
+                }
+                Missing::Previews => "This item has no scrub previews.",
+            }
+            .to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
+    use service::Error as E;
+    match e {
+        E::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        E::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge),
+        E::NotMedia(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::NotMedia),
+        E::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted),
+        E::NothingToRetry => (StatusCode::CONFLICT, ErrorCode::NothingToRetry),
+        E::NothingToCancel => (StatusCode::CONFLICT, ErrorCode::NothingToCancel),
+        E::NotEditable(_) => (StatusCode::BAD_REQUEST, ErrorCode::NotEditable),
+        E::EditRefused(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+        E::Upload(e) => upload_status(e),
+        E::Internal(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            match e {
+                Internal::Store(_) => ErrorCode::Storage,
+                Internal::Db(_) => ErrorCode::Database,
+                Internal::Media(_) => ErrorCode::Media,
+                Internal::Jobs(_) | Internal::Corrupt(_) => ErrorCode::Internal,
+            },
+        ),
+    }
+}
+
+/// The statuses tus prescribes for an upload's refusals.
+fn upload_status(e: &UploadError) -> (StatusCode, ErrorCode) {
+    use UploadError as U;
+    match e {
+        U::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        U::Expired => (StatusCode::GONE, ErrorCode::UploadExpired),
+        U::Failed(_) => (StatusCode::GONE, ErrorCode::UploadFailed),
+        U::Locked => (StatusCode::LOCKED, ErrorCode::UploadLocked),
+        U::Finalising => (StatusCode::LOCKED, ErrorCode::UploadFinalising),
+        U::OverMaxSize { .. } | U::PastLength { .. } => {
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)
+        }
+        U::OffsetMismatch { .. } => (StatusCode::CONFLICT, ErrorCode::OffsetMismatch),
+        // The checksum extension's own status.
+        U::ChecksumMismatch => (
+            StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST),
+            ErrorCode::ChecksumMismatch,
+        ),
+        U::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted),
+        U::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Storage),
+        U::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Database),
+        U::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Media),
     }
 }
 
@@ -81,29 +134,32 @@ impl IntoResponse for Error {
 impl From<Error> for ApiError {
     /// Inside a server function this also sets the answer's HTTP status.
     fn from(err: Error) -> Self {
-        crate::server::http::set_status(err.status());
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(err.status());
+        }
         err.to_api()
     }
 }
 
-impl From<crate::server::jobs::JobsError> for Error {
-    fn from(e: crate::server::jobs::JobsError) -> Self {
-        match e {
-            crate::server::jobs::JobsError::Db(e) => Error::Db(e),
-        }
+impl From<service::Error> for ApiError {
+    fn from(err: service::Error) -> Self {
+        Error::Service(err).into()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::db::DbError;
 
     #[test]
     fn server_errors_keep_their_details_out_of_the_answer() {
-        let err = Error::Db(db::DbError::Query(sqlx::Error::RowNotFound));
+        let err = Error::from(service::Error::from(DbError::Query(
+            sqlx::Error::RowNotFound,
+        )));
         assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let api = err.to_api();
-        assert_eq!(api.code, "database");
+        assert_eq!(api.code, ErrorCode::Database);
         assert!(
             !api.message.contains("RowNotFound") && !api.message.contains("query"),
             "{}",
@@ -113,14 +169,16 @@ mod tests {
 
     #[test]
     fn client_errors_say_what_to_fix() {
-        let api = Error::TooLarge {
+        let api = Error::from(service::Error::TooLarge {
             limit: 8_000_000_000,
-        }
+        })
         .to_api();
-        assert_eq!(api.code, "too-large");
+        assert_eq!(api.code, ErrorCode::TooLarge);
         assert_eq!(
             api.message,
             "This file is larger than the upload limit of 8.0 GB."
         );
+        let missing = Error::from(service::Error::NotFound(Missing::Previews));
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     }
 }

@@ -2,18 +2,23 @@
 //! store under a new id, record the row, queue the processing. Both ways
 //! bytes arrive use it: the one-shot multipart route and tus uploads.
 
-use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use crate::model::MediaItem;
+use crate::model::{MediaId, MediaItem};
 use crate::server::db::{DbError, NewMedia, Repo};
-use crate::server::error::Error;
 use crate::server::filename;
 use crate::server::jobs::{self, Jobs};
 use crate::server::media::{Media, MediaError, ProbeSummary, Rejection};
-use crate::server::store::{MediaId, Store, StoreError, TempFile, Variant};
+use crate::server::store::{Materialised, Store, StoreError, TempFile, Variant};
+
+/// How often a row that the database refused for a moment (busy past its
+/// timeout) is tried again before the upload fails.
+const RECORD_ATTEMPTS: u32 = 5;
 
 #[derive(Debug, thiserror::Error)]
-pub enum IngestError {
+pub(crate) enum IngestError {
     /// The bytes are not media Reel accepts; the text is for people.
     #[error(transparent)]
     NotMedia(#[from] Rejection),
@@ -34,65 +39,63 @@ impl From<MediaError> for IngestError {
     }
 }
 
-impl From<IngestError> for Error {
-    fn from(e: IngestError) -> Self {
-        match e {
-            IngestError::NotMedia(reason) => Error::NotMedia(reason.to_string()),
-            IngestError::Media(e) => Error::Media(e),
-            IngestError::Store(e) => Error::Store(e),
-            IngestError::Db(e) => Error::Db(e),
-        }
-    }
-}
-
 /// What is known about the bytes once they have all arrived.
 #[derive(Clone, Debug)]
-pub struct Received {
-    pub size: u64,
-    pub sha256: String,
+pub(crate) struct Received {
+    pub(crate) size: u64,
+    pub(crate) sha256: String,
     /// Already sanitised: metadata only, never a path.
-    pub original_filename: String,
+    pub(crate) original_filename: String,
 }
 
 #[derive(Clone)]
-pub struct Ingest {
+pub(crate) struct Ingest {
     repo: Repo,
     store: Store,
     media: Media,
     jobs: Jobs,
+    /// Items recorded since start (operators read it at `/metrics`).
+    stored: Arc<AtomicU64>,
 }
 
 impl Ingest {
-    pub fn new(repo: Repo, store: Store, media: Media, jobs: Jobs) -> Self {
+    pub(crate) fn new(repo: Repo, store: Store, media: Media, jobs: Jobs) -> Self {
         Ingest {
             repo,
             store,
             media,
             jobs,
+            stored: Arc::default(),
         }
     }
 
+    /// How many uploads became items since start.
+    pub(crate) fn stored(&self) -> u64 {
+        self.stored.load(Ordering::Relaxed)
+    }
+
     /// Decides from the bytes (never the name) whether they are media Reel accepts.
-    pub async fn probe(&self, path: &Path) -> Result<ProbeSummary, IngestError> {
-        Ok(self.media.probe(path).await?)
+    pub(crate) async fn probe(&self, file: &Materialised) -> Result<ProbeSummary, IngestError> {
+        Ok(self.media.probe(file.path()).await?)
     }
 
     /// The one-shot path: probe a finished temp file, store it, record it.
-    pub async fn admit_temp(
+    pub(crate) async fn admit_temp(
         &self,
         temp: TempFile,
         received: Received,
     ) -> Result<MediaItem, IngestError> {
-        let probe = self.probe(temp.path()).await?;
+        let probe = self.media.probe(temp.path()).await?;
         let id = MediaId::generate();
         self.store.persist(temp, &id, Variant::Original).await?;
         self.record(id, received, probe).await
     }
 
     /// Records an item whose original is already in the store, with the
-    /// processing jobs its probe calls for, and wakes the workers. Without a row the bytes would be orphans, so a failed
-    /// insert removes them.
-    pub async fn record(
+    /// processing jobs its probe calls for, and wakes the workers. A
+    /// database busy for a moment is waited out; without a row the bytes
+    /// would be orphans, so an insert that fails for good removes them.
+    pub(crate) async fn record(
         &self,
         id: MediaId,
         received: Received,
@@ -105,18 +108,21 @@ impl Ingest {
             original_filename: received.original_filename,
             size_bytes: received.size,
             sha256: received.sha256,
-            content_type: probe.content_type,
-            kind: probe.kind,
-            container: probe.demuxer,
-            duration_secs: probe.duration_secs,
-            width: probe.width,
-            height: probe.height,
-            video_codec: probe.video_codec,
-            audio_codec: probe.audio_codec,
-            cover_stream: probe.cover_stream,
+            facts: probe.facts,
             play,
         };
-        let item = match self.repo.insert(&new, &jobs).await {
+        let mut attempt = 1;
+        let inserted = loop {
+            match self.repo.insert(&new, &jobs).await {
+                Err(e) if e.is_transient() && attempt < RECORD_ATTEMPTS => {
+                    tracing::warn!(%id, attempt, "the database is busy; recording the upload again: {e}");
+                    tokio::time::sleep(Duration::from_millis(200) * 2u32.pow(attempt)).await;
+                    attempt += 1;
+                }
+                other => break other,
+            }
+        };
+        let item = match inserted {
             Ok(item) => item,
             Err(e) => {
                 if let Err(cleanup) = self.store.delete_all(&id).await {
@@ -125,6 +131,7 @@ impl Ingest {
                 return Err(e.into());
             }
         };
+        self.stored.fetch_add(1, Ordering::Relaxed);
         self.jobs.wake();
         Ok(item)
     }

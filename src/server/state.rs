@@ -1,4 +1,6 @@
-//! Shared application state: what every handler and server function needs.
+//! The composition root: opens the data directory, builds every part once
+//! (store, repository, media runner, queue, uploads) and the service layer
+//! over them, and hands the edges what they need.
 
 use std::sync::Arc;
 
@@ -8,39 +10,26 @@ use leptos::config::LeptosOptions;
 use crate::server::config::Config;
 use crate::server::db::Repo;
 use crate::server::events::Events;
-use crate::server::http::facts::{self, ServingCache};
 use crate::server::ingest::Ingest;
 use crate::server::jobs::{self, Jobs};
 use crate::server::media::Media;
+use crate::server::metrics::Metrics;
+use crate::server::node::{self, SoleNode};
+use crate::server::service::{self, Service};
 use crate::server::store::Store;
-use crate::server::tus::{self, Uploads};
+use crate::server::uploads::{self, Uploads};
 
+/// What the edges hold: the settings, the service, the counters.
 #[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub leptos_options: LeptosOptions,
-    pub repo: Repo,
-    pub store: Store,
-    pub media: Media,
-    /// The processing queue: retry, cancel, `run_one_job`, `wait_idle`.
-    pub jobs: Jobs,
-    /// Live item changes for `/api/events`.
-    pub events: Events,
-    /// Received bytes → library items (both upload routes use it).
-    pub ingest: Ingest,
-    /// Resumable (tus) uploads: locks, writes, expiry, finalisation.
-    pub uploads: Uploads,
-    /// Byte serving's cache of per-item facts; delete must `evict` from it.
-    pub serving: ServingCache,
-    /// Answers sent by the direct byte path (`http::direct`): tests tell
-    /// from it which path answered; metrics will report it.
-    pub direct_answers: Arc<std::sync::atomic::AtomicU64>,
+pub(crate) struct AppState {
+    pub(crate) config: Arc<Config>,
+    pub(crate) leptos_options: LeptosOptions,
+    pub(crate) service: Service,
+    pub(crate) metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("the data directory {path} is in use by another Reel ({reason})")]
-    Locked { path: String, reason: String },
+pub(crate) enum StartError {
     #[error("cannot create the data directory {path}: {source}")]
     DataDir {
         path: String,
@@ -52,22 +41,27 @@ pub enum StartError {
     #[error(transparent)]
     Db(#[from] crate::server::db::DbError),
     #[error("cannot resume the processing left from the last run: {0}")]
-    Jobs(#[source] Box<crate::server::jobs::JobsError>),
+    Jobs(#[source] crate::server::jobs::JobsError),
     #[error("cannot resume the uploads left from the last run: {0}")]
-    Uploads(#[source] Box<crate::server::error::Error>),
+    Uploads(#[source] crate::server::uploads::UploadError),
 }
 
 impl AppState {
     /// Opens the data directory, migrates the database, starts the workers
-    /// and requeues whatever was still processing when the server last stopped.
-    pub async fn start(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartError> {
+    /// and takes up whatever the last run left unfinished. `sole` proves
+    /// this process is the only one on the data directory.
+    pub(crate) async fn start(
+        config: Config,
+        leptos_options: LeptosOptions,
+        sole: &SoleNode,
+    ) -> Result<Self, StartError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let store = Store::open(config.data_dir.join("files")).await?;
+        let store = Store::open_local(config.data_dir.join("files")).await?;
         let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
-        crate::server::library::sweep_orphans(&repo, &store).await;
+        node::sweep_orphans(sole, &repo, &store).await;
         let media = Media::new(config.worker_count(), config.job_timeout);
         let events = Events::new();
         let jobs = Jobs::new(
@@ -82,9 +76,9 @@ impl AppState {
             },
         );
         // Queued jobs wait in the database; running ones died with the last run.
-        jobs.recover()
+        jobs.requeue_all_running(sole)
             .await
-            .map_err(|e| StartError::Jobs(Box::new(e)))?;
+            .map_err(StartError::Jobs)?;
         if !config.manual_jobs {
             jobs.start_workers(config.worker_count());
         }
@@ -97,14 +91,9 @@ impl AppState {
             config.upload_expiry,
         );
         // Uploads complete but not yet items are finalised again here.
-        uploads
-            .recover()
-            .await
-            .map_err(|e| StartError::Uploads(Box::new(e)))?;
-        uploads.spawn_cleanup(tus::CLEANUP_EVERY);
-        Ok(AppState {
-            config: Arc::new(config),
-            leptos_options,
+        uploads.recover(sole).await.map_err(StartError::Uploads)?;
+        uploads.spawn_cleanup(uploads::CLEANUP_EVERY);
+        let service = Service::new(service::Parts {
             repo,
             store,
             media,
@@ -112,33 +101,18 @@ impl AppState {
             events,
             ingest,
             uploads,
-            serving: ServingCache::new(facts::CAPACITY),
-            direct_answers: Arc::default(),
+            limits: service::Limits {
+                max_upload_size: config.max_upload_size,
+                upload_chunk_size: config.upload_chunk_size,
+            },
+        });
+        Ok(AppState {
+            config: Arc::new(config),
+            leptos_options,
+            service,
+            metrics: Arc::default(),
         })
     }
-}
-
-/// Takes an exclusive lock on `DIR/reel.lock` (creating DIR), held while the
-/// returned file is open. The binary takes it before `AppState::start`: a
-/// second Reel on the same data would wipe the first one's temp files and
-/// requeue its work.
-pub fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, StartError> {
-    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let locked = |reason: String| StartError::Locked {
-        path: dir.display().to_string(),
-        reason,
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("reel.lock"))
-        .map_err(|e| locked(e.to_string()))?;
-    file.try_lock().map_err(|e| locked(e.to_string()))?;
-    Ok(file)
 }
 
 impl FromRef<AppState> for LeptosOptions {

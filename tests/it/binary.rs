@@ -231,14 +231,14 @@ async fn a_restart_finishes_processing_left_unfinished() {
     std::fs::remove_file(
         dir.path()
             .join("files/media")
-            .join(&created.id[..2])
-            .join(&created.id)
+            .join(&created.id.as_str()[..2])
+            .join(created.id.as_str())
             .join("poster.jpg"),
     )
     .expect("poster existed");
 
     let server = TestServer::start_in(dir, |_| {}).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, reel::model::MediaState::Ready);
     assert!(item.has_poster);
@@ -283,7 +283,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     wait_for_row(
         &db,
         "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND state = 'running' AND progress > 0",
-        &created.id,
+        created.id.as_str(),
     )
     .await;
     reel.kill_hard();
@@ -292,7 +292,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     wait_for_row(
         &db,
         "SELECT 1 FROM media WHERE id = ? AND state = 'ready' AND play_variant = 'playable'",
-        &created.id,
+        created.id.as_str(),
     )
     .await;
     let playable = reqwest::get(format!("{}/files/{}/playable", reel.origin(), created.id))
@@ -312,7 +312,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     wait_for_row(
         &db,
         "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND attempts = 2",
-        &created.id,
+        created.id.as_str(),
     )
     .await;
 }

@@ -37,7 +37,7 @@ async fn upload(server: &TestServer, path: &std::path::Path) -> UploadResponse {
     let response = server.upload(path).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: UploadResponse = response.json().await.expect("json");
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     created
 }
 
@@ -683,17 +683,17 @@ async fn serving_facts_come_from_memory_after_the_first_request() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let created = upload(&server, &tone_wav(media.path(), 1)).await;
-    let id = reel::server::store::MediaId::parse(&created.id).expect("id");
+    let id = created.id.clone();
     let url = server.url(&created.urls.original);
-    assert!(server.state.serving.cached(&id).is_none());
+    assert!(server.hooks.facts(&id).is_none());
     let first = server.client.head(&url).send().await.expect("head");
     assert_eq!(first.status(), StatusCode::OK);
-    let facts = server.state.serving.cached(&id).expect("cached");
-    assert_eq!(facts.content_type, "audio/wav");
+    let content_type = server.hooks.facts(&id).expect("cached");
+    assert_eq!(content_type, "audio/wav");
     // Evicted (as delete will), the next request reads the row again.
-    server.state.serving.evict(&id);
-    assert!(server.state.serving.cached(&id).is_none());
+    server.hooks.forget_facts(&id);
+    assert!(server.hooks.facts(&id).is_none());
     let again = server.client.head(&url).send().await.expect("head");
     assert_eq!(again.headers()[header::ETAG], first.headers()[header::ETAG]);
-    assert!(server.state.serving.cached(&id).is_some());
+    assert!(server.hooks.facts(&id).is_some());
 }

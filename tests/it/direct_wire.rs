@@ -3,7 +3,6 @@
 //! keep connections alive and pipelined requests in order, hand anything
 //! else to the router mid-connection, and never hold up a shutdown.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::{TestServer, tone_wav};
@@ -116,13 +115,13 @@ async fn stored_tone(server: &TestServer) -> (String, Vec<u8>) {
     let response = server.upload(&wav).await;
     assert_eq!(response.status(), reqwest::StatusCode::CREATED);
     let created: UploadResponse = response.json().await.expect("json");
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let bytes = std::fs::read(&wav).expect("read");
     (format!("/files/{}/original", created.id), bytes)
 }
 
 fn direct_answers(server: &TestServer) -> u64 {
-    server.state.direct_answers.load(Ordering::Relaxed)
+    server.hooks.direct_answers()
 }
 
 fn get(path: &str, fields: &str) -> String {
@@ -285,14 +284,8 @@ async fn an_empty_file_is_answered_at_once_and_the_connection_goes_on() {
     let server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let id = path.split('/').nth(2).expect("id");
-    let id = reel::server::store::MediaId::parse(id).expect("media id");
-    let waveform = reel::server::store::Variant::Waveform;
-    server
-        .state
-        .store
-        .write_variant(&id, waveform, b"")
-        .await
-        .expect("empty waveform");
+    let id = reel::model::MediaId::parse(id).expect("media id");
+    server.hooks.store_file(&id, "waveform", b"").await;
     let mut wire = Wire::open(&server).await;
     wire.send(&get(&format!("/files/{id}/waveform"), "")).await;
     let empty = wire.answer(false).await;
@@ -322,4 +315,89 @@ async fn a_request_begun_before_a_shutdown_is_still_answered() {
     tokio::time::timeout(Duration::from_secs(30), server.stop())
         .await
         .expect("the server stopped");
+}
+
+/// A head trickling in a byte at a time is cut off when its deadline,
+/// counted from its first byte, passes: each byte does not restart the clock.
+#[tokio::test]
+async fn a_head_sent_a_byte_at_a_time_is_cut_off_at_its_deadline() {
+    let server = TestServer::start_with(|c| c.head_timeout = Duration::from_secs(1)).await;
+    let (path, _) = stored_tone(&server).await;
+    let mut wire = Wire::open(&server).await;
+    // At one byte per 100 ms, this head would take about 7 s to arrive.
+    let head = get(&path, "X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    let mut sent = 0;
+    for byte in head.as_bytes() {
+        let mut probe = [0u8; 1];
+        match wire.stream.try_read(&mut probe) {
+            Ok(0) => break, // the server closed the connection
+            Ok(_) => panic!("the server answered a head it never received whole"),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(_) => break, // reset
+        }
+        if wire.stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        sent += 1;
+        // The slow client itself: one byte every 100 ms.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        sent < head.len(),
+        "the server waited for the whole head ({sent} of {} bytes, one every 100 ms)",
+        head.len()
+    );
+    assert_eq!(direct_answers(&server), 0);
+}
+
+/// With the direct path off every request goes through the router, which
+/// answers the same bytes.
+#[tokio::test]
+async fn with_the_direct_path_off_the_router_answers_everything() {
+    let server = TestServer::start_with(|c| c.direct_path = false).await;
+    let (path, bytes) = stored_tone(&server).await;
+    let mut wire = Wire::open(&server).await;
+    wire.send(&get(&path, "Range: bytes=10-19\r\n")).await;
+    let answer = wire.answer(false).await;
+    assert_eq!((answer.status, &answer.body[..]), (206, &bytes[10..20]));
+    wire.send(&get(&path, "")).await;
+    assert_eq!(wire.answer(false).await.body, bytes);
+    assert_eq!(direct_answers(&server), 0);
+}
+
+/// Operators see both paths' answers and bytes, uploads and jobs at /metrics.
+#[tokio::test]
+async fn metrics_count_answers_by_path_uploads_and_jobs() {
+    let server = TestServer::start().await;
+    let (path, bytes) = stored_tone(&server).await;
+    let mut wire = Wire::open(&server).await;
+    wire.send(&get(&path, "")).await;
+    assert_eq!(wire.answer(false).await.body, bytes);
+    wire.send(&get("/healthz", "")).await;
+    assert_eq!(wire.answer(false).await.status, 200);
+    let text = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let value = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
+    };
+    assert_eq!(value("reel_http_responses_total{path=\"direct\"}"), 1);
+    assert_eq!(
+        value("reel_http_response_body_bytes_total{path=\"direct\"}"),
+        bytes.len() as u64
+    );
+    // The upload and /healthz went through the router (the metrics request
+    // itself is counted once it is answered).
+    assert!(value("reel_http_responses_total{path=\"router\"}") >= 2);
+    assert_eq!(value("reel_uploads_stored_total"), 1);
+    assert_eq!(value("reel_jobs_finished_total{outcome=\"done\"}"), 1);
+    assert_eq!(value("reel_jobs_active"), 0);
 }

@@ -30,21 +30,21 @@ async fn an_exact_trim_becomes_a_new_item_linked_to_its_source() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let source = upload(&server, &tone_wav(media.path(), 6)).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
 
     let response = start_edit(
         &server,
-        &source.id,
+        source.id.as_str(),
         json!({ "edit": "trim", "start_secs": 1.0, "end_secs": 3.5, "mode": "exact" }),
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let created: MediaItem = response.json().await.expect("item");
     assert_eq!(created.state, MediaState::Processing);
-    assert_eq!(created.source_id.as_deref(), Some(source.id.as_str()));
+    assert_eq!(created.source_id.as_ref(), Some(&source.id));
     assert_eq!(created.title, "tone (trimmed)");
 
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready, "{:?}", item.edit_summary);
     assert_eq!(item.kind, MediaKind::Audio);
@@ -82,11 +82,11 @@ async fn a_video_exports_to_webm_and_gives_up_its_sound() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let source = upload(&server, &video_mp4(media.path(), 2)).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
 
     let webm: MediaItem = start_edit(
         &server,
-        &source.id,
+        source.id.as_str(),
         json!({ "edit": "export", "format": "webm", "height": null }),
     )
     .await
@@ -95,14 +95,14 @@ async fn a_video_exports_to_webm_and_gives_up_its_sound() {
     .expect("item");
     let audio: MediaItem = start_edit(
         &server,
-        &source.id,
+        source.id.as_str(),
         json!({ "edit": "extract_audio", "format": "mp3" }),
     )
     .await
     .json()
     .await
     .expect("item");
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
 
     let webm = server.item(&webm.id).await;
     assert_eq!(webm.state, MediaState::Ready, "{:?}", webm.state);
@@ -123,8 +123,8 @@ async fn bad_edits_get_clear_refusals_and_make_nothing() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let wav = upload(&server, &tone_wav(media.path(), 3)).await;
-    server.state.jobs.wait_idle().await;
-    let before = server.state.repo.count().await.expect("count");
+    server.hooks.wait_idle().await;
+    let before = server.hooks.item_count().await;
 
     for (request, needle) in [
         (
@@ -148,7 +148,7 @@ async fn bad_edits_get_clear_refusals_and_make_nothing() {
             "already audio",
         ),
     ] {
-        let response = start_edit(&server, &wav.id, request.clone()).await;
+        let response = start_edit(&server, wav.id.as_str(), request.clone()).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{request}");
         let error: serde_json::Value = response.json().await.expect("json");
         let message = error["message"].as_str().unwrap_or_default().to_lowercase();
@@ -157,7 +157,7 @@ async fn bad_edits_get_clear_refusals_and_make_nothing() {
     // An unknown format is not understood at all.
     let response = start_edit(
         &server,
-        &wav.id,
+        wav.id.as_str(),
         json!({ "edit": "export", "format": "gif", "height": null }),
     )
     .await;
@@ -169,5 +169,5 @@ async fn bad_edits_get_clear_refusals_and_make_nothing() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(server.state.repo.count().await.expect("count"), before);
+    assert_eq!(server.hooks.item_count().await, before);
 }

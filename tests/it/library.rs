@@ -7,12 +7,9 @@ use std::collections::HashSet;
 
 use crate::common::{TestServer, avi_needing_transcode, tone_wav, video_mp4};
 use reel::error::ApiError;
-use reel::model::{
-    JobKind, LibraryPage, LibraryQuery, MediaItem, MediaKind, MediaState, PlaySource, Sort,
-    StateFilter, UploadResponse,
-};
-use reel::server::db::{NewJob, NewMedia};
-use reel::server::store::MediaId;
+use reel::error::ErrorCode;
+use reel::library::{LibraryPage, LibraryQuery, Sort, StateFilter};
+use reel::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource, UploadResponse};
 use reqwest::StatusCode;
 
 struct Row {
@@ -35,35 +32,17 @@ fn row(title: &'static str, filename: &'static str) -> Row {
 
 /// Records an item without bytes: ready, or processing when it gets a job.
 async fn insert(server: &TestServer, row: Row, processing: bool) -> MediaItem {
-    let new = NewMedia {
-        id: MediaId::generate(),
-        title: row.title.to_string(),
-        original_filename: row.filename.to_string(),
-        size_bytes: row.size,
-        sha256: "0".repeat(64),
-        content_type: match row.kind {
-            MediaKind::Video => "video/mp4".into(),
-            MediaKind::Audio => "audio/mpeg".into(),
-        },
-        kind: row.kind,
-        container: "mov,mp4,m4a,3gp,3g2,mj2".into(),
-        duration_secs: row.duration,
-        width: None,
-        height: None,
-        video_codec: None,
-        audio_codec: None,
-        cover_stream: None,
-        play: Some(PlaySource::Original),
-    };
-    let jobs = if processing {
-        vec![NewJob {
-            kind: JobKind::Poster,
-            params: "{}".into(),
-        }]
-    } else {
-        vec![]
-    };
-    server.state.repo.insert(&new, &jobs).await.expect("insert")
+    server
+        .hooks
+        .insert_row(reel::testing::Row {
+            title: row.title.to_string(),
+            original_filename: row.filename.to_string(),
+            kind: row.kind,
+            size_bytes: row.size,
+            duration_secs: row.duration,
+            processing,
+        })
+        .await
 }
 
 async fn manual_server() -> TestServer {
@@ -117,7 +96,7 @@ fn titles(page: &LibraryPage) -> Vec<&str> {
     page.items.iter().map(|i| i.title.as_str()).collect()
 }
 
-fn ids(page: &LibraryPage) -> Vec<String> {
+fn ids(page: &LibraryPage) -> Vec<MediaId> {
     page.items.iter().map(|i| i.id.clone()).collect()
 }
 
@@ -173,7 +152,7 @@ async fn pages_cover_the_library_once_and_out_of_range_sizes_are_refused() {
     ] {
         let (status, error) = refused(&server, "list_library", &args).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{args:?}");
-        assert_eq!(error.code, "bad-request");
+        assert_eq!(error.code, ErrorCode::BadRequest);
         assert!(
             error.message.contains(needle),
             "{args:?}: {}",
@@ -192,7 +171,7 @@ async fn pages_cover_the_library_once_and_out_of_range_sizes_are_refused() {
     for args in [[("sort", "random")], [("kind", "vhs")], [("page", "two")]] {
         let (status, error) = refused(&server, "list_library", &args).await;
         assert_ne!(status, StatusCode::OK, "{args:?}");
-        assert_eq!(error.code, "bad-request", "{args:?}");
+        assert_eq!(error.code, ErrorCode::BadRequest, "{args:?}");
     }
 }
 
@@ -230,7 +209,7 @@ async fn every_sort_order_is_total_and_stable() {
             .get(nth)
             .cloned()
     };
-    let mut newest: Vec<String> = made.iter().map(|i| i.id.clone()).collect();
+    let mut newest: Vec<MediaId> = made.iter().map(|i| i.id.clone()).collect();
     newest.sort();
     newest.reverse();
 
@@ -267,7 +246,7 @@ async fn every_sort_order_is_total_and_stable() {
 
     // Longest first, the two 60 s items newest first, no duration last.
     let duration = sorted(Sort::Duration).await;
-    let mut long: Vec<String> = made
+    let mut long: Vec<MediaId> = made
         .iter()
         .filter(|i| i.duration_secs == Some(60.0))
         .map(|i| i.id.clone())
@@ -321,8 +300,8 @@ async fn filters_by_kind_and_state_and_shows_progress() {
     )
     .await;
     let broken = insert(&server, row("Broken", "broken.mp4"), true).await;
-    let broken_id = MediaId::parse(&broken.id).expect("id");
-    server.state.jobs.cancel(&broken_id).await.expect("cancel");
+    let broken_id = broken.id.clone();
+    server.hooks.cancel(&broken_id).await;
     assert!(matches!(
         server.item(&broken.id).await.state,
         MediaState::Failed(_)
@@ -333,7 +312,7 @@ async fn filters_by_kind_and_state_and_shows_progress() {
     let page = list(&server, &[("kind", "video")]).await;
     assert_eq!(page.total, 3);
     let page = list(&server, &[("state", "ready")]).await;
-    let ready: HashSet<String> = ids(&page).into_iter().collect();
+    let ready: HashSet<MediaId> = ids(&page).into_iter().collect();
     assert_eq!(ready, HashSet::from([video.id.clone(), song.id.clone()]));
     let page = list(&server, &[("state", "failed")]).await;
     assert_eq!(ids(&page), vec![broken.id.clone()]);
@@ -431,7 +410,7 @@ async fn search_finds_word_prefixes_in_title_filename_and_description() {
         &server,
         "update_media",
         &[
-            ("id", &birthday.id),
+            ("id", birthday.id.as_str()),
             ("title", "Grandma turns ninety"),
             ("description", "In the garden, with cake."),
         ],
@@ -442,7 +421,7 @@ async fn search_finds_word_prefixes_in_title_filename_and_description() {
     assert_eq!(found("grandma").await, vec![birthday.id.clone()]);
     assert!(found("birthday").await.is_empty());
     // Deleted items leave the index.
-    let (status, _) = call(&server, "delete_media", &[("id", &holiday.id)]).await;
+    let (status, _) = call(&server, "delete_media", &[("id", holiday.id.as_str())]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(found("holi").await.is_empty());
 }
@@ -458,7 +437,7 @@ async fn edits_are_checked_by_field_and_persist() {
         &server,
         "update_media",
         &[
-            ("id", &item.id),
+            ("id", item.id.as_str()),
             ("title", "  New title  "),
             ("description", "  First line\r\nSecond line\t(tab)  "),
         ],
@@ -472,28 +451,38 @@ async fn edits_are_checked_by_field_and_persist() {
     assert_eq!(updated.created_at, item.created_at);
     // Stored: a fresh read and the item's own server function agree.
     assert_eq!(server.item(&item.id).await, updated);
-    let (status, body) = call(&server, "media", &[("id", &item.id)]).await;
+    let (status, body) = call(&server, "media", &[("id", item.id.as_str())]).await;
     assert_eq!(status, StatusCode::OK);
     let fetched: MediaItem = serde_json::from_str(&body).expect("item");
     assert_eq!(fetched.description, updated.description);
 
     let long_title = "t".repeat(201);
     let long_description = "d".repeat(5001);
-    let cases: [(&str, &str, &str, &[&str]); 6] = [
-        ("", "", "invalid-title", &["title", "empty"]),
-        ("   ", "ok", "invalid-title", &["title", "empty"]),
-        (&long_title, "", "invalid-title", &["title", "200", "201"]),
-        ("Line\nbreak", "", "invalid-title", &["title", "control"]),
+    let cases: [(&str, &str, ErrorCode, &[&str]); 6] = [
+        ("", "", ErrorCode::InvalidTitle, &["title", "empty"]),
+        ("   ", "ok", ErrorCode::InvalidTitle, &["title", "empty"]),
+        (
+            &long_title,
+            "",
+            ErrorCode::InvalidTitle,
+            &["title", "200", "201"],
+        ),
+        (
+            "Line\nbreak",
+            "",
+            ErrorCode::InvalidTitle,
+            &["title", "control"],
+        ),
         (
             "Fine",
             &long_description,
-            "invalid-description",
+            ErrorCode::InvalidDescription,
             &["description", "5000"],
         ),
         (
             "Fine",
             "bell\u{7}",
-            "invalid-description",
+            ErrorCode::InvalidDescription,
             &["description", "control"],
         ),
     ];
@@ -502,7 +491,7 @@ async fn edits_are_checked_by_field_and_persist() {
             &server,
             "update_media",
             &[
-                ("id", &item.id),
+                ("id", item.id.as_str()),
                 ("title", title),
                 ("description", description),
             ],
@@ -523,7 +512,7 @@ async fn edits_are_checked_by_field_and_persist() {
         &server,
         "update_media",
         &[
-            ("id", &item.id),
+            ("id", item.id.as_str()),
             ("title", &"é".repeat(200)),
             ("description", &"ü".repeat(5000)),
         ],
@@ -531,7 +520,10 @@ async fn edits_are_checked_by_field_and_persist() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     // Refused edits changed nothing else; unknown items are 404.
-    for id in [MediaId::generate().to_string(), "../etc".to_string()] {
+    for id in [
+        reel::testing::fresh_media_id().to_string(),
+        "../etc".to_string(),
+    ] {
         let (status, error) = refused(
             &server,
             "update_media",
@@ -579,9 +571,9 @@ async fn deleting_removes_the_row_the_jobs_and_every_file() {
     let video = upload(&server, &avi_needing_transcode(media.path(), 6, "320x240")).await;
     let audio = upload(&server, &tone_wav(media.path(), 2)).await;
     let kept = upload(&server, &video_mp4(media.path(), 2)).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     assert_eq!(
-        files_of(&server, &video.id),
+        files_of(&server, video.id.as_str()),
         [
             "original",
             "playable.mp4",
@@ -590,27 +582,19 @@ async fn deleting_removes_the_row_the_jobs_and_every_file() {
             "thumbnails.vtt"
         ]
     );
-    assert!(files_of(&server, &audio.id).contains(&"waveform.json".to_string()));
-    let kept_files = files_of(&server, &kept.id);
+    assert!(files_of(&server, audio.id.as_str()).contains(&"waveform.json".to_string()));
+    let kept_files = files_of(&server, kept.id.as_str());
     // Byte serving has the item's facts cached now.
     let original = format!("/files/{}/original", video.id);
     assert_eq!(status_of(&server, &original).await, StatusCode::OK);
 
     for item in [&video, &audio] {
-        let (status, body) = call(&server, "delete_media", &[("id", &item.id)]).await;
+        let (status, body) = call(&server, "delete_media", &[("id", item.id.as_str())]).await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let id = MediaId::parse(&item.id).expect("id");
-        assert_eq!(server.state.repo.get(&id).await.expect("query"), None);
-        assert!(
-            server
-                .state
-                .repo
-                .jobs_of(&id)
-                .await
-                .expect("jobs")
-                .is_empty()
-        );
-        assert_eq!(files_of(&server, &item.id), Vec::<String>::new());
+        let id = item.id.clone();
+        assert_eq!(server.hooks.item(&id).await, None);
+        assert!(server.hooks.jobs_of(&id).await.is_empty());
+        assert_eq!(files_of(&server, item.id.as_str()), Vec::<String>::new());
         for variant in [
             "original",
             "poster",
@@ -632,7 +616,7 @@ async fn deleting_removes_the_row_the_jobs_and_every_file() {
         );
     }
     // The other item keeps everything; the library no longer lists the two.
-    assert_eq!(files_of(&server, &kept.id), kept_files);
+    assert_eq!(files_of(&server, kept.id.as_str()), kept_files);
     assert_eq!(ids(&list(&server, &[]).await), vec![kept.id.clone()]);
 
     // Deleting again, or an id that never was, is 404.
@@ -647,7 +631,7 @@ async fn deleting_removes_the_row_the_jobs_and_every_file() {
             (StatusCode::NOT_FOUND, "not-found")
         );
     }
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]
@@ -655,56 +639,38 @@ async fn deleting_an_item_while_it_processes_stops_its_work() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let created = upload(&server, &avi_needing_transcode(media.path(), 20, "640x360")).await;
-    let id = MediaId::parse(&created.id).expect("id");
+    let id = created.id.clone();
     // Wait for the transcode to be running.
     crate::common::eventually(
         "the transcode to start",
         std::time::Duration::from_secs(30),
         || async {
-            let jobs = server.state.repo.jobs_of(&id).await.expect("jobs");
+            let jobs = server.hooks.jobs_of(&id).await;
             jobs.iter()
                 .any(|j| j.kind == JobKind::Playable && j.state.is_active() && j.attempts > 0)
                 .then_some(())
         },
     )
     .await;
-    let (status, body) = call(&server, "delete_media", &[("id", &created.id)]).await;
+    let (status, body) = call(&server, "delete_media", &[("id", created.id.as_str())]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(
-        server
-            .state
-            .repo
-            .jobs_of(&id)
-            .await
-            .expect("jobs")
-            .is_empty()
-    );
-    server.state.jobs.wait_idle().await;
-    // Give an aborted worker the time to have written, had it not stopped.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(files_of(&server, &created.id), Vec::<String>::new());
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert!(server.hooks.jobs_of(&id).await.is_empty());
+    // Delete answered once the worker had stopped: nothing writes afterwards.
+    assert_eq!(files_of(&server, created.id.as_str()), Vec::<String>::new());
+    server.hooks.wait_idle().await;
+    assert_eq!(files_of(&server, created.id.as_str()), Vec::<String>::new());
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]
 async fn start_up_removes_stored_files_that_belong_to_no_item() {
     let server = manual_server().await;
     let item = insert(&server, row("Kept", "kept.mp4"), false).await;
-    let kept = MediaId::parse(&item.id).expect("id");
-    server
-        .state
-        .store
-        .write_variant(&kept, reel::server::store::Variant::Poster, b"jpeg")
-        .await
-        .expect("write");
+    let kept = item.id.clone();
+    server.hooks.store_file(&kept, "poster", b"jpeg").await;
     // As if a crash came between deleting a row and its files.
-    let stray = MediaId::generate();
-    server
-        .state
-        .store
-        .write_variant(&stray, reel::server::store::Variant::Original, b"bytes")
-        .await
-        .expect("write");
+    let stray = reel::testing::fresh_media_id();
+    server.hooks.store_file(&stray, "original", b"bytes").await;
     // Something the store did not make is not the store's to remove.
     let media_dir = server.dir.path().join("files").join("media");
     let foreign = media_dir.join("zz").join("notes.txt");

@@ -6,14 +6,10 @@ mod common;
 
 mod binary;
 mod byte_serving;
-mod derived;
 mod direct_wire;
 mod edit_jobs;
-mod edits;
 mod events;
-mod hardening;
 mod library;
-mod playable;
 mod processing;
 mod traversal;
 mod tus_extensions;

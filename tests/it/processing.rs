@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::{TestServer, avi_needing_transcode, probe_streams, tone_wav, video_mp4};
 use reel::model::{JobKind, MediaState, PlaySource, UploadResponse, WaveformPeaks};
-use reel::server::jobs::JobReport;
+use reel::testing::JobReport;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 
@@ -53,7 +53,7 @@ async fn a_browser_ready_video_plays_at_once_and_gains_poster_and_scrub_previews
         Some(format!("/files/{}/original", created.id).as_str())
     );
 
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready);
     assert_eq!(item.play, Some(PlaySource::Original));
@@ -69,7 +69,49 @@ async fn a_browser_ready_video_plays_at_once_and_gains_poster_and_scrub_previews
     let (status, kind, sheet) = fetch(&server, &format!("/files/{}/sprites", item.id)).await;
     assert_eq!((status, kind.as_str()), (StatusCode::OK, "image/jpeg"));
     assert_eq!(&sheet[..2], [0xFF, 0xD8], "a JPEG");
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
+
+    // The player reads the cues through a server function.
+    let cues: Vec<reel::vtt::ThumbnailCue> = server
+        .client
+        .post(server.url("/api/scrub_cues"))
+        .form(&[("id", item.id.as_str())])
+        .send()
+        .await
+        .expect("scrub cues")
+        .json()
+        .await
+        .expect("cues");
+    assert!(!cues.is_empty());
+    assert!(
+        cues[0]
+            .image
+            .starts_with(&format!("/files/{}/sprites", item.id)),
+        "{:?}",
+        cues[0]
+    );
+}
+
+/// An item without scrub previews (a sound) answers 404 for its cues, as a
+/// missing thing does, not 500.
+#[tokio::test]
+async fn scrub_cues_of_an_item_without_previews_are_not_found() {
+    let server = TestServer::start().await;
+    let media = tempfile::tempdir().expect("tmp");
+    let created = upload(&server, &tone_wav(media.path(), 1)).await;
+    server.hooks.wait_idle().await;
+    for id in [created.id.as_str(), "not-an-id"] {
+        let response = server
+            .client
+            .post(server.url("/api/scrub_cues"))
+            .form(&[("id", id)])
+            .send()
+            .await
+            .expect("scrub cues");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{id}");
+        let error: reel::error::ApiError = response.json().await.expect("error json");
+        assert_eq!(error.code, reel::error::ErrorCode::NotFound);
+    }
 }
 
 #[tokio::test]
@@ -99,7 +141,7 @@ async fn files_browsers_cannot_play_get_a_playable_copy() {
     for source in [hevc, avi_needing_transcode(media.path(), 2, "320x240")] {
         let created = upload(&server, &source).await;
         assert_eq!(created.urls.play, None, "{source:?} is not playable yet");
-        server.state.jobs.wait_idle().await;
+        server.hooks.wait_idle().await;
         let item = server.item(&created.id).await;
         assert_eq!(item.state, MediaState::Ready, "{source:?}");
         assert_eq!(item.play, Some(PlaySource::Playable));
@@ -126,7 +168,7 @@ async fn a_wav_gets_waveform_peaks() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let created = upload(&server, &tone_wav(media.path(), 3)).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready);
     assert!(item.has_waveform && !item.has_scrub);
@@ -158,17 +200,13 @@ async fn failures_retry_then_fail_with_a_reason_and_the_retry_button_requeues() 
     .await;
     let media = tempfile::tempdir().expect("tmp");
     let created = upload(&server, &video_mp4(media.path(), 1)).await;
-    let id = reel::server::store::MediaId::parse(&created.id).expect("id");
     // A fault ffmpeg meets for real: the stored original is gone.
-    let original = server
-        .state
-        .store
-        .path(&id, reel::server::store::Variant::Original);
+    let original = server.stored_file(&created.id, "original");
     let bytes = std::fs::read(&original).expect("read");
     std::fs::remove_file(&original).expect("remove");
 
-    let jobs = &server.state.jobs;
-    let first = jobs.run_one_job().await.expect("run").expect("a job");
+    let jobs = &server.hooks;
+    let first = jobs.run_one_job().await.expect("a job");
     assert!(
         matches!(
             first,
@@ -182,12 +220,12 @@ async fn failures_retry_then_fail_with_a_reason_and_the_retry_button_requeues() 
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Processing);
     assert!(item.progress.expect("progress").retrying);
-    let second = jobs.run_one_job().await.expect("run").expect("a job");
+    let second = jobs.run_one_job().await.expect("a job");
     let JobReport::Failed { reason, .. } = second else {
         panic!("the last attempt fails for good: {second:?}")
     };
     assert!(reason.contains("read a picture"), "{reason}");
-    assert!(jobs.run_one_job().await.expect("run").is_none());
+    assert!(jobs.run_one_job().await.is_none());
     assert_eq!(
         server.item(&created.id).await.state,
         MediaState::Failed(reason)
@@ -196,18 +234,18 @@ async fn failures_retry_then_fail_with_a_reason_and_the_retry_button_requeues() 
     // The file is back; the retry button queues the work again.
     std::fs::write(&original, bytes).expect("restore");
     assert_eq!(
-        call(&server, "retry_processing", &created.id).await,
+        call(&server, "retry_processing", created.id.as_str()).await,
         StatusCode::OK
     );
     assert_eq!(server.item(&created.id).await.state, MediaState::Processing);
-    let report = jobs.run_one_job().await.expect("run").expect("a job");
+    let report = jobs.run_one_job().await.expect("a job");
     assert!(matches!(report, JobReport::Done { .. }), "{report:?}");
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready);
     assert!(item.has_poster);
     // Nothing left to retry, and unknown items are 404.
     assert_eq!(
-        call(&server, "retry_processing", &created.id).await,
+        call(&server, "retry_processing", created.id.as_str()).await,
         StatusCode::CONFLICT
     );
     assert_eq!(
@@ -220,7 +258,7 @@ async fn failures_retry_then_fail_with_a_reason_and_the_retry_button_requeues() 
 async fn cancelling_stops_a_running_transcode_and_leaves_no_partial_file() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
-    let mut events = server.state.events.subscribe();
+    let mut events = server.hooks.events();
     let created = upload(&server, &avi_needing_transcode(media.path(), 60, "640x360")).await;
     // Wait for the transcode to report progress: it is running.
     loop {
@@ -234,10 +272,10 @@ async fn cancelling_stops_a_running_transcode_and_leaves_no_partial_file() {
         }
     }
     assert_eq!(
-        call(&server, "cancel_processing", &created.id).await,
+        call(&server, "cancel_processing", created.id.as_str()).await,
         StatusCode::OK
     );
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(
         item.state,
@@ -246,9 +284,9 @@ async fn cancelling_stops_a_running_transcode_and_leaves_no_partial_file() {
     assert_eq!(item.play, None);
     let (status, _, _) = fetch(&server, &format!("/files/{}/playable", item.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
     assert_eq!(
-        call(&server, "cancel_processing", &created.id).await,
+        call(&server, "cancel_processing", created.id.as_str()).await,
         StatusCode::CONFLICT
     );
 }
@@ -261,12 +299,12 @@ async fn a_transcode_past_its_time_limit_ends_failed_with_a_reason() {
     .await;
     let media = tempfile::tempdir().expect("tmp");
     let created = upload(&server, &avi_needing_transcode(media.path(), 60, "640x360")).await;
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     let MediaState::Failed(reason) = &item.state else {
         panic!("the item fails: {:?}", item.state)
     };
     assert!(reason.contains("took longer than the limit"), "{reason}");
     assert_eq!(item.play, None);
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }

@@ -48,7 +48,7 @@ async fn traversal_attempts_get_404_or_400_and_never_file_contents() {
         format!("/files/{id}/../../secret.txt"),
         "/files/%2Fetc%2Fpasswd/original".to_string(),
         "/files/reel.db/original".to_string(),
-        format!("/files/{}/original", id.to_uppercase()),
+        format!("/files/{}/original", id.as_str().to_uppercase()),
     ];
     for target in targets {
         let (status, text) = raw_status(&server, &target).await;

@@ -79,15 +79,7 @@ async fn expired_uploads_answer_410_and_the_cleanup_removes_them() {
         reel::model::UploadPhase::Failed { .. }
     ));
 
-    assert_eq!(
-        server
-            .state
-            .uploads
-            .remove_expired()
-            .await
-            .expect("cleanup"),
-        1
-    );
+    assert_eq!(server.hooks.remove_expired_uploads().await, 1);
     assert_eq!(tus.head(&location).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(server.partial_files(), 0);
 }
@@ -98,15 +90,7 @@ async fn the_cleanup_keeps_uploads_that_have_not_expired() {
     let tus = server.tus();
     let location = tus.create(10, "a.wav").await;
     tus.send_rest(&location, &[1; 4], 0, 4).await;
-    assert_eq!(
-        server
-            .state
-            .uploads
-            .remove_expired()
-            .await
-            .expect("cleanup"),
-        0
-    );
+    assert_eq!(server.hooks.remove_expired_uploads().await, 0);
     assert_eq!(tus.offset(&location).await, 4);
 }
 

@@ -8,8 +8,8 @@ use std::net::SocketAddr;
 use crate::common::process::ReelProcess;
 use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, Tus, upload_id};
 use crate::common::{TestServer, sha256_hex, tone_wav};
+use reel::model::UploadId;
 use reel::model::UploadPhase;
-use reel::server::store::UploadId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -135,7 +135,7 @@ async fn cut_mid_chunk(how: Cut) {
     crate::common::eventually(
         "the writer to let go",
         std::time::Duration::from_secs(10),
-        || async { (!server.state.uploads.is_writing(&id)).then_some(()) },
+        || async { (!server.hooks.is_writing(&id)).then_some(()) },
     )
     .await;
 
@@ -169,8 +169,8 @@ async fn assert_identical(tus: &Tus, files: &std::path::Path, location: &str, by
     let stored = std::fs::read(
         files
             .join("media")
-            .join(&media_id[..2])
-            .join(&media_id)
+            .join(&media_id.as_str()[..2])
+            .join(media_id.as_str())
             .join("original"),
     )
     .expect("stored original");

@@ -100,8 +100,8 @@ async fn tus_js_client_uploads_50_mb_in_5_mb_chunks_byte_identical() {
             .dir
             .path()
             .join("files/media")
-            .join(&media_id[..2])
-            .join(&media_id)
+            .join(&media_id.as_str()[..2])
+            .join(media_id.as_str())
             .join("original"),
     )
     .expect("stored");

@@ -1,6 +1,7 @@
 //! The vertical slice over real HTTP: upload → probe → store → row → bytes.
 
 use crate::common::{TestServer, sha256_hex, tone_mp3, tone_mp3_with_cover, video_mp4};
+use reel::error::ErrorCode;
 use reel::model::{MediaKind, MediaState, UploadResponse};
 use reqwest::StatusCode;
 use reqwest::header::{
@@ -29,7 +30,7 @@ async fn a_video_upload_is_stored_probed_and_served_whole_and_in_ranges() {
         format!("/files/{}/original", created.id)
     );
 
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;
     assert_eq!(item.state, MediaState::Ready);
     assert_eq!(item.size_bytes, bytes.len() as u64);
@@ -177,10 +178,10 @@ async fn a_video_upload_is_stored_probed_and_served_whole_and_in_ranges() {
         "no card in the page"
     );
     assert!(
-        page.contains(&created.id) && page.contains(">clip<"),
+        page.contains(created.id.as_str()) && page.contains(">clip<"),
         "item missing from the page"
     );
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]
@@ -192,7 +193,7 @@ async fn audio_with_cover_art_gets_a_poster_and_plain_audio_does_not() {
 
     let with_cover: UploadResponse = server.upload(&covered).await.json().await.expect("json");
     let without: UploadResponse = server.upload(&plain).await.json().await.expect("json");
-    server.state.jobs.wait_idle().await;
+    server.hooks.wait_idle().await;
 
     let a = server.item(&with_cover.id).await;
     let b = server.item(&without.id).await;
@@ -224,10 +225,10 @@ async fn an_upload_over_the_cap_gets_413_and_leaves_nothing() {
     let response = server.upload(&source).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let error: reel::error::ApiError = response.json().await.expect("json");
-    assert_eq!(error.code, "too-large");
-    assert_eq!(server.state.repo.count().await.expect("count"), 0);
+    assert_eq!(error.code, ErrorCode::TooLarge);
+    assert_eq!(server.hooks.item_count().await, 0);
     assert!(server.stored_files().is_empty());
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]
@@ -247,9 +248,9 @@ async fn a_streamed_body_without_length_is_cut_off_at_the_cap() {
         .await
         .expect("send");
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(server.state.repo.count().await.expect("count"), 0);
+    assert_eq!(server.hooks.item_count().await, 0);
     assert!(server.stored_files().is_empty());
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]
@@ -262,15 +263,15 @@ async fn a_text_file_named_mp4_is_refused_and_removed() {
     let response = server.upload(&fake).await;
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let error: reel::error::ApiError = response.json().await.expect("json");
-    assert_eq!(error.code, "not-media");
+    assert_eq!(error.code, ErrorCode::NotMedia);
     assert!(
         error.message.contains("not an audio or video file"),
         "{}",
         error.message
     );
-    assert_eq!(server.state.repo.count().await.expect("count"), 0);
+    assert_eq!(server.hooks.item_count().await, 0);
     assert!(server.stored_files().is_empty());
-    assert_eq!(server.state.store.temp_entries().await.expect("tmp"), 0);
+    assert_eq!(server.scratch_entries(), 0);
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use leptos::task::spawn_local;
 use web_sys::FileList;
 
 use super::upload::{Phase, UploadRow, precheck};
+use crate::error::ErrorCode;
 use crate::model::MediaState;
 
 pub fn mark_hydrated() {
@@ -128,7 +129,7 @@ pub async fn follow_media(id: String, row: UploadRow, on_item_changed: Callback<
         wait_ms = (wait_ms * 2).min(2_000);
         let item = match crate::api::get_media(id.clone()).await {
             Ok(item) => item,
-            Err(error) if error.code == "not-found" => {
+            Err(error) if error.code == ErrorCode::NotFound => {
                 row.phase.set(Phase::Failed {
                     message: error.message,
                     id: None,

@@ -18,6 +18,7 @@ use crate::app::tus_protocol::{
     server_message, storage_key, upload_id,
 };
 use crate::app::upload::{Phase, UploadRow};
+use crate::error::ErrorCode;
 use crate::format;
 use crate::model::UploadPhase;
 
@@ -341,7 +342,7 @@ async fn follow_finalising(upload_id: String, row: UploadRow, on_item_changed: C
                     return;
                 }
             },
-            Err(error) if error.code == "not-found" => {
+            Err(error) if error.code == ErrorCode::NotFound => {
                 row.phase.set(Phase::Failed {
                     message: error.message,
                     id: None,

@@ -123,9 +123,7 @@ pub fn TrimPanel(
     {
         let id = source.id.clone();
         leptos::task::spawn_local(async move {
-            let answer = crate::edit::fast_cut_points(id)
-                .await
-                .map_err(|e| e.message);
+            let answer = crate::api::fast_cut_points(id).await.map_err(|e| e.message);
             let _ = points.try_set(Some(answer));
         });
     }

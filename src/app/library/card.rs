@@ -9,15 +9,17 @@ use leptos::prelude::*;
 use super::{LibraryUi, focus_id};
 use crate::app::live::{Live, Status};
 use crate::app::progress::ProcessingStatus;
+use crate::error::ErrorCode;
 use crate::format;
-use crate::model::{MediaItem, MediaKind, clean_description, clean_title};
+use crate::library::{clean_description, clean_title};
+use crate::model::{MediaItem, MediaKind};
 
 #[component]
 pub fn MediaGrid(items: Vec<MediaItem>, ui: LibraryUi, on_changed: Callback<()>) -> impl IntoView {
     let cards = items
         .into_iter()
         .map(|item| {
-            let id = item.id.clone();
+            let id = item.id.to_string();
             move || {
                 (!ui.is_removed(&id))
                     .then(|| view! { <MediaCard item=item.clone() ui on_changed/> })
@@ -69,12 +71,12 @@ pub fn placeholder_wave(seed: &str) -> String {
 fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl IntoView {
     let urls = item.urls();
     let kind = item.kind.as_str();
-    let id = item.id.clone();
+    let id = item.id.to_string();
     let shown = Status {
         state: item.state.clone(),
         progress: item.progress.clone(),
     };
-    let status = Live::get().status(item.id.clone(), move || shown.clone());
+    let status = Live::get().status(id.clone(), move || shown.clone());
     let state = Memo::new(move |_| status.with(|s| s.state.name()));
     // Saved edits show at once, before the page is fetched again.
     let title = RwSignal::new(item.title.clone());
@@ -86,7 +88,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
         .into_any(),
         (None, MediaKind::Audio) => view! {
             <svg class="thumb-wave" viewBox="0 0 80 24" preserveAspectRatio="none" aria-hidden="true">
-                <path d=placeholder_wave(&item.id)/>
+                <path d=placeholder_wave(item.id.as_str())/>
             </svg>
         }
         .into_any(),
@@ -181,7 +183,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
         <li
             class="card"
             data-testid="media-card"
-            data-id=item.id.clone()
+            data-id=id.clone()
             data-state=move || state.get()
             data-kind=kind
         >
@@ -193,7 +195,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
                 </div>
             </a>
             {move || if editing.get() { form().into_any() } else { body().into_any() }}
-            <ProcessingStatus id=item.id.clone() status on_changed/>
+            <ProcessingStatus id=id.clone() status on_changed/>
         </li>
     }
 }
@@ -271,12 +273,12 @@ fn EditForm(
                     close();
                     on_saved.run(());
                 }
-                Err(error) => match error.code.as_str() {
-                    "invalid-title" => {
+                Err(error) => match error.code {
+                    ErrorCode::InvalidTitle => {
                         title_error.set(Some(error.message));
                         focus_id(&title_field_id);
                     }
-                    "invalid-description" => {
+                    ErrorCode::InvalidDescription => {
                         description_error.set(Some(error.message));
                         focus_id(&description_field_id);
                     }

@@ -7,6 +7,7 @@ use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::prelude::*;
 
 use super::{LibraryUi, focus_id};
+use crate::error::ErrorCode;
 
 #[component]
 pub fn ConfirmDelete(ui: LibraryUi) -> impl IntoView {
@@ -49,7 +50,7 @@ fn DeleteDialog(id: String, title: String, ui: LibraryUi) -> impl IntoView {
             let _ = busy.try_set(false);
             match result {
                 // Already gone (deleted elsewhere) is what was asked for.
-                Err(e) if e.code != "not-found" => {
+                Err(e) if e.code != ErrorCode::NotFound => {
                     let _ = error.try_set(Some(e.message));
                 }
                 _ => {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{LibraryPage, LibraryQuery};
+use crate::library::{LibraryPage, LibraryQuery};
 
 /// "24 items", "3 results for “holi”".
 pub fn count_text(total: u64, query: &LibraryQuery) -> String {

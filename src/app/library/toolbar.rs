@@ -9,7 +9,8 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
-use crate::model::{LibraryQuery, MAX_SEARCH_CHARS, MediaKind, Sort, StateFilter};
+use crate::library::{LibraryQuery, MAX_SEARCH_CHARS, Sort, StateFilter};
+use crate::model::MediaKind;
 
 /// How long the search waits after the last key.
 #[cfg(feature = "hydrate")]

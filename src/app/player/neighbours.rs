@@ -4,53 +4,10 @@
 use leptos::ev;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use serde::{Deserialize, Serialize};
 
 use super::belongs_to_focus;
 use crate::error::ApiError;
-
-/// An item next to this one in the library.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Neighbour {
-    pub id: String,
-    pub title: String,
-}
-
-impl Neighbour {
-    pub fn href(&self) -> String {
-        // Ids are server-made hex; nothing to escape.
-        format!("/media/{}", self.id)
-    }
-}
-
-/// The items either side of one in the library's order (newest first):
-/// `previous` is newer, `next` older.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Neighbours {
-    pub previous: Option<Neighbour>,
-    pub next: Option<Neighbour>,
-}
-
-/// The items before and after `id` in the library; none for an unknown id.
-#[server(endpoint = "media_neighbours")]
-pub async fn media_neighbours(id: String) -> Result<Neighbours, ApiError> {
-    use crate::server::db::neighbours::Neighbour as Row;
-    use crate::server::error::Error;
-    use crate::server::store::MediaId;
-    let state = crate::server::http::app_state()?;
-    let Some(id) = MediaId::parse(&id) else {
-        return Ok(Neighbours::default());
-    };
-    let (previous, next) = state.repo.neighbours(&id).await.map_err(Error::from)?;
-    let link = |row: Row| Neighbour {
-        id: row.id,
-        title: row.title,
-    };
-    Ok(Neighbours {
-        previous: previous.map(link),
-        next: next.map(link),
-    })
-}
+use crate::library::Neighbours;
 
 /// Links to the items before and after this one (also on the `n` and `p`
 /// keys). Reads its resource inside a `Transition`.

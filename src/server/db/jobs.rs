@@ -3,29 +3,23 @@
 //! change of a running job checks that it is still running, so a cancelled
 //! or requeued job is never overwritten by a worker that lost it.
 
-use sqlx::FromRow;
+use std::collections::HashMap;
 
-use super::{DbError, Repo, now};
-use crate::model::{JobKind, MediaState, Progress};
-use crate::server::store::MediaId;
+use sqlx::{FromRow, Sqlite, Transaction};
 
-/// A job to create with its item.
-#[derive(Clone, Debug)]
-pub struct NewJob {
-    pub kind: JobKind,
-    /// Kind-specific input as JSON (`{}` when there is none).
-    pub params: String,
-}
+use super::{DbError, Repo, fits, now};
+use crate::model::{JobKind, MediaId, MediaState};
+use crate::server::domain::NewJob;
 
 /// A claimed job, as a worker runs it.
 #[derive(Clone, Debug)]
-pub struct ClaimedJob {
-    pub id: i64,
-    pub media_id: MediaId,
-    pub kind: JobKind,
-    pub params: String,
+pub(crate) struct ClaimedJob {
+    pub(crate) id: i64,
+    pub(crate) media_id: MediaId,
+    pub(crate) kind: JobKind,
+    pub(crate) params: String,
     /// This run included.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 /// Where one job stands (for settling an item and for progress).
@@ -40,7 +34,8 @@ pub struct JobStatus {
     pub last_error: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum JobState {
     Queued,
     Running,
@@ -50,16 +45,6 @@ pub enum JobState {
 }
 
 impl JobState {
-    fn parse(s: &str) -> Self {
-        match s {
-            "queued" => JobState::Queued,
-            "running" => JobState::Running,
-            "done" => JobState::Done,
-            "cancelled" => JobState::Cancelled,
-            _ => JobState::Failed,
-        }
-    }
-
     pub fn is_active(self) -> bool {
         matches!(self, JobState::Queued | JobState::Running)
     }
@@ -68,9 +53,9 @@ impl JobState {
 #[derive(FromRow)]
 struct JobRow {
     id: i64,
-    media_id: String,
-    kind: String,
-    state: String,
+    media_id: MediaId,
+    kind: JobKind,
+    state: JobState,
     params: String,
     attempts: i64,
     progress: Option<f64>,
@@ -79,19 +64,12 @@ struct JobRow {
 }
 
 impl JobRow {
-    fn kind(&self) -> Result<JobKind, DbError> {
-        JobKind::parse(&self.kind).ok_or_else(|| DbError::Corrupt {
-            id: format!("job {}", self.id),
-            kind: self.kind.clone(),
-        })
-    }
-
     fn status(&self) -> Result<JobStatus, DbError> {
         Ok(JobStatus {
             id: self.id,
-            kind: self.kind()?,
-            state: JobState::parse(&self.state),
-            attempts: u32::try_from(self.attempts).unwrap_or(0),
+            kind: self.kind,
+            state: self.state,
+            attempts: fits("attempts", self.attempts)?,
             progress: self.progress,
             eta_secs: self.eta_secs,
             last_error: self.last_error.clone(),
@@ -99,16 +77,41 @@ impl JobRow {
     }
 }
 
+/// Queues `jobs` for `media` inside `tx`: the one place jobs are inserted.
+pub(super) async fn insert_jobs(
+    tx: &mut Transaction<'static, Sqlite>,
+    media: &MediaId,
+    jobs: &[NewJob],
+    now: &str,
+) -> Result<(), DbError> {
+    let due = now_ms();
+    for job in jobs {
+        sqlx::query(
+            "INSERT INTO jobs (media_id, kind, state, params, run_after, created_at, updated_at)
+             VALUES (?, ?, 'queued', ?, ?, ?, ?)",
+        )
+        .bind(media)
+        .bind(job.kind)
+        .bind(&job.params)
+        .bind(due)
+        .bind(now)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Unix milliseconds now: the queue's clock.
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 impl Repo {
     /// Takes the next due job and marks it running, counting the attempt.
-    pub async fn claim_job(&self) -> Result<Option<ClaimedJob>, DbError> {
-        let now = now_ms();
+    pub(crate) async fn claim_job(&self) -> Result<Option<ClaimedJob>, DbError> {
+        let now_ms = now_ms();
         // Claims go in this order: what makes an item viewable first.
         let row = sqlx::query_as::<_, JobRow>(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, heartbeat_at = ?1,
@@ -120,29 +123,23 @@ impl Repo {
                AND state = 'queued'
              RETURNING *",
         )
-        .bind(now)
-        .bind(now_text())
+        .bind(now_ms)
+        .bind(now())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let Some(media_id) = MediaId::parse(&row.media_id) else {
-            return Err(DbError::Corrupt {
-                id: format!("job {}", row.id),
-                kind: row.media_id,
-            });
-        };
         Ok(Some(ClaimedJob {
             id: row.id,
-            kind: row.kind()?,
-            media_id,
+            kind: row.kind,
+            media_id: row.media_id,
             params: row.params,
-            attempts: u32::try_from(row.attempts).unwrap_or(1),
+            attempts: fits("attempts", row.attempts)?,
         }))
     }
 
     /// Proof of life with the latest progress; false when the job is no
     /// longer running here (cancelled, or requeued as stale).
-    pub async fn heartbeat(
+    pub(crate) async fn heartbeat(
         &self,
         job: i64,
         progress: f64,
@@ -161,13 +158,13 @@ impl Repo {
         Ok(done.rows_affected() == 1)
     }
 
-    pub async fn finish_job(&self, job: i64) -> Result<bool, DbError> {
+    pub(crate) async fn finish_job(&self, job: i64) -> Result<bool, DbError> {
         let done = sqlx::query(
             "UPDATE jobs SET state = 'done', progress = 1, eta_secs = NULL, last_error = NULL,
                  finished_at = ?1, updated_at = ?1
              WHERE id = ?2 AND state = 'running'",
         )
-        .bind(now_text())
+        .bind(now())
         .bind(job)
         .execute(&self.pool)
         .await?;
@@ -175,7 +172,7 @@ impl Repo {
     }
 
     /// Records a failed run: queued again after `retry_at_ms`, or failed for good.
-    pub async fn fail_job(
+    pub(crate) async fn fail_job(
         &self,
         job: i64,
         reason: &str,
@@ -190,7 +187,7 @@ impl Repo {
                 )
                 .bind(at)
                 .bind(reason)
-                .bind(now_text())
+                .bind(now())
                 .bind(job)
                 .execute(&self.pool)
                 .await?
@@ -202,7 +199,7 @@ impl Repo {
                      WHERE id = ?3 AND state = 'running'",
                 )
                 .bind(reason)
-                .bind(now_text())
+                .bind(now())
                 .bind(job)
                 .execute(&self.pool)
                 .await?
@@ -213,34 +210,31 @@ impl Repo {
 
     /// Running jobs whose heartbeat is older than `cutoff_ms` go back to the
     /// queue (their worker died). Returns the items they belong to.
-    pub async fn requeue_stale_jobs(&self, cutoff_ms: i64) -> Result<Vec<MediaId>, DbError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+    pub(crate) async fn requeue_stale_jobs(&self, cutoff_ms: i64) -> Result<Vec<MediaId>, DbError> {
+        let rows: Vec<(MediaId,)> = sqlx::query_as(
             "UPDATE jobs SET state = 'queued', run_after = ?1, heartbeat_at = NULL, updated_at = ?2
              WHERE state = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?3)
              RETURNING media_id",
         )
         .bind(now_ms())
-        .bind(now_text())
+        .bind(now())
         .bind(cutoff_ms)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id,)| MediaId::parse(&id))
-            .collect())
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Cancels an item's queued and running jobs. Returns how many were
     /// cancelled and the ids of those that were running (their workers stop them).
-    pub async fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError> {
+    pub(crate) async fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError> {
         // IMMEDIATE: this reads before it writes. A deferred transaction
         // would read a snapshot, and a worker's heartbeat written before
         // the UPDATE then makes SQLite refuse it at once (SQLITE_BUSY, no
         // busy wait); this was a 500 from Cancel on a busy machine.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_transaction().await?;
         let running: Vec<(i64,)> =
             sqlx::query_as("SELECT id FROM jobs WHERE media_id = ? AND state = 'running'")
-                .bind(media.as_str())
+                .bind(media)
                 .fetch_all(&mut *tx)
                 .await?;
         let done = sqlx::query(
@@ -248,8 +242,8 @@ impl Repo {
                  last_error = 'Processing was cancelled.', finished_at = ?1, updated_at = ?1
              WHERE media_id = ?2 AND state IN ('queued', 'running')",
         )
-        .bind(now_text())
-        .bind(media.as_str())
+        .bind(now())
+        .bind(media)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -261,16 +255,16 @@ impl Repo {
 
     /// Puts an item's failed and cancelled jobs back in the queue with fresh
     /// attempts, and the item back in processing. Returns how many.
-    pub async fn retry_jobs(&self, media: &MediaId) -> Result<u64, DbError> {
-        let mut tx = self.pool.begin().await?;
+    pub(crate) async fn retry_jobs(&self, media: &MediaId) -> Result<u64, DbError> {
+        let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?1, last_error = NULL,
                  progress = NULL, eta_secs = NULL, finished_at = NULL, updated_at = ?2
              WHERE media_id = ?3 AND state IN ('failed', 'cancelled')",
         )
         .bind(now_ms())
-        .bind(now_text())
-        .bind(media.as_str())
+        .bind(now())
+        .bind(media)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() > 0 {
@@ -278,8 +272,8 @@ impl Repo {
                 "UPDATE media SET state = 'processing', failure_reason = NULL, updated_at = ?
                  WHERE id = ?",
             )
-            .bind(now_text())
-            .bind(media.as_str())
+            .bind(now())
+            .bind(media)
             .execute(&mut *tx)
             .await?;
         }
@@ -287,9 +281,9 @@ impl Repo {
         Ok(done.rows_affected())
     }
 
-    pub async fn jobs_of(&self, media: &MediaId) -> Result<Vec<JobStatus>, DbError> {
+    pub(crate) async fn jobs_of(&self, media: &MediaId) -> Result<Vec<JobStatus>, DbError> {
         sqlx::query_as::<_, JobRow>("SELECT * FROM jobs WHERE media_id = ? ORDER BY id")
-            .bind(media.as_str())
+            .bind(media)
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -298,7 +292,7 @@ impl Repo {
     }
 
     /// Queued or running jobs in the whole queue.
-    pub async fn active_job_count(&self) -> Result<i64, DbError> {
+    pub(crate) async fn active_job_count(&self) -> Result<i64, DbError> {
         let (n,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')")
                 .fetch_one(&self.pool)
@@ -307,7 +301,7 @@ impl Repo {
     }
 
     /// When the next queued job falls due (Unix ms), if any is queued.
-    pub async fn next_job_due(&self) -> Result<Option<i64>, DbError> {
+    pub(crate) async fn next_job_due(&self) -> Result<Option<i64>, DbError> {
         let (at,): (Option<i64>,) =
             sqlx::query_as("SELECT MIN(run_after) FROM jobs WHERE state = 'queued'")
                 .fetch_one(&self.pool)
@@ -315,32 +309,35 @@ impl Repo {
         Ok(at)
     }
 
-    /// Progress of every item with active jobs (for the library list).
-    pub async fn active_progress(
+    /// The jobs of each of `media` (for the library page's progress bars).
+    pub(crate) async fn jobs_of_many(
         &self,
-    ) -> Result<std::collections::HashMap<String, Progress>, DbError> {
+        media: &[MediaId],
+    ) -> Result<HashMap<MediaId, Vec<JobStatus>>, DbError> {
+        let ids = serde_json::to_string(media).unwrap_or_else(|_| "[]".to_string());
         let rows = sqlx::query_as::<_, JobRow>(
-            "SELECT * FROM jobs WHERE media_id IN
-                (SELECT media_id FROM jobs WHERE state IN ('queued', 'running'))
+            "SELECT * FROM jobs WHERE media_id IN (SELECT value FROM json_each(?))
              ORDER BY media_id, id",
         )
+        .bind(ids)
         .fetch_all(&self.pool)
         .await?;
-        let mut by_item: std::collections::HashMap<String, Vec<JobStatus>> = Default::default();
+        let mut by_item: HashMap<MediaId, Vec<JobStatus>> = HashMap::new();
         for row in &rows {
             by_item
                 .entry(row.media_id.clone())
                 .or_default()
                 .push(row.status()?);
         }
-        Ok(by_item
-            .into_iter()
-            .filter_map(|(id, jobs)| progress_of(&jobs, None).map(|p| (id, p)))
-            .collect())
+        Ok(by_item)
     }
 
     /// Records how an item's processing ended (when all its jobs have).
-    pub async fn settle_media(&self, media: &MediaId, state: &MediaState) -> Result<(), DbError> {
+    pub(crate) async fn settle_media(
+        &self,
+        media: &MediaId,
+        state: &MediaState,
+    ) -> Result<(), DbError> {
         let reason = match state {
             MediaState::Failed(reason) => Some(reason.as_str()),
             _ => None,
@@ -351,54 +348,10 @@ impl Repo {
         )
         .bind(state.name())
         .bind(reason)
-        .bind(now_text())
-        .bind(media.as_str())
+        .bind(now())
+        .bind(media)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
-}
-
-fn now_text() -> String {
-    now()
-}
-
-/// How much of an item's processing is done, weighting long jobs more; the
-/// running job's live figures (`live`: job id, fraction, eta) beat stored ones.
-pub fn progress_of(jobs: &[JobStatus], live: Option<(i64, f64, Option<f64>)>) -> Option<Progress> {
-    let current = jobs
-        .iter()
-        .find(|j| j.state == JobState::Running)
-        .or_else(|| jobs.iter().find(|j| j.state == JobState::Queued))?;
-    let weight = |kind: JobKind| match kind {
-        JobKind::Playable | JobKind::Edit => 8.0,
-        JobKind::Scrub => 2.0,
-        JobKind::Poster | JobKind::Waveform => 1.0,
-    };
-    let mut total = 0.0;
-    let mut done = 0.0;
-    let mut eta = None;
-    for job in jobs {
-        let w = weight(job.kind);
-        total += w;
-        let fraction = match (job.state, live) {
-            (JobState::Running, Some((id, f, e))) if id == job.id => {
-                eta = e;
-                f
-            }
-            (JobState::Running, _) => {
-                eta = eta.or(job.eta_secs);
-                job.progress.unwrap_or(0.0)
-            }
-            (JobState::Queued, _) => 0.0,
-            _ => 1.0,
-        };
-        done += w * fraction.clamp(0.0, 1.0);
-    }
-    Some(Progress {
-        stage: current.kind,
-        fraction: if total > 0.0 { done / total } else { 0.0 },
-        eta_secs: eta,
-        retrying: current.state == JobState::Queued && current.last_error.is_some(),
-    })
 }

@@ -5,14 +5,11 @@
 //! ends in the id, so pages are stable and SQLite never sorts the table.
 //! Search uses the FTS5 index `media_search` (see the library migration).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use sqlx::FromRow;
-
-use super::{DbError, MediaRow, Repo, now};
-use crate::model::{JobKind, LibraryQuery, MediaItem, MediaState, Sort};
-use crate::server::db::{JobState, JobStatus, progress_of};
-use crate::server::store::MediaId;
+use super::{DbError, MediaRow, Repo, fits, now};
+use crate::library::{LibraryQuery, Sort};
+use crate::model::{MediaId, MediaItem};
 
 /// The longest search, in words; the rest are ignored.
 const MAX_SEARCH_WORDS: usize = 16;
@@ -21,7 +18,7 @@ const MAX_SEARCH_WORDS: usize = 16;
 /// a quoted prefix, all of them required. Quoting makes FTS5 syntax in the
 /// input (`"`, `*`, `-`, `(`, `AND`, `NEAR`) plain text. `None` when the
 /// input holds no word at all.
-pub fn search_expression(text: &str) -> Option<String> {
+pub(crate) fn search_expression(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -86,44 +83,10 @@ fn filter(query: &LibraryQuery, purpose: Purpose) -> (String, Vec<String>) {
 }
 
 /// The job columns progress needs.
-#[derive(FromRow)]
-struct ProgressRow {
-    id: i64,
-    media_id: String,
-    kind: String,
-    state: String,
-    attempts: i64,
-    progress: Option<f64>,
-    eta_secs: Option<f64>,
-    last_error: Option<String>,
-}
-
-impl ProgressRow {
-    fn status(self) -> Option<(String, JobStatus)> {
-        let state = match self.state.as_str() {
-            "queued" => JobState::Queued,
-            "running" => JobState::Running,
-            "done" => JobState::Done,
-            "cancelled" => JobState::Cancelled,
-            _ => JobState::Failed,
-        };
-        let status = JobStatus {
-            id: self.id,
-            kind: JobKind::parse(&self.kind)?,
-            state,
-            attempts: u32::try_from(self.attempts).unwrap_or(0),
-            progress: self.progress,
-            eta_secs: self.eta_secs,
-            last_error: self.last_error,
-        };
-        Some((self.media_id, status))
-    }
-}
-
 impl Repo {
     /// One page of the library and how many items match over all pages. The
     /// query must be valid (`LibraryQuery::validate`).
-    pub async fn library_page(
+    pub(crate) async fn library_page(
         &self,
         query: &LibraryQuery,
     ) -> Result<(Vec<MediaItem>, u64), DbError> {
@@ -148,72 +111,37 @@ impl Repo {
         let (rows, (total,)) =
             tokio::try_join!(rows.fetch_all(&self.pool), count.fetch_one(&self.pool))?;
 
-        let mut items = rows
+        let items = rows
             .into_iter()
             .map(MediaRow::into_item)
             .collect::<Result<Vec<_>, _>>()?;
-        self.fill_progress(&mut items).await?;
-        Ok((items, u64::try_from(total).unwrap_or(0)))
+        Ok((items, fits("total", total)?))
     }
 
-    /// Sets `progress` on the processing items among `items` (one query).
-    async fn fill_progress(&self, items: &mut [MediaItem]) -> Result<(), DbError> {
-        let processing: Vec<&str> = items
-            .iter()
-            .filter(|item| item.state == MediaState::Processing)
-            .map(|item| item.id.as_str())
-            .collect();
-        if processing.is_empty() {
-            return Ok(());
-        }
-        let ids = serde_json::to_string(&processing).unwrap_or_else(|_| "[]".to_string());
-        let rows = sqlx::query_as::<_, ProgressRow>(
-            "SELECT id, media_id, kind, state, attempts, progress, eta_secs, last_error
-             FROM jobs WHERE media_id IN (SELECT value FROM json_each(?))
-             ORDER BY media_id, id",
-        )
-        .bind(ids)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut by_item: HashMap<String, Vec<JobStatus>> = HashMap::new();
-        for (media, status) in rows.into_iter().filter_map(ProgressRow::status) {
-            by_item.entry(media).or_default().push(status);
-        }
-        for item in items {
-            if let Some(jobs) = by_item.get(&item.id) {
-                item.progress = progress_of(jobs, None);
-            }
-        }
-        Ok(())
-    }
-
-    /// Sets an item's title and description (already checked); `None` when
+    /// Sets an item's title and description (already checked); false when
     /// there is no such item.
-    pub async fn update_text(
+    pub(crate) async fn update_text(
         &self,
         id: &MediaId,
         title: &str,
         description: &str,
-    ) -> Result<Option<MediaItem>, DbError> {
+    ) -> Result<bool, DbError> {
         let done =
             sqlx::query("UPDATE media SET title = ?, description = ?, updated_at = ? WHERE id = ?")
                 .bind(title)
                 .bind(description)
                 .bind(now())
-                .bind(id.as_str())
+                .bind(id)
                 .execute(&self.pool)
                 .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
-        }
-        self.get(id).await
+        Ok(done.rows_affected() == 1)
     }
 
     /// Deletes an item's row; its jobs go with it (foreign key cascade) and
     /// its search entry with it (triggers). False when there was none.
-    pub async fn delete_media(&self, id: &MediaId) -> Result<bool, DbError> {
+    pub(crate) async fn delete_media(&self, id: &MediaId) -> Result<bool, DbError> {
         let done = sqlx::query("DELETE FROM media WHERE id = ?")
-            .bind(id.as_str())
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
@@ -222,8 +150,8 @@ impl Repo {
     /// Ids whose files the store must keep: every item, and the items that
     /// unfinished uploads are about to record (their bytes may already be in
     /// place, waiting for the row).
-    pub async fn media_ids_in_use(&self) -> Result<HashSet<String>, DbError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+    pub(crate) async fn media_ids_in_use(&self) -> Result<HashSet<MediaId>, DbError> {
+        let rows: Vec<(MediaId,)> = sqlx::query_as(
             "SELECT id FROM media
              UNION
              SELECT media_id FROM uploads

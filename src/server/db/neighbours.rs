@@ -2,35 +2,29 @@
 //! first. Ids are UUIDv7, so id order is upload order and the primary key
 //! index answers both queries without sorting.
 
-use sqlx::FromRow;
-
 use super::{DbError, Repo};
-use crate::server::store::MediaId;
+use crate::model::MediaId;
 
-/// An item next to another: enough to link to it.
-#[derive(Clone, Debug, PartialEq, Eq, FromRow)]
-pub struct Neighbour {
-    pub id: String,
-    pub title: String,
-}
+/// An item next to another: enough to link to it (its id and title).
+pub(crate) type Neighbour = (MediaId, String);
 
 impl Repo {
     /// `(previous, next)` around `id` in newest-first order: `previous` is the
     /// closest newer item, `next` the closest older one. The item itself need
     /// not exist (it may just have been deleted).
-    pub async fn neighbours(
+    pub(crate) async fn neighbours(
         &self,
         id: &MediaId,
     ) -> Result<(Option<Neighbour>, Option<Neighbour>), DbError> {
-        let previous = sqlx::query_as::<_, Neighbour>(
+        let previous = sqlx::query_as::<_, (MediaId, String)>(
             "SELECT id, title FROM media WHERE id > ? ORDER BY id ASC LIMIT 1",
         )
-        .bind(id.as_str())
+        .bind(id)
         .fetch_optional(&self.pool);
-        let next = sqlx::query_as::<_, Neighbour>(
+        let next = sqlx::query_as::<_, (MediaId, String)>(
             "SELECT id, title FROM media WHERE id < ? ORDER BY id DESC LIMIT 1",
         )
-        .bind(id.as_str())
+        .bind(id)
         .fetch_optional(&self.pool);
         Ok(tokio::try_join!(previous, next)?)
     }
@@ -41,6 +35,7 @@ mod tests {
     use super::*;
     use crate::model::MediaKind;
     use crate::server::db::NewMedia;
+    use crate::server::domain::MediaFacts;
 
     fn media(id: &MediaId, title: &str) -> NewMedia {
         NewMedia {
@@ -49,15 +44,17 @@ mod tests {
             original_filename: format!("{title}.mp3"),
             size_bytes: 1,
             sha256: "0".repeat(64),
-            content_type: "audio/mpeg".to_string(),
-            kind: MediaKind::Audio,
-            container: "mp3".to_string(),
-            duration_secs: Some(1.0),
-            width: None,
-            height: None,
-            video_codec: None,
-            audio_codec: Some("mp3".to_string()),
-            cover_stream: None,
+            facts: MediaFacts {
+                kind: MediaKind::Audio,
+                container: "mp3".to_string(),
+                content_type: "audio/mpeg".to_string(),
+                duration_secs: Some(1.0),
+                width: None,
+                height: None,
+                video_codec: None,
+                audio_codec: Some("mp3".to_string()),
+                cover_stream: None,
+            },
             play: None,
         }
     }
@@ -73,7 +70,7 @@ mod tests {
         for (id, title) in sorted.iter().zip(titles) {
             repo.insert(&media(id, title), &[]).await.expect("insert");
         }
-        let title = |n: Option<Neighbour>| n.map(|n| n.title);
+        let title = |n: Option<Neighbour>| n.map(|(_, title)| title);
 
         let (previous, next) = repo.neighbours(&sorted[1]).await.expect("query");
         assert_eq!(title(previous).as_deref(), Some("newest"));

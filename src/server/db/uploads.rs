@@ -4,116 +4,81 @@
 
 use sqlx::FromRow;
 
-use super::{DbError, Repo, now};
-use crate::server::store::{MediaId, UploadId};
+use super::{DbError, Repo, fits, fits_opt, int, now};
+use crate::model::{MediaId, UploadId};
 
 /// An upload's life: bytes arrive, then it becomes an item or fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UploadState {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub(crate) enum UploadState {
     Receiving,
     Finalising,
     Done,
     Failed,
 }
 
-impl UploadState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadState::Receiving => "receiving",
-            UploadState::Finalising => "finalising",
-            UploadState::Done => "done",
-            UploadState::Failed => "failed",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "receiving" => Some(UploadState::Receiving),
-            "finalising" => Some(UploadState::Finalising),
-            "done" => Some(UploadState::Done),
-            "failed" => Some(UploadState::Failed),
-            _ => None,
-        }
-    }
-}
-
 /// What creation knows.
 #[derive(Clone, Debug)]
-pub struct NewUpload {
-    pub id: UploadId,
-    pub length: u64,
-    pub filename: String,
-    pub filetype: Option<String>,
+pub(crate) struct NewUpload {
+    pub(crate) id: UploadId,
+    pub(crate) length: u64,
+    pub(crate) filename: String,
+    pub(crate) filetype: Option<String>,
     /// Unix milliseconds.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 #[derive(Clone, Debug)]
-pub struct Upload {
-    pub id: UploadId,
-    pub length: u64,
-    pub filename: String,
-    pub filetype: Option<String>,
-    pub state: UploadState,
-    pub unverified_from: Option<u64>,
-    pub media_id: Option<MediaId>,
-    pub failure_reason: Option<String>,
+pub(crate) struct Upload {
+    pub(crate) id: UploadId,
+    pub(crate) length: u64,
+    pub(crate) filename: String,
+    pub(crate) filetype: Option<String>,
+    pub(crate) state: UploadState,
+    pub(crate) unverified_from: Option<u64>,
+    pub(crate) media_id: Option<MediaId>,
+    pub(crate) failure_reason: Option<String>,
     /// Unix milliseconds.
-    pub expires_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 #[derive(FromRow)]
 struct UploadRow {
-    id: String,
+    id: UploadId,
     length: i64,
     filename: String,
     filetype: Option<String>,
-    state: String,
+    state: UploadState,
     unverified_from: Option<i64>,
-    media_id: Option<String>,
+    media_id: Option<MediaId>,
     failure_reason: Option<String>,
     expires_at: i64,
 }
 
 impl UploadRow {
     fn into_upload(self) -> Result<Upload, DbError> {
-        let corrupt = |what: &str| DbError::Corrupt {
-            id: self.id.clone(),
-            kind: what.to_string(),
-        };
-        let id = UploadId::parse(&self.id).ok_or_else(|| corrupt("upload id"))?;
-        let state = UploadState::parse(&self.state).ok_or_else(|| corrupt(&self.state))?;
-        let media_id = match &self.media_id {
-            Some(text) => Some(MediaId::parse(text).ok_or_else(|| corrupt("media id"))?),
-            None => None,
-        };
         Ok(Upload {
-            id,
-            length: u64::try_from(self.length).map_err(|_| corrupt("length"))?,
+            id: self.id,
+            length: fits("length", self.length)?,
             filename: self.filename,
             filetype: self.filetype,
-            state,
-            unverified_from: self.unverified_from.and_then(|v| u64::try_from(v).ok()),
-            media_id,
+            state: self.state,
+            unverified_from: fits_opt("unverified_from", self.unverified_from)?,
+            media_id: self.media_id,
             failure_reason: self.failure_reason,
             expires_at: self.expires_at,
         })
     }
 }
 
-/// SQLite integers are signed; lengths are capped far below this anyway.
-fn int(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
 impl Repo {
-    pub async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
+    pub(crate) async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
         let now = now();
         sqlx::query(
             "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at, expires_at)
              VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?)",
         )
-        .bind(new.id.as_str())
+        .bind(&new.id)
         .bind(int(new.length))
         .bind(&new.filename)
         .bind(&new.filetype)
@@ -125,18 +90,21 @@ impl Repo {
         Ok(())
     }
 
-    pub async fn get_upload(&self, id: &UploadId) -> Result<Option<Upload>, DbError> {
+    pub(crate) async fn get_upload(&self, id: &UploadId) -> Result<Option<Upload>, DbError> {
         sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE id = ?")
-            .bind(id.as_str())
+            .bind(id)
             .fetch_optional(&self.pool)
             .await?
             .map(UploadRow::into_upload)
             .transpose()
     }
 
-    pub async fn uploads_in_state(&self, state: UploadState) -> Result<Vec<Upload>, DbError> {
+    pub(crate) async fn uploads_in_state(
+        &self,
+        state: UploadState,
+    ) -> Result<Vec<Upload>, DbError> {
         sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE state = ? ORDER BY created_at")
-            .bind(state.as_str())
+            .bind(state)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
@@ -145,7 +113,7 @@ impl Repo {
     }
 
     /// Uploads past their expiry, except those being finalised right now.
-    pub async fn expired_uploads(&self, now_ms: i64) -> Result<Vec<Upload>, DbError> {
+    pub(crate) async fn expired_uploads(&self, now_ms: i64) -> Result<Vec<Upload>, DbError> {
         sqlx::query_as::<_, UploadRow>(
             "SELECT * FROM uploads WHERE expires_at <= ? AND state != 'finalising'",
         )
@@ -158,7 +126,7 @@ impl Repo {
     }
 
     /// Uploads whose last checksummed chunk was never verified (the process died).
-    pub async fn unverified_uploads(&self) -> Result<Vec<Upload>, DbError> {
+    pub(crate) async fn unverified_uploads(&self) -> Result<Vec<Upload>, DbError> {
         sqlx::query_as::<_, UploadRow>("SELECT * FROM uploads WHERE unverified_from IS NOT NULL")
             .fetch_all(&self.pool)
             .await?
@@ -168,14 +136,14 @@ impl Repo {
     }
 
     /// Marks (or clears) the offset a checksummed chunk started at.
-    pub async fn set_upload_unverified(
+    pub(crate) async fn set_upload_unverified(
         &self,
         id: &UploadId,
         from: Option<u64>,
     ) -> Result<(), DbError> {
         sqlx::query("UPDATE uploads SET unverified_from = ? WHERE id = ?")
             .bind(from.map(int))
-            .bind(id.as_str())
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -183,7 +151,7 @@ impl Repo {
 
     /// Records that bytes arrived: pushes the expiry back, and once the last
     /// byte is in, moves the upload on to finalising.
-    pub async fn upload_received(
+    pub(crate) async fn upload_received(
         &self,
         id: &UploadId,
         complete: bool,
@@ -198,39 +166,47 @@ impl Repo {
             "UPDATE uploads SET state = ?, expires_at = ?, updated_at = ?
              WHERE id = ? AND state = 'receiving'",
         )
-        .bind(state.as_str())
+        .bind(state)
         .bind(expires_at)
         .bind(now())
-        .bind(id.as_str())
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn set_upload_media(&self, id: &UploadId, media: &MediaId) -> Result<(), DbError> {
+    pub(crate) async fn set_upload_media(
+        &self,
+        id: &UploadId,
+        media: &MediaId,
+    ) -> Result<(), DbError> {
         sqlx::query("UPDATE uploads SET media_id = ?, updated_at = ? WHERE id = ?")
-            .bind(media.as_str())
+            .bind(media)
             .bind(now())
-            .bind(id.as_str())
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    pub async fn mark_upload_done(&self, id: &UploadId, expires_at: i64) -> Result<(), DbError> {
+    pub(crate) async fn mark_upload_done(
+        &self,
+        id: &UploadId,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
         sqlx::query(
             "UPDATE uploads SET state = 'done', failure_reason = NULL, expires_at = ?, updated_at = ?
              WHERE id = ?",
         )
         .bind(expires_at)
         .bind(now())
-        .bind(id.as_str())
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn mark_upload_failed(
+    pub(crate) async fn mark_upload_failed(
         &self,
         id: &UploadId,
         reason: &str,
@@ -243,15 +219,15 @@ impl Repo {
         .bind(reason)
         .bind(expires_at)
         .bind(now())
-        .bind(id.as_str())
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    pub async fn delete_upload(&self, id: &UploadId) -> Result<(), DbError> {
+    pub(crate) async fn delete_upload(&self, id: &UploadId) -> Result<(), DbError> {
         sqlx::query("DELETE FROM uploads WHERE id = ?")
-            .bind(id.as_str())
+            .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -337,7 +337,10 @@ impl Pool {
     }
 }
 
+mod remote;
 mod spare;
+
+pub(crate) use remote::remote_body;
 
 /// A filled buffer on its way to the socket; back to the pool when dropped.
 struct Chunk {

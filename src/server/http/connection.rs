@@ -9,7 +9,10 @@ use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use axum::Router;
+use axum::extract::ConnectInfo;
 use bytes::{Buf, Bytes, BytesMut};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -18,13 +21,14 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 
 use crate::server::http::direct::{self, Next};
 use crate::server::state::AppState;
 
 /// Serves until `shutdown` resolves, then lets in-flight requests finish:
 /// idle connections close at once, busy ones after their current answer.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -38,8 +42,8 @@ pub async fn serve(
             () = &mut shutdown => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: new connections
                 // cannot be served until some close, so wait rather than spin.
@@ -53,34 +57,52 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         connections.spawn(connection(
             stream,
+            peer,
             state.clone(),
             router.clone(),
             stop.clone(),
         ));
     }
     drop(listener);
-    state.events.close();
+    state.service.close_streams();
     stop.cancel();
     connections.close();
     connections.wait().await;
     Ok(())
 }
 
-async fn connection(stream: TcpStream, state: AppState, router: Router, stop: CancellationToken) {
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    state: AppState,
+    router: Router,
+    stop: CancellationToken,
+) {
     let mut buffer = BytesMut::new();
-    if direct::serve(&stream, &state, &mut buffer, &stop).await == Next::Close {
+    if state.config.direct_path
+        && direct::serve(&stream, peer, &state, &mut buffer, &stop).await == Next::Close
+    {
         return;
     }
+    let head_timeout = state.config.head_timeout;
     drop(state);
     let io = TokioIo::new(Prefixed {
         prefix: buffer.freeze(),
         stream,
     });
+    // Handlers and the access log learn the peer as axum's `ConnectInfo`.
+    let router = router.map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    });
     let service = TowerToHyperService::new(router);
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    // With a timer, hyper also drops a client that takes over 30 s to send
-    // a request head, as the direct path does (slowloris).
-    builder.http1().timer(TokioTimer::new());
+    // With a timer, hyper also drops a client that takes longer than the
+    // head timeout to send a request head, as the direct path does (slowloris).
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
     // Handed over while stopping: a graceful shutdown now would drop the
     // request already begun, so answer it and close instead.
     let mut stopping = stop.is_cancelled();

@@ -11,19 +11,22 @@
 //! answers differently from the router; it only answers faster.
 
 use std::io;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use bytes::{Buf, BytesMut};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
+use crate::model::MediaId;
+use crate::server::http::access;
 use crate::server::http::conditional::Conditions;
 use crate::server::http::files::{self, Asked};
 use crate::server::http::sendfile;
+use crate::server::metrics::Via;
+use crate::server::service::{Actor, Source, Variant};
 use crate::server::state::AppState;
-use crate::server::store::{MediaId, Variant};
 
 /// A request head longer than this goes to hyper (which refuses it with 431).
 const MAX_HEAD: usize = 16 * 1024;
@@ -31,12 +34,10 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 48;
 /// How long an idle keep-alive connection stays open (nginx's default).
 const IDLE: Duration = Duration::from_secs(75);
-/// How long a client may take to send a request head once it has started.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the connection does after the direct path.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Closed or finished: drop the socket.
     Close,
     /// Give the connection and the bytes read so far to hyper.
@@ -45,19 +46,21 @@ pub enum Next {
 
 /// A `GET`/`HEAD` of stored bytes that the direct path answers.
 #[derive(Debug)]
-pub struct FileRequest {
-    pub id: MediaId,
-    pub variant: Variant,
-    pub asked: Asked,
+pub(crate) struct FileRequest {
+    pub(crate) id: MediaId,
+    pub(crate) variant: Variant,
+    pub(crate) asked: Asked,
+    /// Who asks (from the same headers the router would read).
+    pub(crate) actor: Actor,
     /// `Connection: close`: no further request on this connection.
-    pub close: bool,
+    pub(crate) close: bool,
     /// Length of the request head in the buffer.
-    pub head_len: usize,
+    pub(crate) head_len: usize,
 }
 
 /// What the bytes at the front of the buffer are.
 #[derive(Debug)]
-pub enum Parsed {
+pub(crate) enum Parsed {
     File(FileRequest),
     /// Not a whole head yet.
     Partial,
@@ -66,60 +69,94 @@ pub enum Parsed {
 }
 
 /// Serves direct requests on `stream` until it closes or one must go to hyper.
-pub async fn serve(
+pub(crate) async fn serve(
     stream: &TcpStream,
+    peer: SocketAddr,
     state: &AppState,
     buffer: &mut BytesMut,
     stop: &CancellationToken,
 ) -> Next {
+    // When the head being read must be whole: one deadline per head, from
+    // its first byte, however slowly the rest trickles in.
+    let mut deadline = None;
     loop {
+        if buffer.is_empty() {
+            deadline = None;
+        } else if deadline.is_none() {
+            deadline = Some(tokio::time::Instant::now() + state.config.head_timeout);
+        }
         let request = match parse(buffer) {
             Parsed::File(request) => request,
             Parsed::Other => return Next::HandOver,
             Parsed::Partial if buffer.len() >= MAX_HEAD => return Next::HandOver,
-            Parsed::Partial => match read_more(stream, buffer, stop).await {
+            Parsed::Partial => match read_more(stream, buffer, stop, deadline).await {
                 Ok(true) => continue,
                 Ok(false) | Err(_) => return Next::Close,
             },
         };
+        let started = Instant::now();
         // Any error (an unknown item, a file not made yet, a database
-        // failure) goes to the router, which has the one error answer.
-        let Ok(answer) = files::prepare(state, &request.id, request.variant, &request.asked).await
-        else {
+        // failure) goes to the router, which has the one error answer; so
+        // does a file this machine does not hold (sendfile needs one).
+        let prepared = files::prepare(
+            &state.service,
+            &request.actor,
+            &request.id,
+            request.variant,
+            &request.asked,
+        )
+        .await;
+        let Ok(answer) = prepared else {
             return Next::HandOver;
         };
+        if matches!(answer.body, Some((Source::Remote(_), _))) {
+            return Next::HandOver;
+        }
         buffer.advance(request.head_len);
+        deadline = None;
         // Said in the answer, as hyper says it, so that a client knows not
         // to send another request on this connection (RFC 9112 §9.6).
         let close = request.close || stop.is_cancelled();
-        // The router's requests are logged by its trace layer; these here.
-        tracing::debug!(
-            id = %request.id,
-            variant = request.variant.url_name(),
-            status = answer.status.as_u16(),
-            head = request.asked.head,
-            "direct answer"
-        );
-        if let Err(e) = sendfile::send(stream, answer, close).await {
+        let status = answer.status.as_u16();
+        let bytes = answer
+            .body
+            .as_ref()
+            .map_or(0, |(_, segments)| segments.iter().map(|s| s.len()).sum());
+        // Counted before it is sent: a client that has read the answer
+        // finds it counted.
+        state.metrics.answered(Via::Direct, status, bytes);
+        let sent = sendfile::send(stream, answer, close).await;
+        let path = format!("/files/{}/{}", request.id, request.variant.url_name());
+        access::log(&access::Answered {
+            via: Via::Direct,
+            method: if request.asked.head { "HEAD" } else { "GET" },
+            path: &path,
+            status,
+            bytes,
+            started,
+            peer: Some(peer),
+        });
+        if let Err(e) = sent {
             tracing::debug!("direct answer ended early: {e}");
             return Next::Close;
         }
-        state.direct_answers.fetch_add(1, Ordering::Relaxed);
         if close {
             return Next::Close;
         }
     }
 }
 
-/// Reads more of the request; `false` when the client closed the connection
-/// or went quiet, or the server is stopping while the connection is idle.
+/// Reads more of the request; `false` when the client closed the connection,
+/// stayed idle too long, missed the head's `deadline`, or the server is
+/// stopping while the connection is idle.
 async fn read_more(
     stream: &TcpStream,
     buffer: &mut BytesMut,
     stop: &CancellationToken,
+    deadline: Option<tokio::time::Instant>,
 ) -> io::Result<bool> {
     let idle = buffer.is_empty();
-    let wait = if idle { IDLE } else { HEAD_TIMEOUT };
+    let until = deadline.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
     buffer.reserve(4096);
     let read = async {
         loop {
@@ -133,7 +170,7 @@ async fn read_more(
     };
     tokio::select! {
         biased;
-        read = tokio::time::timeout(wait, read) => match read {
+        read = tokio::time::timeout_at(until, read) => match read {
             Ok(Ok(n)) => Ok(n > 0),
             Ok(Err(e)) => Err(e),
             Err(_elapsed) => Ok(false),
@@ -162,7 +199,7 @@ fn drain(stream: &TcpStream, buffer: &mut BytesMut) -> io::Result<usize> {
 }
 
 /// Classifies the request head at the front of `bytes`.
-pub fn parse(bytes: &[u8]) -> Parsed {
+pub(crate) fn parse(bytes: &[u8]) -> Parsed {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut fields);
     let head_len = match request.parse(bytes) {
@@ -212,6 +249,8 @@ pub fn parse(bytes: &[u8]) -> Parsed {
             download: files::wants_download(query),
             head,
         },
+        // Before accounts, everyone is the same user: no header says who.
+        actor: Actor::Anonymous,
         close,
         head_len,
     })

@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
@@ -19,16 +20,17 @@ use crate::server::state::AppState;
 const RECONNECT_AFTER: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// Only this item's events.
-    pub id: Option<String>,
+    id: Option<String>,
 }
 
-pub async fn stream(
+pub(crate) async fn stream(
     State(state): State<AppState>,
     Query(filter): Query<Filter>,
+    headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let receiver = state.events.subscribe();
+    let receiver = state.service.subscribe(&super::actor(&headers));
     // The first frame only sets the reconnect delay; browsers fire `open`
     // on the headers already.
     let hello = Event::default()
@@ -40,7 +42,7 @@ pub async fn stream(
     });
     let stream = futures_util::StreamExt::chain(stream::once(async { Ok(hello) }), events);
     // Streams never end on their own: stop them when the server stops.
-    let stream = futures_util::StreamExt::take_until(stream, state.events.closed());
+    let stream = futures_util::StreamExt::take_until(stream, state.service.closed());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -49,7 +51,7 @@ pub async fn stream(
 async fn next_event(receiver: &mut Receiver<MediaEvent>, id: Option<&str>) -> Option<Event> {
     loop {
         match receiver.recv().await {
-            Ok(event) if id.is_some_and(|id| id != event.id) => continue,
+            Ok(event) if id.is_some_and(|id| id != event.id.as_str()) => continue,
             Ok(event) => match Event::default().event("media").json_data(&event) {
                 Ok(frame) => return Some(frame),
                 Err(e) => {

@@ -3,11 +3,10 @@
 //! and CORS. Ids and variants are parsed into typed values first; nothing from
 //! the request becomes part of a path.
 //!
-//! The layers: `facts` (cached row data), `representation` (headers about the
-//! bytes), `plan` (the pure decision), `multipart` and `body` (the bytes).
+//! The layers: the service's `Served` (cached item facts and a store
+//! `Source`), `representation` (headers about the bytes), `plan` (the pure
+//! decision), `multipart` and `body` (the bytes).
 
-use std::fs::File;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Body;
@@ -16,17 +15,17 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
+use crate::model::MediaId;
 use crate::server::error::Error;
-use crate::server::http::body::{FileBody, Segment};
+use crate::server::http::body::{FileBody, Segment, remote_body};
 use crate::server::http::conditional::Conditions;
-use crate::server::http::facts::ServingFacts;
 use crate::server::http::multipart;
 use crate::server::http::plan::Plan;
 use crate::server::http::representation::{Representation, value};
+use crate::server::service::{self, Actor, Missing, Served, Service, Source, Variant};
 use crate::server::state::AppState;
-use crate::server::store::{MediaId, OpenFile, StoreError, Variant};
 
-pub async fn serve(
+pub(crate) async fn serve(
     State(state): State<AppState>,
     Path((id, variant)): Path<(String, String)>,
     RawQuery(query): RawQuery,
@@ -38,10 +37,11 @@ pub async fn serve(
         download: wants_download(query.as_deref()),
         head: method == Method::HEAD,
     };
+    let actor = super::actor(&headers);
     let found = MediaId::parse(&id).zip(Variant::parse(&variant));
     let answer = match found {
-        Some((id, variant)) => prepare(&state, &id, variant, &asked).await,
-        None => Err(Error::NotFound),
+        Some((id, variant)) => prepare(&state.service, &actor, &id, variant, &asked).await,
+        None => Err(service::Error::NotFound(Missing::Item).into()),
     };
     match answer {
         Ok(answer) => answer.into_response(),
@@ -54,7 +54,7 @@ pub async fn serve(
 }
 
 /// `?download` (any value) asks for `Content-Disposition: attachment`.
-pub fn wants_download(query: Option<&str>) -> bool {
+pub(crate) fn wants_download(query: Option<&str>) -> bool {
     query.is_some_and(|q| {
         q.split('&')
             .any(|p| p == "download" || p.starts_with("download="))
@@ -63,55 +63,43 @@ pub fn wants_download(query: Option<&str>) -> bool {
 
 /// What the request asks of the bytes.
 #[derive(Debug)]
-pub struct Asked {
-    pub conditions: Conditions,
-    pub download: bool,
-    pub head: bool,
+pub(crate) struct Asked {
+    pub(crate) conditions: Conditions,
+    pub(crate) download: bool,
+    pub(crate) head: bool,
 }
 
 /// A decided answer, before it meets a connection: hyper sends it as a
 /// `Response` (`into_response`), the direct path with `sendfile` (`direct`).
-pub struct Answer {
-    pub status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     /// Every header but `Date`, CORS included; `Content-Length` unless 304.
-    pub headers: HeaderMap,
+    pub(crate) headers: HeaderMap,
     /// The bytes after the head: `None` for HEAD and bodiless statuses.
-    pub body: Option<(Arc<File>, Vec<Segment>)>,
+    pub(crate) body: Option<(Source, Vec<Segment>)>,
 }
 
 /// The answer for an item's stored file, or `NotFound` for an unknown item
-/// or a file not made yet.
-pub async fn prepare(
-    state: &AppState,
+/// or a file not made yet. Both byte paths (the router's and the direct one)
+/// come here, so both ask the service, and so the same rights, for every byte.
+pub(crate) async fn prepare(
+    service: &Service,
+    actor: &Actor,
     id: &MediaId,
     variant: Variant,
     asked: &Asked,
 ) -> Result<Answer, Error> {
-    let facts = state
-        .serving
-        .get(&state.repo, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    // On the async thread, as nginx does: opening and stat-ing a stored file
-    // take microseconds (and a file served recently is still open). A thread
-    // hop per request cost more than half the throughput of small ranges.
-    let open = state
-        .store
-        .open_to_serve(id, variant)
-        .map_err(|source| {
-            let path = state.store.path(id, variant);
-            Error::from(StoreError::Io { path, source })
-        })?
-        .ok_or(Error::NotFound)?;
-    let mut answer = answer(&open, &facts, variant, asked);
+    let served = service.serve(actor, id, variant).await?;
+    let mut answer = answer(served, variant, asked);
     allow_cross_origin(&mut answer.headers);
     Ok(answer)
 }
 
-/// Decides the answer for an open file.
-fn answer(open: &OpenFile, facts: &ServingFacts, variant: Variant, asked: &Asked) -> Answer {
-    let len = open.len;
-    let representation = Representation::new(facts, variant, len, open.modified);
+/// Decides the answer for a stored file.
+fn answer(served: Served, variant: Variant, asked: &Asked) -> Answer {
+    let Served { facts, source } = served;
+    let len = source.len();
+    let representation = Representation::new(&facts, variant, len, source.modified());
     let plan = Plan::decide(
         &asked.conditions,
         &representation.validators,
@@ -168,7 +156,7 @@ fn answer(open: &OpenFile, facts: &ServingFacts, variant: Variant, asked: &Asked
         }
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    let body = (!asked.head).then(|| (Arc::clone(&open.file), segments));
+    let body = (!asked.head).then_some((source, segments));
     Answer {
         status,
         headers,
@@ -192,14 +180,19 @@ impl Answer {
             let body = Body::from_stream(futures_util::stream::empty::<std::io::Result<Bytes>>());
             return (status, headers, body).into_response();
         }
-        let Some((file, segments)) = body else {
-            return (status, headers).into_response();
-        };
-        let mut body = FileBody::new(file, segments);
-        body.read_first();
-        let body = match body.into_whole() {
-            Ok(whole) => Body::from(whole),
-            Err(stream) => Body::from_stream(stream),
+        let body = match body {
+            None => return (status, headers).into_response(),
+            Some((Source::File(open), segments)) => {
+                let mut body = FileBody::new(std::sync::Arc::clone(&open.file), segments);
+                body.read_first();
+                match body.into_whole() {
+                    Ok(whole) => Body::from(whole),
+                    Err(stream) => Body::from_stream(stream),
+                }
+            }
+            Some((Source::Remote(object), segments)) => {
+                Body::from_stream(remote_body(object.reader, segments))
+            }
         };
         (status, headers, body).into_response()
     }
@@ -235,7 +228,7 @@ fn allow_cross_origin(headers: &mut HeaderMap) {
 }
 
 /// `OPTIONS /files/{id}/{variant}`: the CORS preflight for Range and If-*.
-pub async fn preflight() -> Response {
+pub(crate) async fn preflight() -> Response {
     let mut headers = HeaderMap::new();
     allow_cross_origin(&mut headers);
     headers.insert(

@@ -1,34 +1,40 @@
-//! The wire: routes, handlers for raw bytes, and serving with graceful shutdown.
+//! The wire: routes, handlers for raw bytes, the direct byte path and
+//! serving with graceful shutdown. Handlers read requests, ask the service
+//! layer (`server::service`) and write answers; they decide nothing else.
 
-pub mod body;
-pub mod conditional;
-pub mod connection;
-pub mod direct;
-pub mod events;
-pub mod facts;
-pub mod files;
-pub mod multipart;
-pub mod plan;
-pub mod range;
-pub mod representation;
-pub mod sendfile;
-pub mod upload;
+pub(crate) mod access;
+pub(crate) mod body;
+pub(crate) mod conditional;
+pub(crate) mod connection;
+pub(crate) mod direct;
+pub(crate) mod events;
+pub(crate) mod files;
+pub(crate) mod multipart;
+pub(crate) mod plan;
+pub(crate) mod range;
+pub(crate) mod representation;
+pub(crate) mod sendfile;
+pub(crate) mod tus;
+pub(crate) mod upload;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
 use crate::app::{App, shell};
-use crate::error::ApiError;
+pub(crate) use crate::server::credentials::actor_of as actor;
 use crate::server::state::AppState;
 
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .route("/api/events", get(events::stream))
         // Our own streaming cap replaces axum's 2 MB default on this route only.
         .route(
@@ -40,36 +46,38 @@ pub fn router(state: AppState) -> Router {
             "/files/{id}/{variant}",
             get(files::serve).options(files::preflight),
         )
-        .merge(crate::server::tus::routes(state.config.max_upload_size))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .merge(tus::routes(state.config.max_upload_size))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || leptos::prelude::provide_context(state.service.clone())
+            },
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            access::log_router,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-pub use connection::serve;
-
-/// The application state inside a server function.
-pub fn app_state() -> Result<AppState, ApiError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("server function called without the application state in context");
-        ApiError::new(
-            "internal",
-            "Something went wrong on the server. Please try again.",
-        )
-    })
+/// `GET /metrics`: the counters in Prometheus text format.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, crate::server::error::Error> {
+    let counters = state.service.counters(&actor(&headers)).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&counters),
+    ))
 }
 
-/// Sets the status of a server function's answer (a refusal that is not 500).
-pub fn set_status(status: axum::http::StatusCode) {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(status);
-    }
-}
-
-/// Marks the page response 404 when a server function rendering it finds nothing.
-pub fn set_not_found_status() {
-    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-}
+pub(crate) use connection::serve;

@@ -7,8 +7,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 use crate::model::MediaKind;
 use crate::server::http::conditional::Validators;
-use crate::server::http::facts::ServingFacts;
-use crate::server::store::Variant;
+use crate::server::service::ServingFacts;
+use crate::server::service::Variant;
 
 /// Stored bytes never change under their URL. `private` because per-user
 /// access control is coming, and shared caches must not serve one user's

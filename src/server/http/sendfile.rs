@@ -22,6 +22,7 @@ use tokio::net::TcpStream;
 
 use crate::server::http::body::Segment;
 use crate::server::http::files::Answer;
+use crate::server::service::Source;
 
 /// Bytes per `sendfile` call: big enough to fill a socket buffer in one
 /// call, small enough that one fast stream yields to the others often.
@@ -30,10 +31,15 @@ const CHUNK: usize = 1024 * 1024;
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Sends `answer`: head, then its body segments in order; `close` says
-/// `Connection: close` (the connection ends after this answer).
-pub async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io::Result<()> {
+/// `Connection: close` (the connection ends after this answer). Only answers
+/// from a local file: the caller hands others to the router.
+pub(crate) async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io::Result<()> {
     let mut pending = head(&answer, close);
-    if let Some((file, segments)) = answer.body {
+    if let Some((source, segments)) = answer.body {
+        let Source::File(open) = source else {
+            return Err(io::Error::other("sendfile needs a local file"));
+        };
+        let file = &open.file;
         for segment in segments {
             match segment {
                 Segment::Bytes(bytes) => pending.extend_from_slice(&bytes),
@@ -44,7 +50,7 @@ pub async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io::Result
                     // file bytes and leaves in the same packet.
                     send_all(stream, &pending, true).await?;
                     pending.clear();
-                    send_file(stream, &file, start, len).await?;
+                    send_file(stream, file, start, len).await?;
                 }
             }
         }
@@ -138,6 +144,9 @@ async fn send_file(stream: &TcpStream, file: &Arc<File>, start: u64, len: u64) -
             ));
         }
         offset += sent as u64;
+        // Once per chunk: a fast reader of a cached file would otherwise keep
+        // this task running for the whole file (`try_io` never yields).
+        tokio::task::yield_now().await;
     }
     Ok(())
 }

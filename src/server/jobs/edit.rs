@@ -2,55 +2,67 @@
 //! file, probe the result, store it as the new item's original and queue the
 //! processing it needs (poster, waveform…), as an upload would.
 
-use std::io::Read;
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 use super::Jobs;
 use super::run::ProgressCell;
 use super::work::StepError;
-use crate::model::{MediaItem, PlaySource};
-use crate::server::db::EditFacts;
+use crate::model::{MediaId, MediaItem, PlaySource};
+use crate::server::db::FinishedEdit;
+use crate::server::domain::MediaFacts;
 use crate::server::media::edit::{EditPlan, EditSource};
-use crate::server::store::{MediaId, Store, StoreError, Variant};
+use crate::server::store::{Materialised, Store, StoreError, Variant};
 
 /// An edit job's parameters.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct EditParams {
-    pub source: String,
-    pub plan: EditPlan,
+pub(crate) struct EditParams {
+    pub(crate) source: MediaId,
+    pub(crate) plan: EditPlan,
 }
 
-/// The file edits read, and its demuxer: the item's playable file.
-pub fn play_file(store: &Store, item: &MediaItem, container: &str) -> Option<(PathBuf, String)> {
-    let id = MediaId::parse(&item.id)?;
-    match item.play? {
-        PlaySource::Original => Some((store.path(&id, Variant::Original), container.to_string())),
+/// The file edits read (the item's playable one) on this machine, and its
+/// demuxer; `None` when the item has nothing playable (yet, or any more).
+pub(crate) async fn play_file(
+    store: &Store,
+    item: &MediaItem,
+    facts: &MediaFacts,
+) -> Result<Option<(Materialised, String)>, StoreError> {
+    let (variant, demuxer) = match item.play {
+        None => return Ok(None),
+        Some(PlaySource::Original) => (Variant::Original, facts.container.clone()),
         // Converted copies are always MP4 (see media::transcode).
-        PlaySource::Playable => Some((store.path(&id, Variant::Playable), "mov".to_string())),
-    }
+        Some(PlaySource::Playable) => (Variant::Playable, "mov".to_string()),
+    };
+    Ok(store
+        .materialise(&item.id, variant)
+        .await?
+        .map(|file| (file, demuxer)))
 }
 
-pub async fn run(
+/// Makes the edited file for item `id`; false when that item was deleted
+/// while its job waited.
+pub(crate) async fn run(
     jobs: &Jobs,
     id: &MediaId,
     params: &str,
     progress: &ProgressCell,
-) -> Result<(), StepError> {
+) -> Result<bool, StepError> {
     let inner = &jobs.inner;
+    if inner.repo.get(id).await?.is_none() {
+        return Ok(false);
+    }
     let params: EditParams = serde_json::from_str(params)?;
-    let source_id = MediaId::parse(&params.source).ok_or(StepError::SourceGone)?;
-    let (Some(item), Some(input)) = (
-        inner.repo.get(&source_id).await?,
-        inner.repo.job_input(&source_id).await?,
+    let (Some(item), Some((facts, size_bytes))) = (
+        inner.repo.get(&params.source).await?,
+        inner.repo.facts(&params.source).await?,
     ) else {
         return Err(StepError::SourceGone);
     };
-    let (path, demuxer) =
-        play_file(&inner.store, &item, &input.container).ok_or(StepError::SourceGone)?;
+    let (file, demuxer) = play_file(&inner.store, &item, &facts)
+        .await?
+        .ok_or(StepError::SourceGone)?;
     let source = EditSource {
-        input: &path,
+        input: file.path(),
         demuxer: &demuxer,
         kind: item.kind,
         duration_secs: item.duration_secs.unwrap_or(0.0),
@@ -58,15 +70,16 @@ pub async fn run(
         height: item.height,
         has_audio: item.audio_codec.is_some(),
     };
-    super::work::ensure_space(jobs, input.size_bytes.saturating_mul(2))?;
+    super::work::ensure_space(jobs, size_bytes.saturating_mul(2))?;
     let plan = &params.plan;
-    let temp = inner.store.temp_path(&plan.extension);
+    let temp = inner.store.temp_output(&plan.extension);
     let result = inner
         .media
         .run_edit(plan, &source, temp.path(), |f| progress.set(f))
         .await?;
+    drop(file);
     let probe = inner.media.probe(temp.path()).await?;
-    let (size_bytes, sha256) = hash_file(temp.path().to_path_buf()).await?;
+    let (size_bytes, sha256) = temp.digest().await?;
     inner.store.persist(temp, id, Variant::Original).await?;
 
     let (play, follow_up) = super::plan_for(&probe);
@@ -75,47 +88,14 @@ pub async fn run(
     } else {
         format!("{}. {}", plan.summary, result.note)
     };
-    let facts = EditFacts {
+    let done = FinishedEdit {
         size_bytes,
         sha256,
-        content_type: probe.content_type,
-        kind: probe.kind,
-        container: probe.demuxer,
-        duration_secs: probe.duration_secs,
-        width: probe.width,
-        height: probe.height,
-        video_codec: probe.video_codec,
-        audio_codec: probe.audio_codec,
+        facts: probe.facts,
         play,
         summary,
     };
-    inner.repo.complete_edit(id, &facts, &follow_up).await?;
+    inner.repo.complete_edit(id, &done, &follow_up).await?;
     jobs.wake();
-    Ok(())
-}
-
-/// Size and SHA-256 of a finished file (its strong ETag when served).
-async fn hash_file(path: PathBuf) -> Result<(u64, String), StepError> {
-    use sha2::Digest;
-    let at = path.clone();
-    let io = move |source| StepError::Store(StoreError::Io { path: at, source });
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&path)?;
-        let mut hasher = sha2::Sha256::new();
-        let mut buffer = vec![0u8; 256 * 1024];
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buffer)?;
-            if n == 0 {
-                break;
-            }
-            size += n as u64;
-            hasher.update(&buffer[..n]);
-        }
-        Ok((size, hex::encode(hasher.finalize())))
-    })
-    .await
-    .map_err(std::io::Error::other)
-    .and_then(|r| r)
-    .map_err(io)
+    Ok(true)
 }

@@ -6,44 +6,73 @@
 //!
 //! Tests drive the queue one job at a time with `run_one_job`.
 
-pub mod edit;
+pub(crate) mod edit;
 mod plan;
+mod progress;
 mod run;
 mod work;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
-pub use plan::plan_for;
+pub(crate) use plan::plan_for;
+pub(crate) use progress::progress_of;
 pub use run::JobReport;
 
-use crate::model::MediaEvent;
+use crate::model::{MediaEvent, MediaId};
 use crate::server::db::{DbError, Repo, now_ms};
 use crate::server::events::Events;
 use crate::server::media::Media;
-use crate::server::store::{MediaId, Store};
+use crate::server::node::SoleNode;
+use crate::server::store::Store;
 
 #[derive(Debug, thiserror::Error)]
-pub enum JobsError {
+pub(crate) enum JobsError {
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
+/// How the runs of this process ended, for operators.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct JobCounts {
+    pub(crate) done: u64,
+    pub(crate) failed: u64,
+    pub(crate) retried: u64,
+    pub(crate) cancelled: u64,
+}
+
+#[derive(Default)]
+struct Outcomes {
+    done: AtomicU64,
+    failed: AtomicU64,
+    retried: AtomicU64,
+    cancelled: AtomicU64,
+}
+
+/// A job running in this process: how to stop it, and the sign that it has.
+#[derive(Clone, Default)]
+pub(crate) struct Running {
+    pub(crate) cancel: CancellationToken,
+    /// Cancelled once the job's work has ended and been dropped.
+    pub(crate) stopped: CancellationToken,
+}
+
 /// Timings of the queue; the defaults suit production, tests shorten them.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// How often a running job reports progress and proves it is alive.
-    pub heartbeat: Duration,
+    pub(crate) heartbeat: Duration,
     /// A running job silent for this long is taken to be dead and requeued.
-    pub stale_after: Duration,
+    pub(crate) stale_after: Duration,
     /// The wait before the first retry; it doubles with each further attempt.
-    pub retry_delay: Duration,
+    pub(crate) retry_delay: Duration,
     /// Runs of one job before it fails for good.
-    pub attempts: u32,
+    pub(crate) attempts: u32,
 }
 
 impl Default for Settings {
@@ -58,7 +87,7 @@ impl Default for Settings {
 }
 
 #[derive(Clone)]
-pub struct Jobs {
+pub(crate) struct Jobs {
     inner: Arc<Inner>,
 }
 
@@ -73,11 +102,18 @@ struct Inner {
     /// Bumped whenever a job ends or is queued; `wait_idle` watches it.
     changes: watch::Sender<u64>,
     /// Running jobs of this process, so `cancel` can stop them.
-    running: Mutex<HashMap<i64, CancellationToken>>,
+    running: Mutex<HashMap<i64, Running>>,
+    outcomes: Outcomes,
 }
 
 impl Jobs {
-    pub fn new(repo: Repo, store: Store, media: Media, events: Events, settings: Settings) -> Self {
+    pub(crate) fn new(
+        repo: Repo,
+        store: Store,
+        media: Media,
+        events: Events,
+        settings: Settings,
+    ) -> Self {
         Jobs {
             inner: Arc::new(Inner {
                 repo,
@@ -88,13 +124,16 @@ impl Jobs {
                 wake: Notify::new(),
                 changes: watch::Sender::new(0),
                 running: Mutex::new(HashMap::new()),
+                outcomes: Outcomes::default(),
             }),
         }
     }
 
-    /// Requeues the jobs a previous run left running: this process holds the
-    /// data directory's lock, so none of them is really running any more.
-    pub async fn recover(&self) -> Result<usize, JobsError> {
+    /// Requeues every job a previous run left running. Single-node only:
+    /// `SoleNode` proves this process holds the data directory's lock, so
+    /// none of them can really be running any more. With several nodes,
+    /// only expired leases may be requeued (`requeue_stale`).
+    pub(crate) async fn requeue_all_running(&self, _sole: &SoleNode) -> Result<usize, JobsError> {
         let items = self.inner.repo.requeue_stale_jobs(i64::MAX).await?;
         if !items.is_empty() {
             tracing::info!(
@@ -106,7 +145,7 @@ impl Jobs {
     }
 
     /// Starts `count` workers and the janitor that requeues stale jobs.
-    pub fn start_workers(&self, count: usize) {
+    pub(crate) fn start_workers(&self, count: usize) {
         for _ in 0..count.max(1) {
             let jobs = self.clone();
             tokio::spawn(async move { jobs.work_forever().await });
@@ -115,8 +154,37 @@ impl Jobs {
         tokio::spawn(async move { jobs.requeue_stale_forever().await });
     }
 
+    /// How the runs of this process have ended so far.
+    pub(crate) fn counts(&self) -> JobCounts {
+        let o = &self.inner.outcomes;
+        JobCounts {
+            done: o.done.load(Ordering::Relaxed),
+            failed: o.failed.load(Ordering::Relaxed),
+            retried: o.retried.load(Ordering::Relaxed),
+            cancelled: o.cancelled.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Counts how a run ended.
+    fn count(&self, report: &JobReport) {
+        let o = &self.inner.outcomes;
+        let counter = match report {
+            JobReport::Done { .. } => &o.done,
+            JobReport::Failed { .. } => &o.failed,
+            JobReport::Retrying { .. } => &o.retried,
+            JobReport::Cancelled { .. } => &o.cancelled,
+            JobReport::Lost { .. } => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Queued or running jobs in the whole queue.
+    pub(crate) async fn active(&self) -> Result<i64, JobsError> {
+        Ok(self.inner.repo.active_job_count().await?)
+    }
+
     /// Tells idle workers that work was queued.
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.inner.wake.notify_waiters();
         self.inner.changes.send_modify(|n| *n += 1);
     }
@@ -168,7 +236,7 @@ impl Jobs {
     }
 
     /// Requeues running jobs whose heartbeat stopped; returns how many.
-    pub async fn requeue_stale(&self) -> Result<usize, JobsError> {
+    pub(crate) async fn requeue_stale(&self) -> Result<usize, JobsError> {
         let stale = i64::try_from(self.inner.settings.stale_after.as_millis()).unwrap_or(i64::MAX);
         let items = self
             .inner
@@ -183,19 +251,27 @@ impl Jobs {
     }
 
     /// Cancels an item's queued and running jobs; false when it had none.
-    pub async fn cancel(&self, media: &MediaId) -> Result<bool, JobsError> {
+    /// Returns once the running ones have stopped: their ffmpeg is gone and
+    /// nothing of theirs writes to the store any more.
+    pub(crate) async fn cancel(&self, media: &MediaId) -> Result<bool, JobsError> {
         let (count, running) = self.inner.repo.cancel_jobs(media).await?;
-        {
+        let stopping: Vec<CancellationToken> = {
             let tokens = self
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            for id in running {
-                if let Some(token) = tokens.get(&id) {
-                    token.cancel();
-                }
-            }
+            running
+                .iter()
+                .filter_map(|id| tokens.get(id))
+                .map(|job| {
+                    job.cancel.cancel();
+                    job.stopped.clone()
+                })
+                .collect()
+        };
+        for stopped in stopping {
+            stopped.cancelled().await;
         }
         if count > 0 {
             // Queued jobs have no worker to settle the item: do it here. A
@@ -207,7 +283,7 @@ impl Jobs {
 
     /// Queues an item's failed and cancelled jobs again with fresh attempts;
     /// false when there was nothing to retry.
-    pub async fn retry(&self, media: &MediaId) -> Result<bool, JobsError> {
+    pub(crate) async fn retry(&self, media: &MediaId) -> Result<bool, JobsError> {
         let count = self.inner.repo.retry_jobs(media).await?;
         if count > 0 {
             self.wake();
@@ -217,7 +293,7 @@ impl Jobs {
     }
 
     /// Resolves once no job is queued or running.
-    pub async fn wait_idle(&self) {
+    pub(crate) async fn wait_idle(&self) {
         let mut changes = self.inner.changes.subscribe();
         loop {
             match self.inner.repo.active_job_count().await {
@@ -235,6 +311,21 @@ impl Jobs {
         self.publish_with(media, changed, None).await;
     }
 
+    /// How far the item's processing has come (`None` once it is done).
+    async fn progress(
+        &self,
+        media: &MediaId,
+        live: Option<(i64, f64, Option<f64>)>,
+    ) -> Option<crate::model::Progress> {
+        match self.inner.repo.jobs_of(media).await {
+            Ok(jobs) => progress_of(&jobs, live),
+            Err(e) => {
+                tracing::warn!(%media, "cannot read the item's jobs for an event: {e}");
+                None
+            }
+        }
+    }
+
     async fn publish_with(
         &self,
         media: &MediaId,
@@ -249,13 +340,7 @@ impl Jobs {
                 return;
             }
         };
-        let progress = match live {
-            Some(live) => match self.inner.repo.jobs_of(media).await {
-                Ok(jobs) => crate::server::db::progress_of(&jobs, Some(live)),
-                Err(_) => item.progress.clone(),
-            },
-            None => item.progress.clone(),
-        };
+        let progress = self.progress(media, live).await;
         self.inner.events.publish(MediaEvent {
             id: item.id,
             state: item.state,

@@ -1,7 +1,7 @@
 //! Which jobs a new item needs, decided from its probe when it is stored.
 
 use crate::model::{JobKind, MediaKind, PlaySource};
-use crate::server::db::NewJob;
+use crate::server::domain::NewJob;
 use crate::server::media::ProbeSummary;
 use crate::server::media::decide::{self, PlayablePlan};
 
@@ -10,15 +10,14 @@ const SCRUB_MIN_SECS: f64 = 4.0;
 
 /// The item's first play source (the original, when browsers play it) and
 /// the jobs to queue with it.
-pub fn plan_for(probe: &ProbeSummary) -> (Option<PlaySource>, Vec<NewJob>) {
-    let job = |kind| NewJob {
-        kind,
-        params: "{}".to_string(),
-    };
+pub(crate) fn plan_for(probe: &ProbeSummary) -> (Option<PlaySource>, Vec<NewJob>) {
+    let facts = &probe.facts;
     let mut jobs = Vec::new();
-    match probe.kind {
-        MediaKind::Video => jobs.push(job(JobKind::Poster)),
-        MediaKind::Audio if probe.cover_stream.is_some() => jobs.push(job(JobKind::Poster)),
+    match facts.kind {
+        MediaKind::Video => jobs.push(NewJob::plain(JobKind::Poster)),
+        MediaKind::Audio if facts.cover_stream.is_some() => {
+            jobs.push(NewJob::plain(JobKind::Poster))
+        }
         MediaKind::Audio => {}
     }
     let play = match decide::decide(probe) {
@@ -31,11 +30,11 @@ pub fn plan_for(probe: &ProbeSummary) -> (Option<PlaySource>, Vec<NewJob>) {
             None
         }
     };
-    match probe.kind {
-        MediaKind::Video if probe.duration_secs.is_some_and(|d| d >= SCRUB_MIN_SECS) => {
-            jobs.push(job(JobKind::Scrub))
+    match facts.kind {
+        MediaKind::Video if facts.duration_secs.is_some_and(|d| d >= SCRUB_MIN_SECS) => {
+            jobs.push(NewJob::plain(JobKind::Scrub))
         }
-        MediaKind::Audio => jobs.push(job(JobKind::Waveform)),
+        MediaKind::Audio => jobs.push(NewJob::plain(JobKind::Waveform)),
         MediaKind::Video => {}
     }
     (play, jobs)

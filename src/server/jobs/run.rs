@@ -5,13 +5,10 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use tokio_util::sync::CancellationToken;
-
 use super::work::{self, StepError};
-use super::{Jobs, JobsError};
-use crate::model::{JobKind, MediaKind, MediaState};
+use super::{Jobs, JobsError, Running};
+use crate::model::{JobKind, MediaId, MediaKind, MediaState};
 use crate::server::db::{ClaimedJob, JobState, now_ms};
-use crate::server::store::MediaId;
 
 /// How a run ended, for callers of `run_one_job` (tests, logs).
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +37,7 @@ pub enum JobReport {
 }
 
 /// Progress a job reports as it runs: the share done and when it started.
-pub struct ProgressCell {
+pub(crate) struct ProgressCell {
     started: Instant,
     fraction: Mutex<f64>,
 }
@@ -53,7 +50,7 @@ impl ProgressCell {
         }
     }
 
-    pub fn set(&self, fraction: f64) {
+    pub(crate) fn set(&self, fraction: f64) {
         *self.fraction.lock().unwrap_or_else(PoisonError::into_inner) = fraction.clamp(0.0, 1.0);
     }
 
@@ -74,11 +71,12 @@ enum Ended {
 
 impl Jobs {
     /// Claims the next due job and runs it to its end; `None` when no job is due.
-    pub async fn run_one_job(&self) -> Result<Option<JobReport>, JobsError> {
+    pub(crate) async fn run_one_job(&self) -> Result<Option<JobReport>, JobsError> {
         let Some(job) = self.inner.repo.claim_job().await? else {
             return Ok(None);
         };
         let report = self.run_claimed(job.clone()).await;
+        self.count(&report);
         match &report {
             JobReport::Done { .. } => {
                 tracing::info!(media = %job.media_id, kind = job.kind.as_str(), "job done")
@@ -108,8 +106,9 @@ impl Jobs {
         W: std::future::Future<Output = Result<(), StepError>> + Send + 'static,
     {
         let kind = job.kind;
-        let token = CancellationToken::new();
-        self.running().insert(job.id, token.clone());
+        let running = Running::default();
+        let token = running.cancel.clone();
+        self.running().insert(job.id, running.clone());
         self.publish(&job.media_id, false).await;
 
         let mut task = tokio::spawn(work);
@@ -129,9 +128,16 @@ impl Jobs {
                 }
             }
         };
-        // Dropping the work kills its ffmpeg (kill_on_drop) and its temp files.
-        task.abort();
+        if !matches!(ended, Ended::Finished(_)) {
+            // Dropping the work kills its ffmpeg (kill_on_drop) and removes
+            // its scratch files; waiting for the drop means that once this
+            // job counts as stopped, nothing of it writes any more (the store
+            // puts files in place with no await in between, see `store`).
+            task.abort();
+            let _ = (&mut task).await;
+        }
         self.running().remove(&job.id);
+        running.stopped.cancel();
 
         match ended {
             Ended::Cancelled => JobReport::Cancelled { kind },
@@ -177,9 +183,9 @@ impl Jobs {
         }
     }
 
-    fn running(
+    pub(super) fn running(
         &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, CancellationToken>> {
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, Running>> {
         self.inner
             .running
             .lock()
@@ -196,12 +202,12 @@ impl Jobs {
         if jobs.iter().any(|j| j.state.is_active()) {
             return Ok(());
         }
-        let Some(input) = repo.job_input(media).await? else {
+        let Some((facts, _)) = repo.facts(media).await? else {
             return Ok(());
         };
         let essential = |kind: JobKind| match kind {
             JobKind::Playable | JobKind::Edit => true,
-            JobKind::Poster => input.kind == MediaKind::Video,
+            JobKind::Poster => facts.kind == MediaKind::Video,
             JobKind::Scrub | JobKind::Waveform => false,
         };
         let failed = jobs.iter().find(|j| {
@@ -221,7 +227,7 @@ impl Jobs {
 }
 
 /// Retries wait a little longer each time: base, 2×base, 4×base…
-pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
+pub(crate) fn retry_delay(base: Duration, attempt: u32) -> Duration {
     base.saturating_mul(1 << attempt.saturating_sub(1).min(10))
 }
 
@@ -229,7 +235,8 @@ pub fn retry_delay(base: Duration, attempt: u32) -> Duration {
 mod tests {
     use super::*;
     use crate::model::MediaKind;
-    use crate::server::db::{NewJob, NewMedia, Repo};
+    use crate::server::db::{NewMedia, Repo};
+    use crate::server::domain::{MediaFacts, NewJob};
     use crate::server::events::Events;
     use crate::server::jobs::Settings;
     use crate::server::media::Media;
@@ -237,7 +244,7 @@ mod tests {
 
     async fn queue_with_one_job(dir: &std::path::Path) -> (Jobs, MediaId) {
         let repo = Repo::open(&dir.join("t.db")).await.expect("db");
-        let store = Store::open(dir.join("files")).await.expect("store");
+        let store = Store::open_local(dir.join("files")).await.expect("store");
         let settings = Settings {
             retry_delay: Duration::ZERO,
             attempts: 2,
@@ -257,21 +264,20 @@ mod tests {
             original_filename: "t.wav".into(),
             size_bytes: 1,
             sha256: "0".repeat(64),
-            content_type: "audio/wav".into(),
-            kind: MediaKind::Audio,
-            container: "wav".into(),
-            duration_secs: Some(1.0),
-            width: None,
-            height: None,
-            video_codec: None,
-            audio_codec: Some("pcm_s16le".into()),
-            cover_stream: None,
+            facts: MediaFacts {
+                kind: MediaKind::Audio,
+                container: "wav".into(),
+                content_type: "audio/wav".into(),
+                duration_secs: Some(1.0),
+                width: None,
+                height: None,
+                video_codec: None,
+                audio_codec: Some("pcm_s16le".into()),
+                cover_stream: None,
+            },
             play: Some(crate::model::PlaySource::Original),
         };
-        let job = NewJob {
-            kind: JobKind::Waveform,
-            params: "{}".into(),
-        };
+        let job = NewJob::plain(JobKind::Waveform);
         repo.insert(&new, &[job]).await.expect("insert");
         (jobs, id)
     }
@@ -329,7 +335,17 @@ mod tests {
             .expect("claim")
             .expect("due");
         let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+        // Set when the work is dropped: its ffmpeg killed, its files gone.
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        struct OnDrop(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let guard = OnDrop(dropped.clone());
         let endless = async move {
+            let _guard = guard;
             let _ = started_tx.send(());
             std::future::pending::<()>().await;
             Ok(())
@@ -343,6 +359,11 @@ mod tests {
         };
         started_rx.await.expect("the job started");
         assert!(jobs.cancel(&id).await.expect("cancel"));
+        // Cancel answers only once the work has really stopped.
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "the work was still running when cancel returned"
+        );
         let report = supervising.await.expect("supervisor");
         assert_eq!(
             report,

@@ -6,21 +6,22 @@ use std::sync::Arc;
 
 use super::Jobs;
 use super::run::ProgressCell;
-use crate::model::{JobKind, MediaKind};
-use crate::server::db::{ClaimedJob, DbError, JobInput};
+use crate::model::{JobKind, MediaId, MediaKind};
+use crate::server::db::{ClaimedJob, DbError};
+use crate::server::domain::MediaFacts;
 use crate::server::media::decide::Conversion;
 use crate::server::media::poster::{PosterJob, PosterSource, frame_time};
 use crate::server::media::scrub::ScrubJob;
 use crate::server::media::transcode::PlayableJob;
 use crate::server::media::waveform::WaveformJob;
 use crate::server::media::{MediaError, ProcessError};
-use crate::server::store::{MediaId, StoreError, Variant};
+use crate::server::store::{StoreError, Variant};
 
 /// Headroom kept free on the disk beyond what a job writes.
 const DISK_RESERVE: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StepError {
+pub(crate) enum StepError {
     #[error(transparent)]
     Media(#[from] MediaError),
     #[error(transparent)]
@@ -35,12 +36,15 @@ pub enum StepError {
     NotApplicable,
     #[error("the item this edit was made from was deleted")]
     SourceGone,
+    /// The item's original is not in the store (lost, or deleted meanwhile).
+    #[error("the item's original is missing from the store")]
+    OriginalMissing,
 }
 
 impl StepError {
     /// Whether another attempt could succeed: the machine's troubles pass,
     /// a file that ffmpeg refuses or that takes too long stays that way.
-    pub fn is_retryable(&self) -> bool {
+    pub(crate) fn is_retryable(&self) -> bool {
         !matches!(
             self,
             StepError::Media(
@@ -52,7 +56,7 @@ impl StepError {
     }
 
     /// What people read when this failure ends the job.
-    pub fn reason(&self, kind: JobKind) -> String {
+    pub(crate) fn reason(&self, kind: JobKind) -> String {
         let what = match kind {
             JobKind::Poster => "read a picture from this file",
             JobKind::Playable => "convert this file for browsers",
@@ -86,27 +90,52 @@ impl StepError {
 }
 
 /// Runs one job's work; the caller handles heartbeats, retries and settling.
-pub async fn run(
+pub(crate) async fn run(
     jobs: Jobs,
     job: ClaimedJob,
     progress: Arc<ProgressCell>,
 ) -> Result<(), StepError> {
+    let id = &job.media_id;
+    let made = match job.kind {
+        JobKind::Edit => super::edit::run(&jobs, id, &job.params, &progress).await?,
+        kind => derive(&jobs, id, kind, &job.params, &progress).await?,
+    };
+    progress.set(1.0);
+    if made {
+        jobs.inner.repo.record_derived(id, job.kind).await?;
+    }
+    Ok(())
+}
+
+/// Makes a derived file from the item's original; false when the item was
+/// deleted while its job waited (nothing to do).
+async fn derive(
+    jobs: &Jobs,
+    id: &MediaId,
+    kind: JobKind,
+    params: &str,
+    progress: &ProgressCell,
+) -> Result<bool, StepError> {
     let inner = &jobs.inner;
     // An item deleted while its job waited: nothing to do.
-    let Some(input) = inner.repo.job_input(&job.media_id).await? else {
-        return Ok(());
+    let Some((input, size_bytes)) = inner.repo.facts(id).await? else {
+        return Ok(false);
     };
-    let id = &job.media_id;
-    let original = inner.store.path(id, Variant::Original);
-    match job.kind {
-        JobKind::Poster => poster(&jobs, id, &input, &original).await?,
-        JobKind::Edit => super::edit::run(&jobs, id, &job.params, &progress).await?,
+    let original = inner
+        .store
+        .materialise(id, Variant::Original)
+        .await?
+        .ok_or(StepError::OriginalMissing)?;
+    let original = original.path();
+    match kind {
+        JobKind::Poster => poster(jobs, id, &input, original).await?,
+        JobKind::Edit => return Err(StepError::NotApplicable),
         JobKind::Playable => {
-            let conversion: Conversion = serde_json::from_str(&job.params)?;
-            ensure_space(&jobs, input.size_bytes.saturating_mul(2))?;
-            let temp = inner.store.temp_path("mp4");
+            let conversion: Conversion = serde_json::from_str(params)?;
+            ensure_space(jobs, size_bytes.saturating_mul(2))?;
+            let temp = inner.store.temp_output("mp4");
             let playable = PlayableJob {
-                input: &original,
+                input: original,
                 demuxer: &input.container,
                 conversion: &conversion,
                 duration_secs: input.duration_secs,
@@ -123,10 +152,10 @@ pub async fn run(
             else {
                 return Err(StepError::NotApplicable);
             };
-            ensure_space(&jobs, 0)?;
-            let sheet = inner.store.temp_path("jpg");
+            ensure_space(jobs, 0)?;
+            let sheet = inner.store.temp_output("jpg");
             let scrub = ScrubJob {
-                input: &original,
+                input: original,
                 demuxer: &input.container,
                 duration_secs: duration,
                 width,
@@ -136,12 +165,12 @@ pub async fn run(
             inner.store.persist(sheet, id, Variant::Sprites).await?;
             inner
                 .store
-                .write_variant(id, Variant::Thumbnails, vtt.as_bytes())
+                .write_small(id, Variant::Thumbnails, vtt.as_bytes())
                 .await?;
         }
         JobKind::Waveform => {
             let waveform = WaveformJob {
-                input: &original,
+                input: original,
                 demuxer: &input.container,
                 duration_secs: input.duration_secs,
             };
@@ -149,13 +178,11 @@ pub async fn run(
             let json = serde_json::to_vec(&peaks)?;
             inner
                 .store
-                .write_variant(id, Variant::Waveform, &json)
+                .write_small(id, Variant::Waveform, &json)
                 .await?;
         }
     }
-    progress.set(1.0);
-    inner.repo.record_derived(id, job.kind).await?;
-    Ok(())
+    Ok(true)
 }
 
 pub(super) fn ensure_space(jobs: &Jobs, writes: u64) -> Result<(), StepError> {
@@ -170,7 +197,7 @@ pub(super) fn ensure_space(jobs: &Jobs, writes: u64) -> Result<(), StepError> {
 async fn poster(
     jobs: &Jobs,
     id: &MediaId,
-    input: &JobInput,
+    input: &MediaFacts,
     original: &std::path::Path,
 ) -> Result<(), StepError> {
     let source = match (input.kind, input.cover_stream) {
@@ -182,7 +209,7 @@ async fn poster(
     };
     ensure_space(jobs, 0)?;
     let media = &jobs.inner.media;
-    let temp = jobs.inner.store.temp_path("jpg");
+    let temp = jobs.inner.store.temp_output("jpg");
     let job = PosterJob {
         input: original,
         demuxer: &input.container,

@@ -137,7 +137,7 @@ impl Conversion {
 }
 
 pub fn decide(probe: &ProbeSummary) -> PlayablePlan {
-    match probe.kind {
+    match probe.facts.kind {
         MediaKind::Video => decide_video(probe),
         MediaKind::Audio => decide_audio(probe),
     }
@@ -156,7 +156,7 @@ fn too_fast(probe: &ProbeSummary) -> bool {
 /// What stops the video stream from being copied into an MP4 as it is.
 fn video_problems(probe: &ProbeSummary) -> Vec<Reason> {
     let mut reasons = Vec::new();
-    if probe.video_codec.as_deref() != Some("h264") {
+    if probe.facts.video_codec.as_deref() != Some("h264") {
         reasons.push(Reason::VideoCodec);
     }
     match probe.pixel_format.as_deref() {
@@ -178,7 +178,7 @@ fn video_problems(probe: &ProbeSummary) -> Vec<Reason> {
 /// VP8, VP9 (profile 0) and AV1 (main) as WebM carries them.
 fn webm_video_plays(probe: &ProbeSummary) -> bool {
     let pix = probe.pixel_format.as_deref();
-    let stream_ok = match probe.video_codec.as_deref() {
+    let stream_ok = match probe.facts.video_codec.as_deref() {
         Some("vp8" | "vp9") => pix == Some("yuv420p"),
         Some("av1") => matches!(pix, Some("yuv420p" | "yuv420p10le")),
         _ => false,
@@ -187,7 +187,7 @@ fn webm_video_plays(probe: &ProbeSummary) -> bool {
 }
 
 fn audio_action(probe: &ProbeSummary, copy_ok: &[&str]) -> Option<AudioAction> {
-    let codec = probe.audio_codec.as_deref()?;
+    let codec = probe.facts.audio_codec.as_deref()?;
     if copy_ok.contains(&codec) {
         Some(AudioAction::Copy)
     } else {
@@ -198,10 +198,13 @@ fn audio_action(probe: &ProbeSummary, copy_ok: &[&str]) -> Option<AudioAction> {
 }
 
 fn decide_video(probe: &ProbeSummary) -> PlayablePlan {
-    let mp4 = is_mov_family(&probe.demuxer) && probe.content_type == "video/mp4";
-    let webm = probe.content_type == "video/webm";
+    let mp4 = is_mov_family(&probe.facts.container) && probe.facts.content_type == "video/mp4";
+    let webm = probe.facts.content_type == "video/webm";
     let indexed_first = probe.faststart == Some(true);
-    let mp4_audio_plays = matches!(probe.audio_codec.as_deref(), None | Some("aac" | "mp3"));
+    let mp4_audio_plays = matches!(
+        probe.facts.audio_codec.as_deref(),
+        None | Some("aac" | "mp3")
+    );
     let mut reasons = video_problems(probe);
 
     if mp4 && indexed_first && reasons.is_empty() && mp4_audio_plays {
@@ -237,9 +240,9 @@ fn decide_video(probe: &ProbeSummary) -> PlayablePlan {
 }
 
 fn decide_audio(probe: &ProbeSummary) -> PlayablePlan {
-    let codec = probe.audio_codec.as_deref().unwrap_or("");
-    let m4a = is_mov_family(&probe.demuxer) && probe.content_type == "audio/mp4";
-    let plays_as_is = match (probe.demuxer.as_str(), codec) {
+    let codec = probe.facts.audio_codec.as_deref().unwrap_or("");
+    let m4a = is_mov_family(&probe.facts.container) && probe.facts.content_type == "audio/mp4";
+    let plays_as_is = match (probe.facts.container.as_str(), codec) {
         ("mp3", "mp3") | ("aac", "aac") | ("flac", "flac") => true,
         ("ogg" | "matroska" | "webm", "opus" | "vorbis") => true,
         ("wav", "pcm_s16le" | "pcm_u8" | "pcm_f32le") => true,

@@ -76,7 +76,7 @@ impl Media {
         {
             Ok(output) => {
                 let mut summary = probe::ProbeOutput::parse(&output.stdout)?.summarize()?;
-                if decide::is_mov_family(&summary.demuxer) {
+                if decide::is_mov_family(&summary.facts.container) {
                     // `None` (headers not understood) counts as not ready to stream.
                     summary.faststart = mp4_index::faststart(path).await?;
                 }
@@ -107,3 +107,6 @@ impl Media {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

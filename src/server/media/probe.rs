@@ -7,14 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::safety::ALLOWED_DEMUXERS;
 use crate::model::MediaKind;
-
-/// Demuxers Reel accepts. Playlists (hls), scripts (concat), image sequences
-/// and text renderers (tty) are excluded: they read other files or are not media.
-pub const ALLOWED_DEMUXERS: &[&str] = &[
-    "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "mp3", "ogg", "wav", "flac",
-    "avi", "aac", "mpegts", "asf", "aiff", "flv",
-];
+use crate::server::domain::MediaFacts;
 
 /// The largest picture Reel decodes (8K UHD is 33 million): a guard against
 /// decompression bombs before any frame is decoded.
@@ -138,20 +133,11 @@ pub struct Format {
     pub tags: std::collections::HashMap<String, String>,
 }
 
-/// What Reel keeps from a probe.
+/// What Reel keeps from a probe: the facts stored with the item, and the
+/// stream details the playable-copy decision reads once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeSummary {
-    pub kind: MediaKind,
-    /// The single demuxer name later ffmpeg runs force with `-f`.
-    pub demuxer: String,
-    pub content_type: String,
-    pub duration_secs: Option<f64>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub video_codec: Option<String>,
-    pub audio_codec: Option<String>,
-    /// Index of an embedded cover picture (audio files).
-    pub cover_stream: Option<u32>,
+    pub facts: MediaFacts,
     /// The video's pixel format ("yuv420p", "yuv420p10le"...).
     pub pixel_format: Option<String>,
     /// Frames per second of the video (average, else the stream's base rate).
@@ -263,18 +249,20 @@ impl ProbeOutput {
             &format.tags,
         );
         Ok(ProbeSummary {
-            kind,
-            demuxer,
-            content_type: content_type.to_string(),
-            duration_secs,
-            width: video.and_then(|s| s.width),
-            height: video.and_then(|s| s.height),
-            video_codec,
-            audio_codec,
-            cover_stream: if kind == MediaKind::Audio {
-                cover.map(|s| s.index)
-            } else {
-                None
+            facts: MediaFacts {
+                kind,
+                container: demuxer,
+                content_type: content_type.to_string(),
+                duration_secs,
+                width: video.and_then(|s| s.width),
+                height: video.and_then(|s| s.height),
+                video_codec,
+                audio_codec,
+                cover_stream: if kind == MediaKind::Audio {
+                    cover.map(|s| s.index)
+                } else {
+                    None
+                },
             },
             bit_depth: video.and_then(|s| {
                 s.bits_per_raw_sample

@@ -5,7 +5,12 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::probe::ALLOWED_DEMUXERS;
+/// Demuxers Reel accepts. Playlists (hls), scripts (concat), image sequences
+/// and text renderers (tty) are excluded: they read other files or are not media.
+pub const ALLOWED_DEMUXERS: &[&str] = &[
+    "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "mp3", "ogg", "wav", "flac",
+    "avi", "aac", "mpegts", "asf", "aiff", "flv",
+];
 
 /// `file:PATH`: a path ffmpeg cannot take for a URL, a pipe or a pattern.
 pub fn file_arg(path: &Path) -> OsString {

@@ -218,8 +218,11 @@ pub fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(),
     }
     match conversion.video {
         Some(action) => {
-            if probe.video_codec.as_deref() != Some("h264") {
-                return Err(format!("its video is {:?}, not h264", probe.video_codec));
+            if probe.facts.video_codec.as_deref() != Some("h264") {
+                return Err(format!(
+                    "its video is {:?}, not h264",
+                    probe.facts.video_codec
+                ));
             }
             let pix = probe.pixel_format.as_deref();
             let pix_ok = match action {
@@ -230,21 +233,21 @@ pub fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(),
                 return Err(format!("its pixel format is {pix:?}, not yuv420p"));
             }
             if let (VideoAction::H264 { .. }, Some(w), Some(h)) =
-                (action, probe.width, probe.height)
+                (action, probe.facts.width, probe.facts.height)
                 && (w % 2 != 0 || h % 2 != 0)
             {
                 return Err(format!("its size {w}×{h} is not even"));
             }
         }
         None => {
-            if probe.video_codec.is_some() {
+            if probe.facts.video_codec.is_some() {
                 return Err("it has a picture it should not have".into());
             }
         }
     }
     match conversion.audio {
         Some(action) => {
-            let codec = probe.audio_codec.as_deref();
+            let codec = probe.facts.audio_codec.as_deref();
             let codec_ok = match action {
                 AudioAction::Copy => matches!(codec, Some("aac" | "mp3")),
                 AudioAction::Aac { .. } => codec == Some("aac"),
@@ -261,7 +264,7 @@ pub fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(),
             }
         }
         None => {
-            if probe.audio_codec.is_some() {
+            if probe.facts.audio_codec.is_some() {
                 return Err("it has sound it should not have".into());
             }
         }

@@ -10,22 +10,16 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
 
-use super::{MediaId, Store, Variant};
+use super::Variant;
+use super::source::OpenFile;
+use crate::model::MediaId;
 
 /// Open files kept; far below the file descriptor limit, and a media
 /// library's busy set (what is being watched right now) is small.
 const CAPACITY: usize = 256;
-
-/// An open stored file and what `statx` said when it was opened.
-#[derive(Debug)]
-pub struct OpenFile {
-    pub file: Arc<File>,
-    pub len: u64,
-    pub modified: Option<SystemTime>,
-}
 
 #[derive(Debug, Default)]
 pub(super) struct OpenFiles {
@@ -56,24 +50,25 @@ impl OpenFiles {
     }
 }
 
-impl Store {
-    /// A stored file, open, for serving; `None` when it does not exist (a
-    /// poster not made yet). Blocking, but only for an `open` and a `statx`,
-    /// which take microseconds: callers run it on the async thread.
-    pub fn open_to_serve(
+impl OpenFiles {
+    /// The file at `path` (`variant` of `id`), open, for serving; `None`
+    /// when it does not exist. Blocking, but only for an `open` and a
+    /// `statx`, which take microseconds: callers run it on the async thread.
+    pub(super) fn open(
         &self,
         id: &MediaId,
         variant: Variant,
+        path: &Path,
     ) -> io::Result<Option<Arc<OpenFile>>> {
         let key = (id.clone(), variant);
         let generation = {
-            let inner = self.open.lock();
+            let inner = self.lock();
             if let Some(open) = inner.files.get(&key) {
                 return Ok(Some(Arc::clone(open)));
             }
             inner.generation
         };
-        let file = match File::open(self.path(id, variant)) {
+        let file = match File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
@@ -84,12 +79,10 @@ impl Store {
             len: meta.len(),
             modified: meta.modified().ok(),
         });
-        self.open.keep(key, Arc::clone(&open), generation);
+        self.keep(key, Arc::clone(&open), generation);
         Ok(Some(open))
     }
-}
 
-impl OpenFiles {
     /// Keeps a file opened under `generation`, unless a change came since.
     fn keep(&self, key: (MediaId, Variant), open: Arc<OpenFile>, generation: u64) {
         let mut inner = self.lock();
@@ -110,77 +103,56 @@ impl OpenFiles {
 mod tests {
     use super::*;
 
-    async fn store_with(id: &MediaId, bytes: &[u8]) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let store = Store::open(dir.path().join("data")).await.expect("store");
-        store
-            .write_variant(id, Variant::Waveform, bytes)
-            .await
-            .expect("write");
-        (dir, store)
+    fn file_with(dir: &Path, bytes: &[u8]) -> std::path::PathBuf {
+        let path = dir.join("waveform.json");
+        std::fs::write(&path, bytes).expect("write");
+        path
     }
 
-    #[tokio::test]
-    async fn a_replaced_file_is_served_new_and_a_deleted_one_not_at_all() {
-        let id = MediaId::generate();
-        let (_dir, store) = store_with(&id, b"old").await;
-        let first = store.open_to_serve(&id, Variant::Waveform).expect("open");
+    #[test]
+    fn a_replaced_file_is_served_new_and_a_deleted_one_not_at_all() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (id, open) = (MediaId::generate(), OpenFiles::default());
+        let path = file_with(dir.path(), b"old");
+        let first = open.open(&id, Variant::Waveform, &path).expect("open");
         let first = first.expect("exists");
         assert_eq!(first.len, 3);
-        let again = store.open_to_serve(&id, Variant::Waveform).expect("open");
+        let again = open.open(&id, Variant::Waveform, &path).expect("open");
         assert!(Arc::ptr_eq(&first, &again.expect("exists")), "kept open");
 
-        store
-            .write_variant(&id, Variant::Waveform, b"newer")
-            .await
-            .expect("replace");
-        let replaced = store.open_to_serve(&id, Variant::Waveform).expect("open");
+        file_with(dir.path(), b"newer");
+        open.forget(&id, Some(Variant::Waveform));
+        let replaced = open.open(&id, Variant::Waveform, &path).expect("open");
         assert_eq!(replaced.expect("exists").len, 5);
 
-        store.delete_all(&id).await.expect("delete");
+        std::fs::remove_file(&path).expect("remove");
+        open.forget(&id, None);
         assert!(
-            store
-                .open_to_serve(&id, Variant::Waveform)
-                .expect("open")
-                .is_none()
-        );
-        assert!(
-            store
-                .open_to_serve(&id, Variant::Poster)
+            open.open(&id, Variant::Waveform, &path)
                 .expect("open")
                 .is_none()
         );
     }
 
-    #[tokio::test]
-    async fn a_file_opened_before_a_change_is_not_kept() {
-        let id = MediaId::generate();
-        let (_dir, store) = store_with(&id, b"old").await;
+    #[test]
+    fn a_file_opened_before_a_change_is_not_kept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (id, open) = (MediaId::generate(), OpenFiles::default());
+        let path = file_with(dir.path(), b"old");
         // A request opens the old file; the change lands before it keeps it.
-        let generation = store.open.lock().generation;
+        let generation = open.lock().generation;
         let old = Arc::new(OpenFile {
-            file: Arc::new(File::open(store.path(&id, Variant::Waveform)).expect("open")),
+            file: Arc::new(File::open(&path).expect("open")),
             len: 3,
             modified: None,
         });
-        store.open.forget(&id, Some(Variant::Waveform));
-        store
-            .open
-            .keep((id.clone(), Variant::Waveform), old, generation);
-        assert!(store.open.lock().files.is_empty(), "a stale file was kept");
+        open.forget(&id, Some(Variant::Waveform));
+        open.keep((id.clone(), Variant::Waveform), old, generation);
+        assert!(open.lock().files.is_empty(), "a stale file was kept");
         // Opened under the current generation, it is kept.
-        store.open_to_serve(&id, Variant::Waveform).expect("open");
-        assert_eq!(store.open.lock().files.len(), 1);
-        store
-            .delete_variant(&id, Variant::Waveform)
-            .await
-            .expect("delete");
-        assert!(store.open.lock().files.is_empty());
-        assert!(
-            store
-                .open_to_serve(&id, Variant::Waveform)
-                .expect("open")
-                .is_none()
-        );
+        open.open(&id, Variant::Waveform, &path).expect("open");
+        assert_eq!(open.lock().files.len(), 1);
+        open.forget(&id, Some(Variant::Waveform));
+        assert!(open.lock().files.is_empty());
     }
 }

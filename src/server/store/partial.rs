@@ -1,77 +1,61 @@
 //! The partial area: the bytes of resumable (tus) uploads while they arrive.
-//! One file per upload, named by the server-made `UploadId` only. The file's
-//! size is the upload's offset, so whatever reached the disk before a dropped
-//! connection or a crash counts, and nothing else does.
+//! Local by design: one file per upload on this machine's disk, named by the
+//! server-made `UploadId` only. The file's size is the upload's offset, so
+//! whatever reached the disk before a dropped connection or a crash counts,
+//! and nothing else does.
 
-use std::fmt;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 use tokio::fs::{self, File, OpenOptions};
 use tokio::task::JoinHandle;
 
-use super::{MediaId, Store, StoreError, Variant, io_at};
+use super::source::Materialised;
+use super::{Objects, Store, StoreError, Variant, io_at};
+use crate::model::{MediaId, UploadId};
 
-/// The area's folder under the store root.
-pub(super) const DIR: &str = "partial";
 /// Received pieces are gathered up to this much, then written in one go on
 /// the blocking pool while the next batch arrives: no copies in user space,
 /// few thread hand-offs, at most two batches in memory per upload.
 const BATCH: usize = 1 << 20;
-/// Reading back for the final hash: large reads, one buffer per finalisation.
-const HASH_BUFFER: usize = 1 << 20;
-
-/// A server-made upload id: 32 lowercase hex digits of a random UUIDv4.
-/// Random rather than time-ordered, because whoever holds it can write to
-/// the upload.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct UploadId(String);
-
-impl UploadId {
-    pub fn generate() -> Self {
-        UploadId(uuid::Uuid::new_v4().simple().to_string())
-    }
-
-    /// Accepts only the exact shape we generate; anything else is not an id.
-    pub fn parse(text: &str) -> Option<Self> {
-        let valid =
-            text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-        valid.then(|| UploadId(text.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for UploadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 fn not_found(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::NotFound
 }
 
+/// Opens (creating) the area; unlike scratch files, its files survive restarts.
+pub(super) async fn open(dir: PathBuf) -> Result<PathBuf, StoreError> {
+    fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
+    Ok(dir)
+}
+
 impl Store {
-    /// The local path of an upload's bytes (ffprobe and the final hash read it).
-    pub fn partial_path(&self, id: &UploadId) -> PathBuf {
-        self.root.join(DIR).join(id.as_str())
+    fn partial_path(&self, id: &UploadId) -> PathBuf {
+        self.partial.join(id.as_str())
+    }
+
+    /// An upload's bytes as a local path for ffprobe; `None` when it has no file.
+    pub(crate) async fn materialise_partial(
+        &self,
+        id: &UploadId,
+    ) -> Result<Option<Materialised>, StoreError> {
+        Ok(self
+            .partial_len(id)
+            .await?
+            .map(|_| Materialised::in_place(self.partial_path(id))))
     }
 
     /// An empty file for a new upload.
-    pub async fn create_partial(&self, id: &UploadId) -> Result<(), StoreError> {
+    pub(crate) async fn create_partial(&self, id: &UploadId) -> Result<(), StoreError> {
         let path = self.partial_path(id);
         File::create_new(&path).await.map_err(io_at(&path))?;
         Ok(())
     }
 
     /// The bytes on disk; `None` when the upload has no file.
-    pub async fn partial_len(&self, id: &UploadId) -> Result<Option<u64>, StoreError> {
+    pub(crate) async fn partial_len(&self, id: &UploadId) -> Result<Option<u64>, StoreError> {
         let path = self.partial_path(id);
         match fs::metadata(&path).await {
             Ok(meta) => Ok(Some(meta.len())),
@@ -84,7 +68,7 @@ impl Store {
     /// lost it). `hold` (the caller's write lock) is kept alive until the last
     /// write has landed, even if the caller is dropped mid-way: nobody else
     /// may append while a write of ours is still in flight.
-    pub async fn append_partial(
+    pub(crate) async fn append_partial(
         &self,
         id: &UploadId,
         hold: Arc<dyn Send + Sync>,
@@ -110,7 +94,7 @@ impl Store {
     }
 
     /// Cuts the file back to `len` bytes, so a rejected chunk leaves no trace.
-    pub async fn truncate_partial(&self, id: &UploadId, len: u64) -> Result<(), StoreError> {
+    pub(crate) async fn truncate_partial(&self, id: &UploadId, len: u64) -> Result<(), StoreError> {
         let path = self.partial_path(id);
         let file = OpenOptions::new()
             .write(true)
@@ -123,7 +107,7 @@ impl Store {
     }
 
     /// Removes an upload's bytes; a missing file is not an error.
-    pub async fn remove_partial(&self, id: &UploadId) -> Result<(), StoreError> {
+    pub(crate) async fn remove_partial(&self, id: &UploadId) -> Result<(), StoreError> {
         let path = self.partial_path(id);
         match fs::remove_file(&path).await {
             Err(e) if !not_found(&e) => Err(io_at(&path)(e)),
@@ -133,17 +117,19 @@ impl Store {
 
     /// Moves a complete upload into the store as an item's original: flushed
     /// to disk first, then renamed atomically, like `persist`.
-    pub async fn persist_partial(&self, id: &UploadId, media: &MediaId) -> Result<(), StoreError> {
+    pub(crate) async fn persist_partial(
+        &self,
+        id: &UploadId,
+        media: &MediaId,
+    ) -> Result<(), StoreError> {
         let path = self.partial_path(id);
         let file = File::open(&path).await.map_err(io_at(&path))?;
         file.sync_all().await.map_err(io_at(&path))?;
         drop(file);
-        let dir = self.dir(media);
-        fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
-        let target = dir.join(Variant::Original.file_name());
-        fs::rename(&path, &target).await.map_err(io_at(&target))?;
-        self.open.forget(media, Some(Variant::Original));
-        for synced in [&dir, &self.root.join(DIR)] {
+        let dir = match &self.objects {
+            Objects::Local(local) => local.adopt(&path, media, Variant::Original)?,
+        };
+        for synced in [&dir, self.partial.as_path()] {
             if let Ok(handle) = File::open(synced).await {
                 let _ = handle.sync_all().await;
             }
@@ -152,8 +138,8 @@ impl Store {
     }
 
     /// Every upload id with a file in the area; foreign names are ignored.
-    pub async fn partial_ids(&self) -> Result<Vec<UploadId>, StoreError> {
-        let dir = self.root.join(DIR);
+    pub(crate) async fn partial_ids(&self) -> Result<Vec<UploadId>, StoreError> {
+        let dir = self.partial.as_path();
         let mut entries = fs::read_dir(&dir).await.map_err(io_at(&dir))?;
         let mut ids = Vec::new();
         while let Some(entry) = entries.next_entry().await.map_err(io_at(&dir))? {
@@ -163,33 +149,10 @@ impl Store {
         }
         Ok(ids)
     }
-
-    /// The size and SHA-256 (hex) of a local file, read once on a blocking thread.
-    pub async fn digest(&self, path: &Path) -> Result<(u64, String), StoreError> {
-        let owned = path.to_path_buf();
-        let result = tokio::task::spawn_blocking(move || -> std::io::Result<(u64, String)> {
-            let mut file = std::fs::File::open(&owned)?;
-            let mut hasher = Sha256::new();
-            let mut buffer = vec![0u8; HASH_BUFFER];
-            let mut size = 0u64;
-            loop {
-                let n = file.read(&mut buffer)?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buffer[..n]);
-                size += n as u64;
-            }
-            Ok((size, hex::encode(hasher.finalize())))
-        })
-        .await
-        .map_err(|e| io_at(path)(std::io::Error::other(e)))?;
-        result.map_err(io_at(path))
-    }
 }
 
 /// Appends to an upload's file in batches; see `Store::append_partial`.
-pub struct PartialWriter {
+pub(crate) struct PartialWriter {
     file: Arc<std::fs::File>,
     path: PathBuf,
     hold: Arc<dyn Send + Sync>,
@@ -202,7 +165,7 @@ pub struct PartialWriter {
 }
 
 impl PartialWriter {
-    pub async fn write(&mut self, bytes: Bytes) -> Result<(), StoreError> {
+    pub(crate) async fn write(&mut self, bytes: Bytes) -> Result<(), StoreError> {
         self.batched += bytes.len();
         self.batch.push(bytes);
         if self.batched >= BATCH {
@@ -247,7 +210,7 @@ impl PartialWriter {
     /// Writes what is gathered and waits for it to land. Call it on every
     /// way out: what arrived is kept, and nothing is in flight when the
     /// caller measures or truncates the file.
-    pub async fn flush(&mut self) -> Result<(), StoreError> {
+    pub(crate) async fn flush(&mut self) -> Result<(), StoreError> {
         if !self.batch.is_empty() {
             self.submit().await?;
         }
@@ -258,20 +221,14 @@ impl PartialWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn upload_ids_have_one_shape() {
-        let id = UploadId::generate();
-        assert_eq!(UploadId::parse(id.as_str()), Some(id.clone()));
-        for bad in ["", "..", "../x", "ABCDEF0123456789abcdef0123456789", "a/b"] {
-            assert_eq!(UploadId::parse(bad), None, "{bad:?}");
-        }
-    }
+    use sha2::Digest;
 
     #[tokio::test]
     async fn partial_files_append_truncate_and_move_into_the_store() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path().to_path_buf()).await.expect("store");
+        let store = Store::open_local(dir.path().to_path_buf())
+            .await
+            .expect("store");
         let id = UploadId::generate();
         store.create_partial(&id).await.expect("create");
         assert_eq!(store.partial_len(&id).await.expect("len"), Some(0));
@@ -307,26 +264,34 @@ mod tests {
         store.truncate_partial(&id, 11).await.expect("truncate");
         assert_eq!(store.partial_ids().await.expect("ids"), vec![id.clone()]);
 
-        let (size, sha) = store
-            .digest(&store.partial_path(&id))
+        let local = store
+            .materialise_partial(&id)
             .await
-            .expect("digest");
+            .expect("materialise")
+            .expect("exists");
+        let (size, sha) = local.digest().await.expect("digest");
         assert_eq!(size, 11);
-        assert_eq!(sha, hex::encode(Sha256::digest(b"hello world")));
+        assert_eq!(sha, hex::encode(sha2::Sha256::digest(b"hello world")));
+        drop(local);
 
         let media = MediaId::generate();
         store.persist_partial(&id, &media).await.expect("persist");
         assert_eq!(store.partial_len(&id).await.expect("len"), None);
         assert_eq!(
-            std::fs::read(store.path(&media, Variant::Original)).expect("read"),
-            b"hello world"
+            store
+                .read_small(&media, Variant::Original, 64)
+                .await
+                .expect("read"),
+            Some(b"hello world".to_vec())
         );
         store.remove_partial(&id).await.expect("missing is fine");
 
-        // The area survives reopening, unlike tmp.
+        // The area survives reopening, unlike scratch files.
         let other = UploadId::generate();
         store.create_partial(&other).await.expect("create");
-        let store = Store::open(dir.path().to_path_buf()).await.expect("reopen");
+        let store = Store::open_local(dir.path().to_path_buf())
+            .await
+            .expect("reopen");
         assert_eq!(store.partial_len(&other).await.expect("len"), Some(0));
     }
 }

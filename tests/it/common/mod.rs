@@ -9,18 +9,21 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use reel::server::config::Config;
-use reel::server::state::AppState;
+use reel::server::{Config, SoleNode, lock_data_dir};
+use reel::testing::Hooks;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub struct TestServer {
     pub addr: SocketAddr,
-    pub state: AppState,
+    /// What HTTP cannot show: the queue, the rows, the caches.
+    pub hooks: Hooks,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The data directory's lock, held while the server runs.
+    sole: Option<SoleNode>,
 }
 
 impl TestServer {
@@ -37,10 +40,8 @@ impl TestServer {
     pub async fn start_in(dir: tempfile::TempDir, adjust: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::with_data_dir(dir.path());
         adjust(&mut config);
-        let options = leptos::config::LeptosOptions::builder()
-            .output_name("reel")
-            .build();
-        let state = AppState::start(config, options)
+        let sole = lock_data_dir(dir.path()).expect("the data directory is free");
+        let server = reel::testing::start(config, &sole)
             .await
             .expect("server starts");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -48,16 +49,22 @@ impl TestServer {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(reel::server::serve(listener, state.clone(), async {
-            let _ = rx.await;
-        }));
+        let hooks = Hooks::of(&server);
+        let task = tokio::spawn(async move {
+            server
+                .serve(listener, async {
+                    let _ = rx.await;
+                })
+                .await
+        });
         TestServer {
             addr,
-            state,
+            hooks,
             dir,
             client: reqwest::Client::new(),
             shutdown: Some(tx),
             task: Some(task),
+            sole: Some(sole),
         }
     }
 
@@ -65,14 +72,21 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Asks the server to stop and waits until it has (in-flight requests finish first).
+    /// Asks the server to stop and waits until it has (in-flight requests
+    /// finish first); the data directory is free again afterwards.
     pub async fn stop(mut self) -> tempfile::TempDir {
         self.begin_shutdown();
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server ran");
         }
-        self.state.jobs.wait_idle().await;
+        self.hooks.wait_idle().await;
+        self.sole.take();
         self.dir
+    }
+
+    /// Entries left in the scratch area (tests assert nothing is left behind).
+    pub fn scratch_entries(&self) -> usize {
+        reel::testing::scratch_entries(self.dir.path())
     }
 
     pub fn begin_shutdown(&mut self) {
@@ -106,14 +120,23 @@ impl TestServer {
     }
 
     /// The item's row, which must exist.
-    pub async fn item(&self, id: &str) -> reel::model::MediaItem {
-        let id = reel::server::store::MediaId::parse(id).expect("a media id");
-        self.state
-            .repo
-            .get(&id)
-            .await
-            .expect("query")
-            .expect("the item exists")
+    pub async fn item(&self, id: &reel::model::MediaId) -> reel::model::MediaItem {
+        self.hooks.item(id).await.expect("the item exists")
+    }
+
+    /// Where the store keeps an item's file on disk (tests that break a
+    /// stored file on purpose need its place; the server never says it).
+    pub fn stored_file(&self, id: &reel::model::MediaId, name: &str) -> PathBuf {
+        let id = id.as_str();
+        let path = self
+            .dir
+            .path()
+            .join("files/media")
+            .join(&id[..2])
+            .join(id)
+            .join(name);
+        assert!(path.exists(), "{} is not stored", path.display());
+        path
     }
 
     /// Every file under the store's media folder.
@@ -134,166 +157,7 @@ impl TestServer {
     }
 }
 
-/// Runs ffmpeg to make test media; panics with its stderr on failure.
-pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let result = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(&out)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        result.status.success(),
-        "ffmpeg failed: {}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    out
-}
-
-/// A short H.264/AAC MP4 with its index at the front.
-pub fn video_mp4(dir: &Path, seconds: u32) -> PathBuf {
-    let d = seconds.to_string();
-    ffmpeg(
-        dir,
-        "clip.mp4",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("testsrc=duration={d}:size=320x240:rate=25"),
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency=440:duration={d}"),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-movflags",
-            "+faststart",
-            "-shortest",
-        ],
-    )
-}
-
-pub fn tone_mp3(dir: &Path) -> PathBuf {
-    ffmpeg(
-        dir,
-        "tone.mp3",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=frequency=660:duration=3",
-            "-c:a",
-            "libmp3lame",
-        ],
-    )
-}
-
-/// An MP3 with an embedded PNG cover picture.
-pub fn tone_mp3_with_cover(dir: &Path) -> PathBuf {
-    let tone = tone_mp3(dir);
-    let cover = ffmpeg(
-        dir,
-        "cover.png",
-        &["-f", "lavfi", "-i", "testsrc=size=96x96", "-frames:v", "1"],
-    );
-    let tone = tone.to_string_lossy().into_owned();
-    let cover = cover.to_string_lossy().into_owned();
-    ffmpeg(
-        dir,
-        "covered.mp3",
-        &[
-            "-i",
-            &tone,
-            "-i",
-            &cover,
-            "-map",
-            "0",
-            "-map",
-            "1",
-            "-c",
-            "copy",
-            "-disposition:v",
-            "attached_pic",
-            "-id3v2_version",
-            "3",
-        ],
-    )
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// A 48 kHz stereo 16-bit WAV: 192,000 bytes per second, several read chunks long.
-pub fn tone_wav(dir: &Path, seconds: u32) -> PathBuf {
-    ffmpeg(
-        dir,
-        "tone.wav",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency=440:sample_rate=48000:duration={seconds}"),
-            "-ac",
-            "2",
-            "-c:a",
-            "pcm_s16le",
-        ],
-    )
-}
-
-/// A video browsers cannot play (MPEG-4 Part 2 + MP3 in AVI): it needs a
-/// transcode, which takes long enough to watch at 640x360 for many seconds.
-pub fn avi_needing_transcode(dir: &Path, seconds: u32, size: &str) -> PathBuf {
-    let d = seconds.to_string();
-    ffmpeg(
-        dir,
-        "old.avi",
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("testsrc=duration={d}:size={size}:rate=25"),
-            "-f",
-            "lavfi",
-            "-i",
-            &format!("sine=frequency=330:duration={d}"),
-            "-c:v",
-            "mpeg4",
-            "-q:v",
-            "5",
-            "-c:a",
-            "libmp3lame",
-            "-shortest",
-        ],
-    )
-}
-
-/// Probes a file with ffprobe: `stream=codec_name,pix_fmt` of its streams.
-pub fn probe_streams(path: &Path) -> String {
-    let out = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "stream=codec_name,pix_fmt",
-            "-of",
-            "compact",
-        ])
-        .arg(path)
-        .output()
-        .expect("ffprobe runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+pub use reel::testing::media::*;
 
 /// Polls `check` until it answers `Some`, every `every`, for at most
 /// `within`, then panics naming `what`. Only for conditions nothing can be

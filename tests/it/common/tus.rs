@@ -52,8 +52,8 @@ impl TestServer {
 
     /// Waits for finalisation, then for processing.
     pub async fn settle(&self) {
-        self.state.uploads.wait_idle().await;
-        self.state.jobs.wait_idle().await;
+        self.hooks.wait_uploads_idle().await;
+        self.hooks.wait_idle().await;
     }
 
     /// Files left in the partial area.

@@ -91,3 +91,47 @@ fn heads_carry_status_fields_and_date() {
         "{closing}"
     );
 }
+
+/// When the socket never makes the send wait (buffers larger than the file:
+/// a reader as fast as the kernel), only the loop's own yields let other
+/// tasks of the thread run.
+#[tokio::test]
+async fn a_fast_reader_does_not_starve_other_tasks() {
+    let chunks = 24;
+    let data = pattern(chunks * CHUNK);
+    let (_dir, file) = stored(&data);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let client = std::net::TcpStream::connect(addr).expect("connect");
+    let (server, _) = listener.accept().expect("accept");
+    // Root may size buffers past the system's limits: the whole file fits.
+    let room = 2 * data.len();
+    rustix::net::sockopt::set_socket_recv_buffer_size_force(&client, room).expect("rcvbuf");
+    rustix::net::sockopt::set_socket_send_buffer_size_force(&server, room).expect("sndbuf");
+    server.set_nonblocking(true).expect("nonblocking");
+    let server = TcpStream::from_std(server).expect("tokio stream");
+    let turns = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let other = tokio::spawn({
+        let turns = turns.clone();
+        async move {
+            loop {
+                turns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    send_file(&server, &file, 0, data.len() as u64)
+        .await
+        .expect("sent");
+    let during = turns.load(std::sync::atomic::Ordering::Relaxed);
+    other.abort();
+    drop(server);
+    let mut client = client;
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut client, &mut got).expect("read");
+    assert!(got == data, "the bytes arrive whole");
+    assert!(
+        during >= chunks - 1,
+        "another task ran only {during} times during {chunks} chunks"
+    );
+}

@@ -1,19 +1,22 @@
 //! Unit tests of `decide`, kept apart so the module reads in one sitting.
 
 use super::*;
+use crate::server::domain::MediaFacts;
 
 /// A browser-ready MP4 to start each case from.
 fn mp4() -> ProbeSummary {
     ProbeSummary {
-        kind: MediaKind::Video,
-        demuxer: "mov".into(),
-        content_type: "video/mp4".into(),
-        duration_secs: Some(10.0),
-        width: Some(1280),
-        height: Some(720),
-        video_codec: Some("h264".into()),
-        audio_codec: Some("aac".into()),
-        cover_stream: None,
+        facts: MediaFacts {
+            kind: MediaKind::Video,
+            container: "mov".into(),
+            content_type: "video/mp4".into(),
+            duration_secs: Some(10.0),
+            width: Some(1280),
+            height: Some(720),
+            video_codec: Some("h264".into()),
+            audio_codec: Some("aac".into()),
+            cover_stream: None,
+        },
         pixel_format: Some("yuv420p".into()),
         frame_rate: Some(30.0),
         bit_depth: Some(8),
@@ -24,13 +27,16 @@ fn mp4() -> ProbeSummary {
 
 fn audio(demuxer: &str, content_type: &str, codec: &str) -> ProbeSummary {
     ProbeSummary {
-        kind: MediaKind::Audio,
-        demuxer: demuxer.into(),
-        content_type: content_type.into(),
-        width: None,
-        height: None,
-        video_codec: None,
-        audio_codec: Some(codec.into()),
+        facts: MediaFacts {
+            kind: MediaKind::Audio,
+            container: demuxer.into(),
+            content_type: content_type.into(),
+            width: None,
+            height: None,
+            video_codec: None,
+            audio_codec: Some(codec.into()),
+            ..(mp4()).facts
+        },
         pixel_format: None,
         frame_rate: None,
         bit_depth: None,
@@ -41,8 +47,11 @@ fn audio(demuxer: &str, content_type: &str, codec: &str) -> ProbeSummary {
 
 fn container(p: ProbeSummary, demuxer: &str, content_type: &str) -> ProbeSummary {
     ProbeSummary {
-        demuxer: demuxer.into(),
-        content_type: content_type.into(),
+        facts: MediaFacts {
+            container: demuxer.into(),
+            content_type: content_type.into(),
+            ..p.facts
+        },
         faststart: None,
         ..p
     }
@@ -79,11 +88,11 @@ fn decision_table() {
             "full-range yuvj420p, mp3, silent",
             with(&|p| {
                 p.pixel_format = Some("yuvj420p".into());
-                p.audio_codec = Some("mp3".into());
+                p.facts.audio_codec = Some("mp3".into());
             }),
             Original,
         ),
-        ("no sound", with(&|p| p.audio_codec = None), Original),
+        ("no sound", with(&|p| p.facts.audio_codec = None), Original),
         (
             "index at the end: remux",
             with(&|p| p.faststart = Some(false)),
@@ -102,7 +111,7 @@ fn decision_table() {
         (
             "h264 + mp3 in avi: remux",
             container(
-                with(&|p| p.audio_codec = Some("mp3".into())),
+                with(&|p| p.facts.audio_codec = Some("mp3".into())),
                 "avi",
                 "video/x-msvideo",
             ),
@@ -117,7 +126,7 @@ fn decision_table() {
             "h264 + ac3 5.1 in matroska: copy video, stereo aac",
             container(
                 with(&|p| {
-                    p.audio_codec = Some("ac3".into());
+                    p.facts.audio_codec = Some("ac3".into());
                     p.audio_channels = Some(6);
                 }),
                 "matroska",
@@ -127,13 +136,13 @@ fn decision_table() {
         ),
         (
             "h264 + opus in mp4: copy video, aac sound",
-            with(&|p| p.audio_codec = Some("opus".into())),
+            with(&|p| p.facts.audio_codec = Some("opus".into())),
             convert(Mp4, COPY, STEREO, &[AudioCodec]),
         ),
         (
             "h264 + mono pcm in mov: stays mono",
             with(&|p| {
-                p.audio_codec = Some("pcm_s16le".into());
+                p.facts.audio_codec = Some("pcm_s16le".into());
                 p.audio_channels = Some(1);
             }),
             convert(
@@ -145,13 +154,13 @@ fn decision_table() {
         ),
         (
             "hevc in mp4: transcode video, copy aac",
-            with(&|p| p.video_codec = Some("hevc".into())),
+            with(&|p| p.facts.video_codec = Some("hevc".into())),
             convert(Mp4, H264, A_COPY, &[VideoCodec]),
         ),
         (
             "hevc 10-bit",
             with(&|p| {
-                p.video_codec = Some("hevc".into());
+                p.facts.video_codec = Some("hevc".into());
                 p.pixel_format = Some("yuv420p10le".into());
                 p.bit_depth = Some(10);
             }),
@@ -198,8 +207,8 @@ fn decision_table() {
             "mpeg-4 part 2 + mp3 in avi",
             container(
                 with(&|p| {
-                    p.video_codec = Some("mpeg4".into());
-                    p.audio_codec = Some("mp3".into());
+                    p.facts.video_codec = Some("mpeg4".into());
+                    p.facts.audio_codec = Some("mp3".into());
                 }),
                 "avi",
                 "video/x-msvideo",
@@ -210,8 +219,8 @@ fn decision_table() {
             "vp9 + opus webm plays",
             container(
                 with(&|p| {
-                    p.video_codec = Some("vp9".into());
-                    p.audio_codec = Some("opus".into());
+                    p.facts.video_codec = Some("vp9".into());
+                    p.facts.audio_codec = Some("opus".into());
                 }),
                 "matroska",
                 "video/webm",
@@ -222,9 +231,9 @@ fn decision_table() {
             "vp9 4:4:4 webm: transcode everything",
             container(
                 with(&|p| {
-                    p.video_codec = Some("vp9".into());
+                    p.facts.video_codec = Some("vp9".into());
                     p.pixel_format = Some("yuv444p".into());
-                    p.audio_codec = Some("opus".into());
+                    p.facts.audio_codec = Some("opus".into());
                 }),
                 "matroska",
                 "video/webm",
@@ -234,7 +243,7 @@ fn decision_table() {
         (
             "vp9 + aac in matroska: h264, aac copied",
             container(
-                with(&|p| p.video_codec = Some("vp9".into())),
+                with(&|p| p.facts.video_codec = Some("vp9".into())),
                 "matroska",
                 "video/x-matroska",
             ),
@@ -327,7 +336,10 @@ fn remux_only_means_every_stream_is_copied() {
     );
 
     let PlayablePlan::Convert(audio_only) = decide(&ProbeSummary {
-        audio_codec: Some("ac3".into()),
+        facts: MediaFacts {
+            audio_codec: Some("ac3".into()),
+            ..(mp4()).facts
+        },
         ..mp4()
     }) else {
         panic!("a conversion")
@@ -341,8 +353,11 @@ fn remux_only_means_every_stream_is_copied() {
 #[test]
 fn plans_round_trip_through_stable_json() {
     let plan = decide(&ProbeSummary {
-        video_codec: Some("hevc".into()),
-        audio_codec: Some("eac3".into()),
+        facts: MediaFacts {
+            video_codec: Some("hevc".into()),
+            audio_codec: Some("eac3".into()),
+            ..(mp4()).facts
+        },
         frame_rate: Some(120.0),
         ..mp4()
     });

@@ -18,18 +18,24 @@ pub(super) struct Expected {
 }
 
 pub(super) fn check_output(expected: &Expected, probe: &ProbeSummary) -> Result<(), String> {
-    if probe.kind != expected.kind {
-        return Err(format!("it is {:?}, not {:?}", probe.kind, expected.kind));
+    if probe.facts.kind != expected.kind {
+        return Err(format!(
+            "it is {:?}, not {:?}",
+            probe.facts.kind, expected.kind
+        ));
     }
     if let Some(codec) = &expected.video_codec
-        && probe.video_codec.as_ref() != Some(codec)
+        && probe.facts.video_codec.as_ref() != Some(codec)
     {
-        return Err(format!("its video is {:?}, not {codec}", probe.video_codec));
+        return Err(format!(
+            "its video is {:?}, not {codec}",
+            probe.facts.video_codec
+        ));
     }
-    if expected.video_codec.is_none() && probe.video_codec.is_some() {
+    if expected.video_codec.is_none() && probe.facts.video_codec.is_some() {
         return Err("it has a picture it should not have".into());
     }
-    match (&expected.audio_codec, &probe.audio_codec) {
+    match (&expected.audio_codec, &probe.facts.audio_codec) {
         (Some(want), Some(got)) if want != got => {
             return Err(format!("its sound is {got}, not {want}"));
         }
@@ -40,14 +46,14 @@ pub(super) fn check_output(expected: &Expected, probe: &ProbeSummary) -> Result<
         _ => {}
     }
     if let Some(height) = expected.height
-        && probe.height != Some(height)
+        && probe.facts.height != Some(height)
     {
         return Err(format!(
             "it is {:?} pixels tall, not {height}",
-            probe.height
+            probe.facts.height
         ));
     }
-    if let (Some(w), Some(h)) = (probe.width, probe.height)
+    if let (Some(w), Some(h)) = (probe.facts.width, probe.facts.height)
         && expected
             .video_codec
             .as_deref()
@@ -62,7 +68,7 @@ pub(super) fn check_output(expected: &Expected, probe: &ProbeSummary) -> Result<
         return Err("its index is not at the start".into());
     }
     if let Some((min, max)) = expected.duration {
-        match probe.duration_secs {
+        match probe.facts.duration_secs {
             Some(d) if d >= min && d <= max => {}
             Some(d) => {
                 return Err(format!(

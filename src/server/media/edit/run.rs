@@ -140,9 +140,9 @@ impl Media {
             let after = self
                 .measure(
                     output,
-                    &written.demuxer,
+                    &written.facts.container,
                     target,
-                    written.duration_secs.unwrap_or(recipe.output_secs),
+                    written.facts.duration_secs.unwrap_or(recipe.output_secs),
                     (0.9, 1.0),
                     on_progress,
                 )

@@ -1,5 +1,6 @@
 use super::*;
 use crate::edit::LoudnessTarget;
+use crate::server::domain::MediaFacts;
 
 fn video() -> EditSource<'static> {
     EditSource {
@@ -469,15 +470,17 @@ fn gops_and_outputs_are_checked() {
     assert_eq!(longest_gop(&[0.0, 2.0, 4.0], 5.0), 2.0);
 
     let good = ProbeSummary {
-        kind: MediaKind::Video,
-        demuxer: "mov".into(),
-        content_type: "video/mp4".into(),
-        duration_secs: Some(2.0),
-        width: Some(854),
-        height: Some(480),
-        video_codec: Some("h264".into()),
-        audio_codec: Some("aac".into()),
-        cover_stream: None,
+        facts: MediaFacts {
+            kind: MediaKind::Video,
+            container: "mov".into(),
+            content_type: "video/mp4".into(),
+            duration_secs: Some(2.0),
+            width: Some(854),
+            height: Some(480),
+            video_codec: Some("h264".into()),
+            audio_codec: Some("aac".into()),
+            cover_stream: None,
+        },
         pixel_format: Some("yuv420p".into()),
         frame_rate: Some(25.0),
         bit_depth: Some(8),
@@ -496,19 +499,31 @@ fn gops_and_outputs_are_checked() {
     assert_eq!(check_output(&expected, &good), Ok(()));
     for bad in [
         ProbeSummary {
-            video_codec: Some("hevc".into()),
+            facts: MediaFacts {
+                video_codec: Some("hevc".into()),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            audio_codec: None,
+            facts: MediaFacts {
+                audio_codec: None,
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            audio_codec: Some("opus".into()),
+            facts: MediaFacts {
+                audio_codec: Some("opus".into()),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            height: Some(720),
+            facts: MediaFacts {
+                height: Some(720),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
@@ -516,15 +531,24 @@ fn gops_and_outputs_are_checked() {
             ..good.clone()
         },
         ProbeSummary {
-            duration_secs: Some(2.5),
+            facts: MediaFacts {
+                duration_secs: Some(2.5),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            duration_secs: None,
+            facts: MediaFacts {
+                duration_secs: None,
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            kind: MediaKind::Audio,
+            facts: MediaFacts {
+                kind: MediaKind::Audio,
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
     ] {
@@ -543,17 +567,23 @@ fn gops_and_outputs_are_checked() {
         check_output(
             &sound,
             &ProbeSummary {
-                kind: MediaKind::Audio,
+                facts: MediaFacts {
+                    kind: MediaKind::Audio,
+                    ..good.facts.clone()
+                },
                 ..good.clone()
             }
         )
         .is_err()
     );
     let audio_only = ProbeSummary {
-        kind: MediaKind::Audio,
-        video_codec: None,
-        width: None,
-        height: None,
+        facts: MediaFacts {
+            kind: MediaKind::Audio,
+            video_codec: None,
+            width: None,
+            height: None,
+            ..good.facts
+        },
         ..good
     };
     assert_eq!(check_output(&sound, &audio_only), Ok(()));

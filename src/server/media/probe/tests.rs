@@ -9,39 +9,39 @@ fn summary(fixture: &str) -> Result<ProbeSummary, Rejection> {
 #[test]
 fn mp4_with_sound_is_video() {
     let s = summary(include_str!("../fixtures/clip-mp4.json")).expect("accepted");
-    assert_eq!(s.kind, MediaKind::Video);
-    assert_eq!(s.demuxer, "mov");
-    assert_eq!(s.content_type, "video/mp4");
-    assert_eq!((s.width, s.height), (Some(320), Some(240)));
-    assert_eq!(s.video_codec.as_deref(), Some("h264"));
-    assert_eq!(s.audio_codec.as_deref(), Some("aac"));
-    assert_eq!(s.duration_secs, Some(2.0));
-    assert_eq!(s.cover_stream, None);
+    assert_eq!(s.facts.kind, MediaKind::Video);
+    assert_eq!(s.facts.container, "mov");
+    assert_eq!(s.facts.content_type, "video/mp4");
+    assert_eq!((s.facts.width, s.facts.height), (Some(320), Some(240)));
+    assert_eq!(s.facts.video_codec.as_deref(), Some("h264"));
+    assert_eq!(s.facts.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(s.facts.duration_secs, Some(2.0));
+    assert_eq!(s.facts.cover_stream, None);
 }
 
 #[test]
 fn mp3_is_audio() {
     let s = summary(include_str!("../fixtures/tone-mp3.json")).expect("accepted");
-    assert_eq!(s.kind, MediaKind::Audio);
-    assert_eq!(s.content_type, "audio/mpeg");
-    assert_eq!(s.video_codec, None);
-    assert!(s.duration_secs.is_some_and(|d| (d - 2.0).abs() < 0.1));
+    assert_eq!(s.facts.kind, MediaKind::Audio);
+    assert_eq!(s.facts.content_type, "audio/mpeg");
+    assert_eq!(s.facts.video_codec, None);
+    assert!(s.facts.duration_secs.is_some_and(|d| (d - 2.0).abs() < 0.1));
 }
 
 #[test]
 fn cover_art_does_not_make_audio_a_video() {
     let s = summary(include_str!("../fixtures/withcover-mp3.json")).expect("accepted");
-    assert_eq!(s.kind, MediaKind::Audio);
-    assert_eq!(s.cover_stream, Some(1));
-    assert_eq!((s.width, s.height), (None, None));
+    assert_eq!(s.facts.kind, MediaKind::Audio);
+    assert_eq!(s.facts.cover_stream, Some(1));
+    assert_eq!((s.facts.width, s.facts.height), (None, None));
 }
 
 #[test]
 fn opus_in_ogg_is_audio_ogg() {
     let s = summary(include_str!("../fixtures/tone-opus.json")).expect("accepted");
-    assert_eq!(s.kind, MediaKind::Audio);
-    assert_eq!(s.content_type, "audio/ogg");
-    assert_eq!(s.audio_codec.as_deref(), Some("opus"));
+    assert_eq!(s.facts.kind, MediaKind::Audio);
+    assert_eq!(s.facts.content_type, "audio/ogg");
+    assert_eq!(s.facts.audio_codec.as_deref(), Some("opus"));
 }
 
 #[test]
@@ -66,13 +66,13 @@ fn decision_fields_are_kept() {
     assert_eq!(s.faststart, None, "only Media::probe reads the file");
 
     let s = summary(include_str!("../fixtures/hevc10-ac3-mkv.json")).expect("accepted");
-    assert_eq!(s.demuxer, "matroska");
-    assert_eq!(s.content_type, "video/x-matroska");
-    assert_eq!(s.video_codec.as_deref(), Some("hevc"));
+    assert_eq!(s.facts.container, "matroska");
+    assert_eq!(s.facts.content_type, "video/x-matroska");
+    assert_eq!(s.facts.video_codec.as_deref(), Some("hevc"));
     assert_eq!(s.pixel_format.as_deref(), Some("yuv420p10le"));
     assert_eq!(s.bit_depth, Some(10), "from the pixel format");
     assert!(s.frame_rate.is_some_and(|f| (f - 29.97).abs() < 0.01));
-    assert_eq!(s.audio_codec.as_deref(), Some("ac3"));
+    assert_eq!(s.facts.audio_codec.as_deref(), Some("ac3"));
     assert_eq!(s.audio_channels, Some(6));
 
     let s = summary(include_str!("../fixtures/withcover-mp3.json")).expect("accepted");

@@ -1,6 +1,7 @@
 //! Unit tests of `transcode`, kept apart so the module reads in one sitting.
 
 use super::*;
+use crate::server::domain::MediaFacts;
 use crate::server::media::decide::Reason;
 
 fn conversion(video: Option<VideoAction>, audio: Option<AudioAction>) -> Conversion {
@@ -203,15 +204,17 @@ fn clock_times() {
 #[test]
 fn outputs_are_checked_against_the_plan() {
     let good = ProbeSummary {
-        kind: crate::model::MediaKind::Video,
-        demuxer: "mov".into(),
-        content_type: "video/mp4".into(),
-        duration_secs: Some(1.0),
-        width: Some(160),
-        height: Some(120),
-        video_codec: Some("h264".into()),
-        audio_codec: Some("aac".into()),
-        cover_stream: None,
+        facts: MediaFacts {
+            kind: crate::model::MediaKind::Video,
+            container: "mov".into(),
+            content_type: "video/mp4".into(),
+            duration_secs: Some(1.0),
+            width: Some(160),
+            height: Some(120),
+            video_codec: Some("h264".into()),
+            audio_codec: Some("aac".into()),
+            cover_stream: None,
+        },
         pixel_format: Some("yuv420p".into()),
         frame_rate: Some(25.0),
         bit_depth: Some(8),
@@ -229,7 +232,10 @@ fn outputs_are_checked_against_the_plan() {
             ..good.clone()
         },
         ProbeSummary {
-            video_codec: Some("hevc".into()),
+            facts: MediaFacts {
+                video_codec: Some("hevc".into()),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
@@ -237,11 +243,17 @@ fn outputs_are_checked_against_the_plan() {
             ..good.clone()
         },
         ProbeSummary {
-            width: Some(161),
+            facts: MediaFacts {
+                width: Some(161),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
-            audio_codec: Some("opus".into()),
+            facts: MediaFacts {
+                audio_codec: Some("opus".into()),
+                ..good.facts.clone()
+            },
             ..good.clone()
         },
         ProbeSummary {
@@ -254,8 +266,11 @@ fn outputs_are_checked_against_the_plan() {
     }
     let remux = conversion(Some(VideoAction::Copy), Some(AudioAction::Copy));
     let mp3 = ProbeSummary {
+        facts: MediaFacts {
+            audio_codec: Some("mp3".into()),
+            ..good.facts.clone()
+        },
         pixel_format: Some("yuvj420p".into()),
-        audio_codec: Some("mp3".into()),
         ..good.clone()
     };
     assert_eq!(check_output(&remux, &mp3), Ok(()));

@@ -6,11 +6,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reel::server::media::decide::{AudioAction, Conversion, OutputFormat, VideoAction};
-use reel::server::media::poster::{PosterJob, PosterSource};
-use reel::server::media::probe::{self, ALLOWED_DEMUXERS};
-use reel::server::media::transcode::PlayableJob;
-use reel::server::media::{Media, MediaError};
+use crate::server::media::decide::{AudioAction, Conversion, OutputFormat, VideoAction};
+use crate::server::media::poster::{PosterJob, PosterSource};
+use crate::server::media::probe;
+use crate::server::media::safety::ALLOWED_DEMUXERS;
+use crate::server::media::transcode::PlayableJob;
+use crate::server::media::{Media, MediaError};
 
 /// Demuxers that read other files or are not media: never allowed.
 const DANGEROUS: &[&str] = &[
@@ -60,7 +61,7 @@ fn plain_ffprobe_format(path: &Path) -> Option<String> {
 }
 
 fn secret_tone(dir: &Path) -> PathBuf {
-    crate::common::ffmpeg(dir, "secret.mp3", &["-f", "lavfi", "-i", "sine=duration=1"])
+    crate::testing::media::ffmpeg(dir, "secret.mp3", &["-f", "lavfi", "-i", "sine=duration=1"])
 }
 
 #[tokio::test]

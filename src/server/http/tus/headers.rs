@@ -3,28 +3,28 @@
 
 use std::time::SystemTime;
 
+use super::TusError;
+use crate::server::service::{Algorithm, Checksum, Metadata};
 use axum::http::{HeaderMap, HeaderName, header};
 use base64::Engine;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use sha1::Sha1;
-use sha2::{Digest, Sha256};
 
-use super::TusError;
-
-pub const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
-pub const TUS_VERSION: HeaderName = HeaderName::from_static("tus-version");
-pub const TUS_EXTENSION: HeaderName = HeaderName::from_static("tus-extension");
-pub const TUS_MAX_SIZE: HeaderName = HeaderName::from_static("tus-max-size");
-pub const TUS_CHECKSUM_ALGORITHM: HeaderName = HeaderName::from_static("tus-checksum-algorithm");
-pub const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
-pub const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
-pub const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
-pub const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
-pub const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
-pub const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-length");
-pub const UPLOAD_CONCAT: HeaderName = HeaderName::from_static("upload-concat");
-pub const X_HTTP_METHOD_OVERRIDE: HeaderName = HeaderName::from_static("x-http-method-override");
-pub const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
+pub(crate) const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
+pub(crate) const TUS_VERSION: HeaderName = HeaderName::from_static("tus-version");
+pub(crate) const TUS_EXTENSION: HeaderName = HeaderName::from_static("tus-extension");
+pub(crate) const TUS_MAX_SIZE: HeaderName = HeaderName::from_static("tus-max-size");
+pub(crate) const TUS_CHECKSUM_ALGORITHM: HeaderName =
+    HeaderName::from_static("tus-checksum-algorithm");
+pub(crate) const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+pub(crate) const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+pub(crate) const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
+pub(crate) const UPLOAD_CHECKSUM: HeaderName = HeaderName::from_static("upload-checksum");
+pub(crate) const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
+pub(crate) const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-length");
+pub(crate) const UPLOAD_CONCAT: HeaderName = HeaderName::from_static("upload-concat");
+pub(crate) const X_HTTP_METHOD_OVERRIDE: HeaderName =
+    HeaderName::from_static("x-http-method-override");
+pub(crate) const X_REQUESTED_WITH: HeaderName = HeaderName::from_static("x-requested-with");
 
 /// The one content type PATCH bodies (and creation-with-upload bodies) use.
 const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
@@ -51,7 +51,7 @@ fn text<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
 
 /// A required byte count such as Upload-Length or Upload-Offset (`name` is
 /// how messages spell it).
-pub fn required_u64(
+pub(crate) fn required_u64(
     headers: &HeaderMap,
     header: &HeaderName,
     name: &'static str,
@@ -67,26 +67,18 @@ pub fn required_u64(
 }
 
 /// Content-Length when the client sent one.
-pub fn content_length(headers: &HeaderMap) -> Option<u64> {
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
     text(headers, &header::CONTENT_LENGTH).and_then(parse_u64)
 }
 
-pub fn is_offset_octet_stream(headers: &HeaderMap) -> bool {
+pub(crate) fn is_offset_octet_stream(headers: &HeaderMap) -> bool {
     text(headers, &header::CONTENT_TYPE)
         .and_then(|v| v.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(OFFSET_OCTET_STREAM))
 }
 
-/// The metadata Reel keeps from `Upload-Metadata`; other keys are ignored.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Metadata {
-    /// As the client sent it; the caller sanitises it.
-    pub filename: Option<String>,
-    pub filetype: Option<String>,
-}
-
 /// `key base64,key base64,key` — keys are unique, values optional.
-pub fn parse_metadata(headers: &HeaderMap) -> Result<Metadata, TusError> {
+pub(crate) fn parse_metadata(headers: &HeaderMap) -> Result<Metadata, TusError> {
     let bad = |why| TusError::BadHeader {
         name: "Upload-Metadata",
         why,
@@ -138,7 +130,7 @@ fn looks_like_media_type(text: &str) -> bool {
 }
 
 /// `Upload-Metadata` for HEAD, from what was kept.
-pub fn format_metadata(filename: &str, filetype: Option<&str>) -> String {
+pub(crate) fn format_metadata(filename: &str, filetype: Option<&str>) -> String {
     let mut out = format!("filename {}", BASE64.encode(filename));
     if let Some(filetype) = filetype {
         out.push_str(",filetype ");
@@ -147,20 +139,7 @@ pub fn format_metadata(filename: &str, filetype: Option<&str>) -> String {
     out
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Algorithm {
-    Sha1,
-    Sha256,
-}
-
-/// `Upload-Checksum: <algorithm> <base64 digest>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Checksum {
-    pub algorithm: Algorithm,
-    pub digest: Vec<u8>,
-}
-
-pub fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, TusError> {
+pub(crate) fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, TusError> {
     let bad = |why| TusError::BadHeader {
         name: "Upload-Checksum",
         why,
@@ -190,46 +169,18 @@ pub fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, TusError>
     Ok(Some(Checksum { algorithm, digest }))
 }
 
-/// Hashes a chunk as it streams in, for comparison with its `Checksum`.
-#[derive(Clone)]
-pub enum ChunkHasher {
-    Sha1(Sha1),
-    Sha256(Sha256),
-}
-
-impl ChunkHasher {
-    pub fn new(algorithm: Algorithm) -> Self {
-        match algorithm {
-            Algorithm::Sha1 => ChunkHasher::Sha1(Sha1::new()),
-            Algorithm::Sha256 => ChunkHasher::Sha256(Sha256::new()),
-        }
-    }
-
-    pub fn update(&mut self, bytes: &[u8]) {
-        match self {
-            ChunkHasher::Sha1(h) => h.update(bytes),
-            ChunkHasher::Sha256(h) => h.update(bytes),
-        }
-    }
-
-    pub fn matches(self, expected: &Checksum) -> bool {
-        let digest = match self {
-            ChunkHasher::Sha1(h) => h.finalize().to_vec(),
-            ChunkHasher::Sha256(h) => h.finalize().to_vec(),
-        };
-        digest == expected.digest
-    }
-}
-
 /// `Upload-Expires` is an HTTP date (RFC 9110 IMF-fixdate).
-pub fn http_date(at: SystemTime) -> String {
+pub(crate) fn http_date(at: SystemTime) -> String {
     httpdate::fmt_http_date(at)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::uploads::ChunkHasher;
     use axum::http::HeaderValue;
+    use sha1::Sha1;
+    use sha2::{Digest, Sha256};
 
     fn with(name: HeaderName, value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

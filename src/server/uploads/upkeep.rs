@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::TusError;
-use super::uploads::{Uploads, WriteLock, millis};
-use crate::model::{UploadPhase, UploadStatus};
+use super::{Result, UploadError, Uploads, WriteLock, millis};
+use crate::model::{UploadId, UploadPhase, UploadStatus};
 use crate::server::db::UploadState;
-use crate::server::error::Error;
-use crate::server::store::UploadId;
+use crate::server::node::SoleNode;
 
+/// How often abandoned uploads are looked for (and once at start-up).
+pub(crate) const CLEANUP_EVERY: Duration = Duration::from_secs(10 * 60);
 /// How long DELETE waits for an interrupted writer to let go.
 const TERMINATION_WAIT: Duration = Duration::from_secs(10);
 
@@ -18,7 +18,7 @@ impl Uploads {
     /// A receiving upload with all its bytes on disk whose last PATCH never
     /// got to say so (its request was dropped, or the process died): a client
     /// seeing the full offset sends nothing more, so finalise it now.
-    pub(super) async fn complete_if_full(&self, id: &UploadId) -> Result<(), Error> {
+    pub(super) async fn complete_if_full(&self, id: &UploadId) -> Result<()> {
         let Some(_lock) = self.try_lock(id) else {
             return Ok(()); // its writer is still at work and will see to it
         };
@@ -39,23 +39,23 @@ impl Uploads {
 
     /// DELETE: stops a running writer, then removes the bytes and the row.
     /// A finished upload's item stays in the library; only the record goes.
-    pub async fn terminate(&self, id: &UploadId) -> Result<(), Error> {
+    pub(crate) async fn terminate(&self, id: &UploadId) -> Result<()> {
         let _lock = self.lock_for_termination(id).await?;
         let row = self
             .inner
             .repo
             .get_upload(id)
             .await?
-            .ok_or(TusError::NotFound)?;
+            .ok_or(UploadError::NotFound)?;
         if row.state == UploadState::Finalising {
-            return Err(TusError::Finalising.into());
+            return Err(UploadError::Finalising);
         }
         self.inner.store.remove_partial(id).await?;
         self.inner.repo.delete_upload(id).await?;
         Ok(())
     }
 
-    async fn lock_for_termination(&self, id: &UploadId) -> Result<WriteLock, Error> {
+    async fn lock_for_termination(&self, id: &UploadId) -> Result<WriteLock> {
         // Subscribed before looking, so a release in between is not missed.
         let mut released = self.inner.released.subscribe();
         let deadline = tokio::time::Instant::now() + TERMINATION_WAIT;
@@ -68,37 +68,38 @@ impl Uploads {
             }
             match tokio::time::timeout_at(deadline, released.changed()).await {
                 Ok(Ok(())) => continue,
-                _ => return Err(TusError::Locked.into()),
+                _ => return Err(UploadError::Locked),
             }
         }
     }
 
     /// What the client follows once its bytes are sent; `None` when unknown.
-    pub async fn status(&self, id: &str) -> Result<Option<UploadStatus>, Error> {
-        let Some(id) = UploadId::parse(id) else {
-            return Ok(None);
-        };
-        let Some(row) = self.inner.repo.get_upload(&id).await? else {
+    pub(crate) async fn status(&self, id: &UploadId) -> Result<Option<UploadStatus>> {
+        let Some(row) = self.inner.repo.get_upload(id).await? else {
             return Ok(None);
         };
         let offset = self.offset_of(&row).await?;
         let phase = match row.state {
             UploadState::Receiving if row.expires_at <= millis(SystemTime::now()) => {
                 UploadPhase::Failed {
-                    reason: TusError::Expired.to_string(),
+                    reason: UploadError::Expired.to_string(),
                 }
             }
             UploadState::Receiving => UploadPhase::Receiving,
             UploadState::Finalising => UploadPhase::Finalising,
-            UploadState::Done => UploadPhase::Done {
-                media_id: row.media_id.map(|m| m.to_string()).unwrap_or_default(),
+            // A finished upload always names its item (set before it is done).
+            UploadState::Done => match row.media_id {
+                Some(media_id) => UploadPhase::Done { media_id },
+                None => UploadPhase::Failed {
+                    reason: "The upload finished, but its item is unknown.".to_string(),
+                },
             },
             UploadState::Failed => UploadPhase::Failed {
                 reason: row.failure_reason.unwrap_or_default(),
             },
         };
         Ok(Some(UploadStatus {
-            id: id.to_string(),
+            id: id.clone(),
             offset,
             length: row.length,
             phase,
@@ -107,7 +108,7 @@ impl Uploads {
 
     /// Removes the bytes and rows of uploads past their expiry (abandoned
     /// ones, and the history of finished ones). Skips any being written.
-    pub async fn remove_expired(&self) -> Result<usize, Error> {
+    pub(crate) async fn remove_expired(&self) -> Result<usize> {
         let now = millis(SystemTime::now());
         let mut removed = 0;
         for row in self.inner.repo.expired_uploads(now).await? {
@@ -130,8 +131,9 @@ impl Uploads {
 
     /// Start-up: rolls back chunks a crash left unverified, removes files no
     /// row owns, cleans up expired uploads and finalises again what was
-    /// complete but not finalised.
-    pub async fn recover(&self) -> Result<(), Error> {
+    /// complete but not finalised. Single-node: `SoleNode` proves no other
+    /// process is writing or finalising any of them.
+    pub(crate) async fn recover(&self, _sole: &SoleNode) -> Result<()> {
         let (repo, store) = (&self.inner.repo, &self.inner.store);
         for row in repo.unverified_uploads().await? {
             if let (Some(from), Some(len)) =
@@ -165,7 +167,7 @@ impl Uploads {
     }
 
     /// Runs `remove_expired` every `every` for as long as the service exists.
-    pub fn spawn_cleanup(&self, every: Duration) {
+    pub(crate) fn spawn_cleanup(&self, every: Duration) {
         let weak = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             let mut ticker = tokio::time::interval(every);
@@ -184,7 +186,8 @@ impl Uploads {
     }
 
     /// Resolves once no finalisation is queued or running.
-    pub async fn wait_idle(&self) {
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) async fn wait_idle(&self) {
         let mut rx = self.inner.finalising.subscribe();
         let _ = rx.wait_for(|n| *n == 0).await;
     }

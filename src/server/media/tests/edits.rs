@@ -2,14 +2,15 @@
 //! export format, audio extraction, loudness normalisation, refusals and
 //! cancellation. Calls `reel::server::media` directly.
 
+use crate::server::domain::MediaFacts;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use reel::edit::{CutMode, EditRequest, ExportFormat, ExportHeight, LoudnessTarget};
-use reel::model::MediaKind;
-use reel::server::media::edit::{EditPlan, EditSource, edit_args, plan_edit};
-use reel::server::media::{Media, ProbeSummary};
+use crate::edit::{CutMode, EditRequest, ExportFormat, ExportHeight, LoudnessTarget};
+use crate::model::MediaKind;
+use crate::server::media::edit::{EditPlan, EditSource, edit_args, plan_edit};
+use crate::server::media::{Media, ProbeSummary};
 
 fn media() -> Media {
     Media::new(1, Duration::from_secs(120))
@@ -106,12 +107,12 @@ async fn probe(path: &Path) -> ProbeSummary {
 fn source<'a>(path: &'a Path, p: &'a ProbeSummary) -> EditSource<'a> {
     EditSource {
         input: path,
-        demuxer: &p.demuxer,
-        kind: p.kind,
-        duration_secs: p.duration_secs.expect("a duration"),
-        width: p.width,
-        height: p.height,
-        has_audio: p.audio_codec.is_some(),
+        demuxer: &p.facts.container,
+        kind: p.facts.kind,
+        duration_secs: p.facts.duration_secs.expect("a duration"),
+        width: p.facts.width,
+        height: p.facts.height,
+        has_audio: p.facts.audio_codec.is_some(),
     }
 }
 
@@ -126,7 +127,7 @@ async fn edit(
     let p = media.probe(input).await.expect("probe");
     let src = source(input, &p);
     let points = media
-        .cut_points(input, &p.demuxer, p.kind)
+        .cut_points(input, &p.facts.container, p.facts.kind)
         .await
         .expect("cut points");
     let plan = plan_edit(&src, &request, Some(&points)).expect("a valid edit");
@@ -185,13 +186,13 @@ async fn an_exact_trim_lands_on_the_frame() {
     assert_eq!(plan.extension, "mp4");
     assert!(note.is_empty());
     assert!(progress.len() > 1, "{progress:?}");
-    let duration = out.duration_secs.expect("duration");
+    let duration = out.facts.duration_secs.expect("duration");
     assert!(
         (duration - 3.52).abs() <= 0.04 + 1e-3,
         "within a frame of 3.52 s: {duration}"
     );
-    assert_eq!(out.video_codec.as_deref(), Some("h264"));
-    assert_eq!(out.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(out.facts.video_codec.as_deref(), Some("h264"));
+    assert_eq!(out.facts.audio_codec.as_deref(), Some("aac"));
     assert_eq!(out.faststart, Some(true));
     let start: f64 = stream_field(&path, "v:0", "start_time")
         .expect("start_time")
@@ -225,13 +226,13 @@ async fn a_fast_trim_from_a_keyframe_copies_the_streams() {
         "Trimmed 0:03.0–0:07.0 (fast cut, no re-encode)"
     );
     assert_eq!(plan.keyframe_secs, Some(3.0));
-    let duration = out.duration_secs.expect("duration");
+    let duration = out.facts.duration_secs.expect("duration");
     assert!(
         (3.96..=5.0).contains(&duration),
         "at least 4 s, at most a GOP more: {duration}"
     );
-    assert_eq!(out.video_codec.as_deref(), Some("h264"));
-    assert_eq!(out.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(out.facts.video_codec.as_deref(), Some("h264"));
+    assert_eq!(out.facts.audio_codec.as_deref(), Some("aac"));
     assert_eq!(out.faststart, Some(true));
     let start: f64 = stream_field(&path, "v:0", "start_time")
         .expect("start_time")
@@ -255,7 +256,7 @@ async fn a_fast_trim_off_a_keyframe_is_refused_naming_the_keyframes() {
     let media = media();
     let p = media.probe(&input).await.expect("probe");
     let points = media
-        .cut_points(&input, &p.demuxer, p.kind)
+        .cut_points(&input, &p.facts.container, p.facts.kind)
         .await
         .expect("cut points");
     let refusal = plan_edit(
@@ -282,22 +283,25 @@ async fn audio_is_cut_fast_anywhere_and_exactly_in_its_own_format() {
         let input = tone(dir.path(), name, 6, -10);
         let p = probe(&input).await;
         let points = media()
-            .cut_points(&input, &p.demuxer, p.kind)
+            .cut_points(&input, &p.facts.container, p.facts.kind)
             .await
             .expect("cut points");
         assert!(points.anywhere, "{name}");
         let extension = name.rsplit('.').next().expect("extension");
         let (plan, _, out, _, _) = edit(dir.path(), &input, trim(1.234, 3.5, CutMode::Fast)).await;
         assert_eq!(plan.extension, extension);
-        assert_eq!(out.audio_codec, p.audio_codec, "{name}: copied");
-        let d = out.duration_secs.expect("duration");
+        assert_eq!(out.facts.audio_codec, p.facts.audio_codec, "{name}: copied");
+        let d = out.facts.duration_secs.expect("duration");
         assert!((2.236..=2.55).contains(&d), "{name} fast: {d}");
 
         let (plan, _, out, _, _) = edit(dir.path(), &input, trim(1.234, 3.5, CutMode::Exact)).await;
         assert_eq!(plan.extension, extension);
-        assert_eq!(out.kind, MediaKind::Audio);
-        assert_eq!(out.audio_codec, p.audio_codec, "{name}: same codec");
-        let d = out.duration_secs.expect("duration");
+        assert_eq!(out.facts.kind, MediaKind::Audio);
+        assert_eq!(
+            out.facts.audio_codec, p.facts.audio_codec,
+            "{name}: same codec"
+        );
+        let d = out.facts.duration_secs.expect("duration");
         // ffprobe counts an MP3's padding frame (its start_time is the encoder delay).
         let slack = if extension == "mp3" { 0.06 } else { 0.03 };
         assert!((d - 2.266).abs() <= slack, "{name} exact: {d}");
@@ -330,10 +334,10 @@ async fn every_audio_export_format_has_its_codec() {
             path.extension().and_then(|e| e.to_str()),
             Some(format.extension())
         );
-        assert_eq!(out.audio_codec.as_deref(), Some(codec), "{format:?}");
-        assert_eq!(out.demuxer, demuxer, "{format:?}");
-        assert_eq!(out.video_codec, None);
-        let d = out.duration_secs.expect("duration");
+        assert_eq!(out.facts.audio_codec.as_deref(), Some(codec), "{format:?}");
+        assert_eq!(out.facts.container, demuxer, "{format:?}");
+        assert_eq!(out.facts.video_codec, None);
+        let d = out.facts.duration_secs.expect("duration");
         assert!((d - 3.0).abs() < 0.1, "{format:?}: {d}");
     }
 }
@@ -353,10 +357,13 @@ async fn video_exports_have_their_codecs_and_sizes() {
     .await;
     assert_eq!(plan.summary, "Exported as MP4 (H.264/AAC)");
     assert_eq!(
-        (out.video_codec.as_deref(), out.audio_codec.as_deref()),
+        (
+            out.facts.video_codec.as_deref(),
+            out.facts.audio_codec.as_deref()
+        ),
         (Some("h264"), Some("aac"))
     );
-    assert_eq!((out.width, out.height), (Some(640), Some(360)));
+    assert_eq!((out.facts.width, out.facts.height), (Some(640), Some(360)));
     assert_eq!(out.pixel_format.as_deref(), Some("yuv420p"));
     assert_eq!(out.faststart, Some(true));
 
@@ -371,10 +378,13 @@ async fn video_exports_have_their_codecs_and_sizes() {
     .await;
     assert_eq!(plan.extension, "webm");
     assert_eq!(
-        (out.video_codec.as_deref(), out.audio_codec.as_deref()),
+        (
+            out.facts.video_codec.as_deref(),
+            out.facts.audio_codec.as_deref()
+        ),
         (Some("vp9"), Some("opus"))
     );
-    assert_eq!(out.content_type, "video/webm");
+    assert_eq!(out.facts.content_type, "video/webm");
 
     // Never larger: 480p of a 360-pixel video is refused with a reason.
     let p = probe(&input).await;
@@ -402,7 +412,7 @@ async fn video_exports_have_their_codecs_and_sizes() {
         .await;
         assert!(plan.summary.ends_with(", 480p"), "{}", plan.summary);
         assert_eq!(
-            (out.width, out.height),
+            (out.facts.width, out.facts.height),
             (Some(854), Some(480)),
             "{format:?}"
         );
@@ -417,10 +427,10 @@ async fn a_videos_sound_is_extracted() {
         let (plan, _, out, _, _) =
             edit(dir.path(), &input, EditRequest::ExtractAudio { format }).await;
         assert_eq!(plan.output_kind, MediaKind::Audio);
-        assert_eq!(out.kind, MediaKind::Audio);
-        assert_eq!(out.video_codec, None);
-        assert_eq!(out.audio_codec.as_deref(), Some(codec));
-        assert!((out.duration_secs.expect("duration") - 2.0).abs() < 0.1);
+        assert_eq!(out.facts.kind, MediaKind::Audio);
+        assert_eq!(out.facts.video_codec, None);
+        assert_eq!(out.facts.audio_codec.as_deref(), Some(codec));
+        assert!((out.facts.duration_secs.expect("duration") - 2.0).abs() < 0.1);
     }
 }
 
@@ -461,8 +471,8 @@ async fn a_quiet_tone_is_normalised_to_the_target() {
             edit(dir.path(), &input, EditRequest::Normalize { target }).await;
         assert!(plan.summary.starts_with("Loudness normalised to \u{2212}"));
         assert_eq!(plan.extension, name.rsplit('.').next().expect("ext"));
-        assert_eq!(out.kind, MediaKind::Audio);
-        assert_eq!(out.audio_codec, probe(&input).await.audio_codec);
+        assert_eq!(out.facts.kind, MediaKind::Audio);
+        assert_eq!(out.facts.audio_codec, probe(&input).await.facts.audio_codec);
         let rate = stream_field(&path, "a:0", "sample_rate");
         assert_eq!(rate.as_deref(), Some("44100"), "the source's rate");
         let after = integrated_lufs(&path);
@@ -670,7 +680,7 @@ async fn bench_edit_timings() {
     let src = source(&input, &p);
     let started = Instant::now();
     let points = media
-        .cut_points(&input, &p.demuxer, p.kind)
+        .cut_points(&input, &p.facts.container, p.facts.kind)
         .await
         .expect("cut points");
     println!(
@@ -697,6 +707,7 @@ async fn bench_edit_timings() {
             .probe(&output)
             .await
             .expect("probe")
+            .facts
             .duration_secs
             .unwrap_or(0.0);
 

@@ -1,17 +1,11 @@
-//! Resumable uploads on tus 1.0.0: core plus creation, creation-with-upload,
-//! termination, expiration and checksum (sha1, sha256).
-//!
-//! `headers` parses and formats the protocol's headers, `handlers` maps each
-//! verb onto `Uploads` (locking, writing, expiry), and `finalise` turns a
-//! complete upload into a media item after the last PATCH has been answered.
-//! Rows live in `db`, bytes in the store's partial area, so an upload resumes
-//! after a dropped connection or a restart.
+//! The tus 1.0.0 wire protocol for resumable uploads: core plus creation,
+//! creation-with-upload, termination, expiration and checksum (sha1,
+//! sha256). `headers` parses and formats the protocol's headers, `handlers`
+//! maps each verb onto the service layer; what an upload is and does lives
+//! in `server::uploads`.
 
-mod finalise;
 mod handlers;
-pub mod headers;
-mod upkeep;
-mod uploads;
+pub(crate) mod headers;
 
 use std::time::Duration;
 
@@ -23,22 +17,22 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{options, post};
 use tower_http::cors::{Any, CorsLayer};
 
-pub use uploads::Uploads;
-
+use crate::error::ErrorCode;
 use crate::server::error::Error;
 use crate::server::state::AppState;
 use headers::{TUS_RESUMABLE, TUS_VERSION};
 
 /// The only protocol version spoken.
-pub const VERSION: &str = "1.0.0";
-pub const EXTENSIONS: &str = "creation,creation-with-upload,termination,expiration,checksum";
-pub const CHECKSUM_ALGORITHMS: &str = "sha1,sha256";
+pub(crate) const VERSION: &str = "1.0.0";
+pub(crate) const EXTENSIONS: &str = "creation,creation-with-upload,termination,expiration,checksum";
+pub(crate) const CHECKSUM_ALGORITHMS: &str = "sha1,sha256";
 /// Where uploads are created; each upload lives at `{BASE}/{id}`.
-pub const BASE: &str = "/api/tus";
+pub(crate) const BASE: &str = "/api/tus";
 
-/// Protocol refusals; each has the status tus prescribes and a message for people.
+/// The protocol's own refusals (what an upload refuses is an
+/// `UploadError`); each has the status tus prescribes and a message for people.
 #[derive(Debug, thiserror::Error)]
-pub enum TusError {
+pub(crate) enum TusError {
     #[error("This server speaks tus 1.0.0: send `Tus-Resumable: 1.0.0`.")]
     UnsupportedVersion,
     #[error("There is no upload at this address. It may have expired or been cancelled.")]
@@ -52,81 +46,49 @@ pub enum TusError {
     Unsupported(&'static str),
     #[error("The checksum algorithm `{0}` is not supported: use sha1 or sha256.")]
     UnsupportedChecksum(String),
-    #[error("The upload would be larger than the {limit} byte limit.")]
-    OverMaxSize { limit: u64 },
-    #[error("The data goes past the upload's declared length of {length} bytes.")]
-    PastLength { length: u64 },
     #[error("Upload data must be sent as application/offset+octet-stream.")]
     WrongContentType,
-    #[error("The upload is at byte {current}, not {sent}: ask with HEAD and resume from there.")]
-    OffsetMismatch { current: u64, sent: u64 },
-    #[error("This upload expired before it finished. Start it again.")]
-    Expired,
-    #[error("This upload failed: {0}")]
-    Failed(String),
-    #[error(
-        "Another request is writing to this upload right now. Wait for it to end, then resume from the offset HEAD reports."
-    )]
-    Locked,
-    #[error(
-        "This upload is complete and is being turned into a library item; it cannot be changed now."
-    )]
-    Finalising,
-    #[error("The data does not match its Upload-Checksum; it was discarded. Send it again.")]
-    ChecksumMismatch,
     #[error("The method is not allowed here.")]
     MethodNotAllowed,
 }
 
 impl TusError {
-    pub fn status(&self) -> StatusCode {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            TusError::UnsupportedVersion => StatusCode::PRECONDITION_FAILED,
-            TusError::NotFound => StatusCode::NOT_FOUND,
-            TusError::BadHeader { .. }
-            | TusError::Unsupported(_)
-            | TusError::UnsupportedChecksum(_) => StatusCode::BAD_REQUEST,
-            TusError::OverMaxSize { .. } | TusError::PastLength { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
+            TusError::UnsupportedVersion => {
+                (StatusCode::PRECONDITION_FAILED, ErrorCode::TusVersion)
             }
-            TusError::WrongContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            TusError::OffsetMismatch { .. } => StatusCode::CONFLICT,
-            TusError::Expired | TusError::Failed(_) => StatusCode::GONE,
-            TusError::Locked | TusError::Finalising => StatusCode::LOCKED,
-            // The checksum extension's own status.
-            TusError::ChecksumMismatch => {
-                StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+            TusError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            TusError::BadHeader { .. } => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            TusError::Unsupported(_) => (StatusCode::BAD_REQUEST, ErrorCode::Unsupported),
+            TusError::UnsupportedChecksum(_) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::UnsupportedChecksum)
             }
-            TusError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        }
-    }
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            TusError::UnsupportedVersion => "tus-version",
-            TusError::NotFound => "not-found",
-            TusError::BadHeader { .. } => "bad-request",
-            TusError::Unsupported(_) => "unsupported",
-            TusError::UnsupportedChecksum(_) => "unsupported-checksum",
-            TusError::OverMaxSize { .. } | TusError::PastLength { .. } => "too-large",
-            TusError::WrongContentType => "wrong-content-type",
-            TusError::OffsetMismatch { .. } => "offset-mismatch",
-            TusError::Expired => "upload-expired",
-            TusError::Failed(_) => "upload-failed",
-            TusError::Locked => "upload-locked",
-            TusError::Finalising => "upload-finalising",
-            TusError::ChecksumMismatch => "checksum-mismatch",
-            TusError::MethodNotAllowed => "method-not-allowed",
+            TusError::WrongContentType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::WrongContentType,
+            ),
+            TusError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, ErrorCode::MethodNotAllowed)
+            }
         }
     }
 }
 
-/// How often abandoned uploads are looked for (and once at start-up).
-pub const CLEANUP_EVERY: Duration = Duration::from_secs(10 * 60);
+impl From<TusError> for Error {
+    fn from(e: TusError) -> Self {
+        let (status, code) = e.status_and_code();
+        Error::Protocol {
+            status,
+            code,
+            message: e.to_string(),
+        }
+    }
+}
 
 /// The tus routes, with CORS for clients on other origins. `max_size` is
 /// what OPTIONS advertises.
-pub fn routes(max_size: u64) -> Router<AppState> {
+pub(crate) fn routes(max_size: u64) -> Router<AppState> {
     use handlers::{create, head, patch, post_override, server_options, terminate};
     Router::new()
         .route(BASE, post(create).options(server_options))

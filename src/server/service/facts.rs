@@ -11,25 +11,26 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::model::MediaKind;
+use crate::model::{MediaId, MediaKind};
 use crate::server::db::{DbError, Repo};
-use crate::server::store::MediaId;
 
 /// Entries kept; a few hundred bytes each, so a few MiB at most.
-pub const CAPACITY: usize = 8192;
+pub(super) const CAPACITY: usize = 8192;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ServingFacts {
-    pub content_type: String,
-    pub sha256: String,
-    pub original_filename: String,
+pub(crate) struct ServingFacts {
+    pub(crate) content_type: String,
+    pub(crate) sha256: String,
+    pub(crate) original_filename: String,
     /// Decides the type of the playable copy (video or audio MP4).
-    pub kind: MediaKind,
+    pub(crate) kind: MediaKind,
 }
 
-/// A bounded map from id to facts that drops the least recently used entry.
+/// A bounded map from id to facts that drops the least recently used
+/// entry. Single-node: a delete evicts here, in this process only; with
+/// several nodes an item's deletion must reach every node's cache.
 #[derive(Clone)]
-pub struct ServingCache {
+pub(super) struct FactsCache {
     inner: Arc<Mutex<Inner>>,
 }
 
@@ -44,9 +45,9 @@ struct Entry {
     used: u64,
 }
 
-impl ServingCache {
-    pub fn new(capacity: usize) -> Self {
-        ServingCache {
+impl FactsCache {
+    pub(super) fn new(capacity: usize) -> Self {
+        FactsCache {
             inner: Arc::new(Mutex::new(Inner {
                 entries: HashMap::new(),
                 clock: 0,
@@ -61,7 +62,7 @@ impl ServingCache {
 
     /// The item's facts from memory, or from the database once; `None` when
     /// there is no such item (not cached: it may be uploaded any moment).
-    pub async fn get(
+    pub(super) async fn get(
         &self,
         repo: &Repo,
         id: &MediaId,
@@ -85,7 +86,7 @@ impl ServingCache {
         Ok(Some(facts))
     }
 
-    pub fn cached(&self, id: &MediaId) -> Option<Arc<ServingFacts>> {
+    pub(super) fn cached(&self, id: &MediaId) -> Option<Arc<ServingFacts>> {
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
@@ -94,7 +95,7 @@ impl ServingCache {
         Some(Arc::clone(&entry.facts))
     }
 
-    pub fn insert(&self, id: MediaId, facts: Arc<ServingFacts>) {
+    fn insert(&self, id: MediaId, facts: Arc<ServingFacts>) {
         let mut inner = self.lock();
         inner.clock += 1;
         let used = inner.clock;
@@ -113,15 +114,17 @@ impl ServingCache {
     }
 
     /// Forgets an item (for delete): the next request reads the database again.
-    pub fn evict(&self, id: &MediaId) {
+    pub(super) fn evict(&self, id: &MediaId) {
         self.lock().entries.remove(id);
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.lock().entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
@@ -141,7 +144,7 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_entry_goes_first() {
-        let cache = ServingCache::new(2);
+        let cache = FactsCache::new(2);
         let (a, b, c) = (
             MediaId::generate(),
             MediaId::generate(),
@@ -159,7 +162,7 @@ mod tests {
 
     #[test]
     fn evicted_items_are_forgotten() {
-        let cache = ServingCache::new(4);
+        let cache = FactsCache::new(4);
         let a = MediaId::generate();
         cache.insert(a.clone(), facts("a"));
         cache.insert(a.clone(), facts("a2"));
@@ -173,7 +176,7 @@ mod tests {
     async fn misses_read_the_database_once_and_unknown_ids_are_none() {
         let dir = tempfile::tempdir().expect("tmp");
         let repo = Repo::open(&dir.path().join("t.db")).await.expect("db");
-        let cache = ServingCache::new(4);
+        let cache = FactsCache::new(4);
         assert_eq!(
             cache.get(&repo, &MediaId::generate()).await.expect("get"),
             None

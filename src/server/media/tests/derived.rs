@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use reel::server::media::scrub::ScrubJob;
-use reel::server::media::waveform::WaveformJob;
-use reel::server::media::{Media, MediaError, ProbeSummary};
+use crate::server::media::scrub::ScrubJob;
+use crate::server::media::waveform::WaveformJob;
+use crate::server::media::{Media, MediaError, ProbeSummary};
 
 fn media() -> Media {
     Media::new(1, Duration::from_secs(60))
@@ -118,10 +118,10 @@ async fn scrub(input: &Path, sheet: &Path) -> (ProbeSummary, Vec<Cue>, (u32, u32
     let probe = media.probe(input).await.expect("probe");
     let job = ScrubJob {
         input,
-        demuxer: &probe.demuxer,
-        duration_secs: probe.duration_secs.expect("duration"),
-        width: probe.width.expect("width"),
-        height: probe.height.expect("height"),
+        demuxer: &probe.facts.container,
+        duration_secs: probe.facts.duration_secs.expect("duration"),
+        width: probe.facts.width.expect("width"),
+        height: probe.facts.height.expect("height"),
     };
     let vtt = media.scrub_previews(&job, sheet).await.expect("scrub");
     let cues = parse_vtt(&vtt);
@@ -155,7 +155,7 @@ async fn a_short_video_gets_a_sheet_of_tiles_every_two_seconds() {
     let input = video(dir.path(), "clip.mp4", "320x240", 25, 12, 50);
     let sheet = dir.path().join("sheet.jpg");
     let (probe, cues, size) = scrub(&input, &sheet).await;
-    assert_eq!(probe.duration_secs, Some(12.0));
+    assert_eq!(probe.facts.duration_secs, Some(12.0));
 
     assert_eq!(cues.len(), 6, "one tile per 2 s");
     assert!(cues.iter().all(|c| (c.5, c.6) == (160, 120)), "{cues:?}");
@@ -206,7 +206,7 @@ async fn scrubbing_a_file_without_video_fails_cleanly() {
 }
 
 /// Pairs as (seconds at the pair's middle, min, max).
-fn timed_pairs(peaks: &reel::model::WaveformPeaks) -> Vec<(f64, f32, f32)> {
+fn timed_pairs(peaks: &crate::model::WaveformPeaks) -> Vec<(f64, f32, f32)> {
     let step = peaks.duration_secs / peaks.length as f64;
     peaks
         .peaks
@@ -236,8 +236,8 @@ async fn a_tone_then_silence_draws_loud_then_flat_peaks() {
     let probe = media.probe(&input).await.expect("probe");
     let job = WaveformJob {
         input: &input,
-        demuxer: &probe.demuxer,
-        duration_secs: probe.duration_secs,
+        demuxer: &probe.facts.container,
+        duration_secs: probe.facts.duration_secs,
     };
     let peaks = media.waveform(&job).await.expect("waveform");
     assert_eq!(peaks.version, 1);
@@ -296,8 +296,8 @@ async fn a_video_with_sound_gives_the_peaks_of_its_first_audio_stream() {
     let probe = media.probe(&input).await.expect("probe");
     let job = WaveformJob {
         input: &input,
-        demuxer: &probe.demuxer,
-        duration_secs: probe.duration_secs,
+        demuxer: &probe.facts.container,
+        duration_secs: probe.facts.duration_secs,
     };
     let peaks = media.waveform(&job).await.expect("waveform");
     assert!(

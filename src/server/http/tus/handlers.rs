@@ -1,5 +1,5 @@
-//! One handler per verb: read the headers, call `Uploads`, answer with the
-//! headers tus prescribes. Ids are parsed into `UploadId` before any lookup.
+//! One handler per verb: read the headers, call the service, answer with
+//! the headers tus prescribes. Ids are parsed into `UploadId` before any lookup.
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -7,11 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::headers::{self, *};
-use super::uploads::Patch;
 use super::{BASE, TusError};
+use crate::model::UploadId;
 use crate::server::error::Error;
+use crate::server::http::actor;
+use crate::server::service::{Patch, UploadError};
 use crate::server::state::AppState;
-use crate::server::store::UploadId;
 
 fn upload_id(text: &str) -> Result<UploadId, TusError> {
     UploadId::parse(text).ok_or(TusError::NotFound)
@@ -27,13 +28,13 @@ fn date(at: std::time::SystemTime) -> HeaderValue {
 
 /// OPTIONS: the headers that say what is supported come from
 /// `tus::discovery`, which also sees the OPTIONS the CORS layer answers.
-pub async fn server_options() -> StatusCode {
+pub(super) async fn server_options() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
 /// POST: creation, and creation-with-upload when a body of
 /// `application/offset+octet-stream` comes along.
-pub async fn create(
+pub(super) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
@@ -45,23 +46,21 @@ pub async fn create(
         return Err(TusError::Unsupported("Upload-Concat (concatenation)").into());
     }
     let length = required_u64(&headers, &UPLOAD_LENGTH, "Upload-Length")?;
-    let limit = state.uploads.max_size();
-    if length > limit {
-        return Err(TusError::OverMaxSize { limit }.into());
-    }
     let metadata = parse_metadata(&headers)?;
     let with_data = is_offset_octet_stream(&headers);
     let content_length = headers::content_length(&headers);
     let checksum = if with_data {
         if content_length.is_some_and(|n| n > length) {
-            return Err(TusError::PastLength { length }.into());
+            return Err(UploadError::PastLength { length }.into());
         }
         parse_checksum(&headers)?
     } else {
         None
     };
 
-    let created = state.uploads.create(length, metadata).await?;
+    let actor = actor(&headers);
+    let service = &state.service;
+    let created = service.create_upload(&actor, length, metadata).await?;
     let location = format!("{BASE}/{}", created.id);
     let mut response = (StatusCode::CREATED, [(header::LOCATION, location)]).into_response();
     let mut expires = Some(created.expires);
@@ -74,16 +73,15 @@ pub async fn create(
         };
         // The upload exists whatever happens to its first bytes: answer 201
         // with the offset reached, and the client goes on with PATCH.
-        let offset = match state.uploads.patch(&created.id, patch).await {
+        let offset = match service.append_upload(&actor, &created.id, patch).await {
             Ok(progress) => {
                 expires = progress.expires;
                 progress.offset
             }
             Err(e) => {
                 tracing::info!(upload = %created.id, "the data sent with a creation was not kept: {e}");
-                state
-                    .uploads
-                    .info(&created.id)
+                service
+                    .upload_info(&actor, &created.id)
                     .await
                     .map_or(0, |i| i.offset)
             }
@@ -97,12 +95,13 @@ pub async fn create(
 }
 
 /// HEAD: the offset to resume from.
-pub async fn head(
+pub(super) async fn head(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, Error> {
     let id = upload_id(&id)?;
-    let info = state.uploads.info(&id).await?;
+    let info = state.service.upload_info(&actor(&headers), &id).await?;
     let metadata = format_metadata(&info.filename, info.filetype.as_deref());
     let mut response = (
         StatusCode::OK,
@@ -123,7 +122,7 @@ pub async fn head(
 }
 
 /// PATCH: append the body at `Upload-Offset`.
-pub async fn patch(
+pub(super) async fn patch(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -139,7 +138,10 @@ pub async fn patch(
         content_length: headers::content_length(&headers),
         body: body.into_data_stream(),
     };
-    let progress = state.uploads.patch(&id, patch).await?;
+    let progress = state
+        .service
+        .append_upload(&actor(&headers), &id, patch)
+        .await?;
     let mut response = (
         StatusCode::NO_CONTENT,
         [(UPLOAD_OFFSET, number(progress.offset))],
@@ -152,18 +154,22 @@ pub async fn patch(
 }
 
 /// DELETE: termination.
-pub async fn terminate(
+pub(super) async fn terminate(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, Error> {
     let id = upload_id(&id)?;
-    state.uploads.terminate(&id).await?;
+    state
+        .service
+        .terminate_upload(&actor(&headers), &id)
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// POST with `X-HTTP-Method-Override`, for environments that cannot send
 /// PATCH or DELETE (tus-js-client's `overridePatchMethod`).
-pub async fn post_override(
+pub(super) async fn post_override(
     state: State<AppState>,
     id: Path<String>,
     headers: HeaderMap,
@@ -176,8 +182,8 @@ pub async fn post_override(
         .to_ascii_uppercase();
     match method.as_str() {
         "PATCH" => patch(state, id, headers, body).await,
-        "DELETE" => terminate(state, id).await,
-        "HEAD" => head(state, id).await,
+        "DELETE" => terminate(state, id, headers).await,
+        "HEAD" => head(state, id, headers).await,
         _ => Err(TusError::MethodNotAllowed.into()),
     }
 }

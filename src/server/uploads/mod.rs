@@ -1,6 +1,19 @@
-//! The upload service: creates, writes, reports, terminates and expires tus
-//! uploads. One writer at a time per upload (an in-memory lock: a second
-//! request is refused, never interleaved). The offset is what is on disk.
+//! Resumable uploads (tus semantics; the wire protocol is `http::tus`):
+//! creates, writes, reports, terminates and expires them, and finalises a
+//! complete one into a library item (`finalise`). Rows live in `db`, bytes
+//! in the store's partial area, so an upload resumes after a dropped
+//! connection or a restart. The offset is what is on disk.
+//!
+//! One writer at a time per upload. Single-node: the lock is an in-process
+//! map (`LocalWriteLocks`); with several nodes it must become a lease in
+//! the database.
+
+mod checksum;
+mod finalise;
+mod upkeep;
+
+pub(crate) use checksum::{Algorithm, Checksum, ChunkHasher};
+pub(crate) use upkeep::CLEANUP_EVERY;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,13 +24,58 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::TusError;
-use super::headers::{Checksum, ChunkHasher, Metadata};
-use crate::server::db::{NewUpload, Repo, Upload, UploadState};
-use crate::server::error::Error;
+use crate::model::UploadId;
+use crate::server::db::{DbError, NewUpload, Repo, Upload, UploadState};
 use crate::server::filename;
 use crate::server::ingest::Ingest;
-use crate::server::store::{Store, StoreError, UploadId};
+use crate::server::media::MediaError;
+use crate::server::store::{Store, StoreError};
+
+/// Why an upload operation was refused or failed; the texts are for people.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UploadError {
+    #[error("There is no upload at this address. It may have expired or been cancelled.")]
+    NotFound,
+    #[error("This upload expired before it finished. Start it again.")]
+    Expired,
+    #[error("This upload failed: {0}")]
+    Failed(String),
+    #[error(
+        "Another request is writing to this upload right now. Wait for it to end, then resume from the offset HEAD reports."
+    )]
+    Locked,
+    #[error(
+        "This upload is complete and is being turned into a library item; it cannot be changed now."
+    )]
+    Finalising,
+    #[error("The upload would be larger than the {limit} byte limit.")]
+    OverMaxSize { limit: u64 },
+    #[error("The data goes past the upload's declared length of {length} bytes.")]
+    PastLength { length: u64 },
+    #[error("The upload is at byte {current}, not {sent}: ask with HEAD and resume from there.")]
+    OffsetMismatch { current: u64, sent: u64 },
+    #[error("The data does not match its Upload-Checksum; it was discarded. Send it again.")]
+    ChecksumMismatch,
+    /// The request's body broke off; what arrived is kept.
+    #[error("the upload was interrupted before it finished: {0}")]
+    Interrupted(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// ffprobe could not run on a complete upload.
+    #[error(transparent)]
+    Media(MediaError),
+}
+
+/// What a client sent along with an upload (tus `Upload-Metadata`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Metadata {
+    pub(crate) filename: Option<String>,
+    pub(crate) filetype: Option<String>,
+}
+
+type Result<T, E = UploadError> = std::result::Result<T, E>;
 
 /// A client that vanished without closing its connection would hold the
 /// upload's lock for ever: a body that sends nothing for this long ends (and
@@ -27,7 +85,7 @@ const BODY_IDLE: Duration = Duration::from_secs(60);
 const LONGEST_EXPIRY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 #[derive(Clone)]
-pub struct Uploads {
+pub(crate) struct Uploads {
     pub(super) inner: Arc<Inner>,
 }
 
@@ -38,12 +96,18 @@ pub(super) struct Inner {
     pub(super) max_size: u64,
     pub(super) expiry: Duration,
     /// Uploads being written right now, with a way to stop the writer.
-    writers: Mutex<HashMap<UploadId, CancellationToken>>,
+    writers: LocalWriteLocks,
     /// Ticks each time a writer lets go (DELETE waits on it).
     pub(super) released: watch::Sender<u64>,
     /// Finalisations queued or running (tests and shutdown wait for zero).
     pub(super) finalising: watch::Sender<usize>,
+    /// Finalisation attempts that failed for a passing reason and were
+    /// tried again, since start.
+    pub(super) retried: watch::Sender<u64>,
 }
+
+/// The one-writer-per-upload locks of this process (single-node).
+type LocalWriteLocks = Mutex<HashMap<UploadId, CancellationToken>>;
 
 /// Held while one request writes or deletes an upload.
 pub(super) struct WriteLock {
@@ -69,32 +133,32 @@ impl Inner {
 }
 
 /// A new upload.
-pub struct Created {
-    pub id: UploadId,
-    pub expires: SystemTime,
+pub(crate) struct Created {
+    pub(crate) id: UploadId,
+    pub(crate) expires: SystemTime,
 }
 
 /// Where an upload stands after a write; `expires` is `None` once complete.
-pub struct Progress {
-    pub offset: u64,
-    pub expires: Option<SystemTime>,
+pub(crate) struct Progress {
+    pub(crate) offset: u64,
+    pub(crate) expires: Option<SystemTime>,
 }
 
 /// What HEAD reports.
-pub struct Info {
-    pub offset: u64,
-    pub length: u64,
-    pub filename: String,
-    pub filetype: Option<String>,
-    pub expires: Option<SystemTime>,
+pub(crate) struct Info {
+    pub(crate) offset: u64,
+    pub(crate) length: u64,
+    pub(crate) filename: String,
+    pub(crate) filetype: Option<String>,
+    pub(crate) expires: Option<SystemTime>,
 }
 
 /// One PATCH (or the body of a creation-with-upload).
-pub struct Patch<S> {
-    pub offset: u64,
-    pub checksum: Option<Checksum>,
-    pub content_length: Option<u64>,
-    pub body: S,
+pub(crate) struct Patch<S> {
+    pub(crate) offset: u64,
+    pub(crate) checksum: Option<Checksum>,
+    pub(crate) content_length: Option<u64>,
+    pub(crate) body: S,
 }
 
 /// How reading a chunk ended.
@@ -117,7 +181,13 @@ pub(super) fn from_millis(ms: i64) -> SystemTime {
 }
 
 impl Uploads {
-    pub fn new(repo: Repo, store: Store, ingest: Ingest, max_size: u64, expiry: Duration) -> Self {
+    pub(crate) fn new(
+        repo: Repo,
+        store: Store,
+        ingest: Ingest,
+        max_size: u64,
+        expiry: Duration,
+    ) -> Self {
         Uploads {
             inner: Arc::new(Inner {
                 repo,
@@ -128,11 +198,12 @@ impl Uploads {
                 writers: Mutex::new(HashMap::new()),
                 released: watch::Sender::new(0),
                 finalising: watch::Sender::new(0),
+                retried: watch::Sender::new(0),
             }),
         }
     }
 
-    pub fn max_size(&self) -> u64 {
+    pub(crate) fn max_size(&self) -> u64 {
         self.inner.max_size
     }
 
@@ -156,14 +227,15 @@ impl Uploads {
     }
 
     /// Whether a request is writing to the upload right now.
-    pub fn is_writing(&self, id: &UploadId) -> bool {
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn is_writing(&self, id: &UploadId) -> bool {
         self.inner.writers().contains_key(id)
     }
 
-    pub async fn create(&self, length: u64, metadata: Metadata) -> Result<Created, Error> {
+    pub(crate) async fn create(&self, length: u64, metadata: Metadata) -> Result<Created> {
         let limit = self.inner.max_size;
         if length > limit {
-            return Err(TusError::OverMaxSize { limit }.into());
+            return Err(UploadError::OverMaxSize { limit });
         }
         let id = UploadId::generate();
         let expires = self.expires_from_now();
@@ -191,20 +263,18 @@ impl Uploads {
     }
 
     /// The row, unless it is unknown (404), expired or failed (410).
-    pub(super) async fn live_row(&self, id: &UploadId) -> Result<Upload, Error> {
+    pub(super) async fn live_row(&self, id: &UploadId) -> Result<Upload> {
         let row = self
             .inner
             .repo
             .get_upload(id)
             .await?
-            .ok_or(TusError::NotFound)?;
+            .ok_or(UploadError::NotFound)?;
         match row.state {
             UploadState::Receiving if row.expires_at <= millis(SystemTime::now()) => {
-                Err(TusError::Expired.into())
+                Err(UploadError::Expired)
             }
-            UploadState::Failed => {
-                Err(TusError::Failed(row.failure_reason.unwrap_or_default()).into())
-            }
+            UploadState::Failed => Err(UploadError::Failed(row.failure_reason.unwrap_or_default())),
             _ => Ok(row),
         }
     }
@@ -212,7 +282,7 @@ impl Uploads {
     /// The offset clients see and the bytes on disk: those, less a chunk
     /// whose checksum is not verified yet. Complete uploads have moved on:
     /// their length.
-    async fn offsets(&self, row: &Upload) -> Result<(u64, u64), Error> {
+    async fn offsets(&self, row: &Upload) -> Result<(u64, u64)> {
         if row.state != UploadState::Receiving {
             return Ok((row.length, row.length));
         }
@@ -223,11 +293,11 @@ impl Uploads {
         Ok((visible, on_disk))
     }
 
-    pub(super) async fn offset_of(&self, row: &Upload) -> Result<u64, Error> {
+    pub(super) async fn offset_of(&self, row: &Upload) -> Result<u64> {
         Ok(self.offsets(row).await?.0)
     }
 
-    pub async fn info(&self, id: &UploadId) -> Result<Info, Error> {
+    pub(crate) async fn info(&self, id: &UploadId) -> Result<Info> {
         let row = self.live_row(id).await?;
         let offset = self.offset_of(&row).await?;
         if row.state == UploadState::Receiving && offset == row.length {
@@ -245,31 +315,30 @@ impl Uploads {
     /// Appends one chunk. Bytes are written as they are read; a dropped
     /// connection keeps what arrived, unless the chunk carries a checksum
     /// (it can only be verified whole) or overflows the length.
-    pub async fn patch<S, E>(&self, id: &UploadId, patch: Patch<S>) -> Result<Progress, Error>
+    pub(crate) async fn patch<S, E>(&self, id: &UploadId, patch: Patch<S>) -> Result<Progress>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         // Shared with the writer's in-flight disk writes: released only after
         // the last of them has landed, even if this request is dropped.
-        let lock = Arc::new(self.try_lock(id).ok_or(TusError::Locked)?);
+        let lock = Arc::new(self.try_lock(id).ok_or(UploadError::Locked)?);
         let row = self.live_row(id).await?;
         let limit = self.inner.max_size;
         if row.length > limit {
             // The limit shrank since the upload was created.
-            return Err(TusError::OverMaxSize { limit }.into());
+            return Err(UploadError::OverMaxSize { limit });
         }
         let (offset, on_disk) = self.offsets(&row).await?;
         if patch.offset != offset {
-            return Err(TusError::OffsetMismatch {
+            return Err(UploadError::OffsetMismatch {
                 current: offset,
                 sent: patch.offset,
-            }
-            .into());
+            });
         }
         let room = row.length - offset;
         if patch.content_length.is_some_and(|n| n > room) {
-            return Err(TusError::PastLength { length: row.length }.into());
+            return Err(UploadError::PastLength { length: row.length });
         }
         if row.state != UploadState::Receiving {
             // Already complete; an empty PATCH changes nothing.
@@ -321,10 +390,10 @@ impl Uploads {
                 offset: on_disk,
                 expires: (!complete).then_some(expires),
             }),
-            Ended::Complete => Err(TusError::ChecksumMismatch.into()),
-            Ended::PastLength => Err(TusError::PastLength { length: row.length }.into()),
-            Ended::Interrupted(why) => Err(Error::UploadInterrupted(std::io::Error::other(why))),
-            Ended::Cancelled => Err(TusError::NotFound.into()),
+            Ended::Complete => Err(UploadError::ChecksumMismatch),
+            Ended::PastLength => Err(UploadError::PastLength { length: row.length }),
+            Ended::Interrupted(why) => Err(UploadError::Interrupted(why)),
+            Ended::Cancelled => Err(UploadError::NotFound),
             Ended::Store(e) => Err(e.into()),
         }
     }
@@ -338,7 +407,7 @@ impl Uploads {
         mut body: S,
         mut hasher: Option<&mut ChunkHasher>,
         lock: Arc<WriteLock>,
-    ) -> Result<Ended, StoreError>
+    ) -> std::result::Result<Ended, StoreError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
@@ -381,3 +450,6 @@ impl Uploads {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,17 +3,41 @@
 //! before the next, so a restart mid-way finishes the same item: the media id
 //! is saved before the bytes move, and the item's row is looked for before it
 //! is inserted. Bytes that are not media end the upload as failed, removed.
+//! A failure of the machine's (a database busy for a while, a full disk) is
+//! tried again with growing pauses: all the bytes are in, so giving up would
+//! lose the upload.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::uploads::{Uploads, millis};
+use super::{Result, UploadError, Uploads, millis};
+use crate::model::{MediaId, UploadId};
 use crate::server::db::UploadState;
-use crate::server::error::Error;
 use crate::server::ingest::{IngestError, Received};
-use crate::server::store::{MediaId, UploadId, Variant};
+use crate::server::store::Variant;
 
 const LOST: &str = "The uploaded bytes were lost on the server. Upload the file again.";
 const BROKEN: &str = "Reel could not store this upload. Upload the file again.";
+/// Pauses between attempts at a finalisation that failed for a passing
+/// reason; after the last, the upload fails (its bytes stay until expiry is
+/// no use: a failed upload cannot be resumed).
+const RETRY_PAUSES: [Duration; 8] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(4),
+    Duration::from_secs(8),
+    Duration::from_secs(15),
+    Duration::from_secs(30),
+];
+
+/// How one attempt at finalising ended.
+enum Attempt {
+    Done,
+    /// The machine's trouble: worth another try.
+    Transient(UploadError),
+    Broken(UploadError),
+}
 
 impl Uploads {
     /// Finalises in the background; a panic is contained in its own task.
@@ -21,22 +45,7 @@ impl Uploads {
         self.inner.finalising.send_modify(|n| *n += 1);
         let this = self.clone();
         tokio::spawn(async move {
-            let job = tokio::spawn({
-                let this = this.clone();
-                let id = id.clone();
-                async move { this.finalise(&id).await }
-            });
-            let failed = match job.await {
-                Ok(Ok(())) => false,
-                Ok(Err(e)) => {
-                    tracing::error!(upload = %id, "cannot finalise an upload: {e}");
-                    true
-                }
-                Err(e) => {
-                    tracing::error!(upload = %id, "finalising an upload panicked: {e}");
-                    true
-                }
-            };
+            let failed = this.finalise_with_retries(&id).await;
             if failed {
                 this.fail(&id, BROKEN).await;
             }
@@ -46,7 +55,50 @@ impl Uploads {
         });
     }
 
-    async fn finalise(&self, id: &UploadId) -> Result<(), Error> {
+    /// Tries until it works, fails for good, or the pauses run out; true
+    /// when the upload must be failed.
+    async fn finalise_with_retries(&self, id: &UploadId) -> bool {
+        let mut pauses = RETRY_PAUSES.iter();
+        loop {
+            let job = tokio::spawn({
+                let this = self.clone();
+                let id = id.clone();
+                async move { this.attempt(&id).await }
+            });
+            match job.await {
+                Ok(Attempt::Done) => return false,
+                Ok(Attempt::Transient(e)) => match pauses.next() {
+                    Some(pause) => {
+                        tracing::warn!(upload = %id, "finalising an upload failed, trying again in {pause:?}: {e}");
+                        self.inner.retried.send_modify(|n| *n += 1);
+                        tokio::time::sleep(*pause).await;
+                    }
+                    None => {
+                        tracing::error!(upload = %id, "cannot finalise an upload: {e}");
+                        return true;
+                    }
+                },
+                Ok(Attempt::Broken(e)) => {
+                    tracing::error!(upload = %id, "cannot finalise an upload: {e}");
+                    return true;
+                }
+                Err(e) => {
+                    tracing::error!(upload = %id, "finalising an upload panicked: {e}");
+                    return true;
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, id: &UploadId) -> Attempt {
+        match self.finalise(id).await {
+            Ok(()) => Attempt::Done,
+            Err(e) if is_transient(&e) => Attempt::Transient(e),
+            Err(e) => Attempt::Broken(e),
+        }
+    }
+
+    async fn finalise(&self, id: &UploadId) -> Result<()> {
         let (repo, store) = (&self.inner.repo, &self.inner.store);
         let Some(row) = repo.get_upload(id).await? else {
             return Ok(()); // terminated meanwhile
@@ -64,23 +116,20 @@ impl Uploads {
         }
 
         let started = Instant::now();
-        let in_partial = store.partial_len(id).await?.is_some();
-        let path = match (&row.media_id, in_partial) {
-            (_, true) => store.partial_path(id),
-            (Some(media), false)
-                if store
-                    .open_variant(media, Variant::Original)
-                    .await?
-                    .is_some() =>
-            {
-                store.path(media, Variant::Original)
-            }
-            _ => {
-                self.fail(id, LOST).await;
-                return Ok(());
-            }
+        let partial = store.materialise_partial(id).await?;
+        let in_partial = partial.is_some();
+        let file = match (&row.media_id, partial) {
+            (_, Some(file)) => Some(file),
+            // A restart after the bytes moved but before the row was written.
+            (Some(media), None) => store.materialise(media, Variant::Original).await?,
+            (None, None) => None,
         };
-        let (digest, probe) = tokio::join!(store.digest(&path), self.inner.ingest.probe(&path));
+        let Some(file) = file else {
+            self.fail(id, LOST).await;
+            return Ok(());
+        };
+        let (digest, probe) = tokio::join!(file.digest(), self.inner.ingest.probe(&file));
+        drop(file);
         let (size, sha256) = digest?;
         if size != row.length {
             tracing::error!(upload = %id, size, length = row.length, "a complete upload has the wrong size");
@@ -94,7 +143,7 @@ impl Uploads {
                 self.fail(id, &reason.to_string()).await;
                 return Ok(());
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(ingest_error(e)),
         };
 
         let media = match row.media_id {
@@ -116,7 +165,8 @@ impl Uploads {
         self.inner
             .ingest
             .record(media.clone(), received, probe)
-            .await?;
+            .await
+            .map_err(ingest_error)?;
         repo.mark_upload_done(id, history).await?;
         tracing::info!(
             upload = %id,
@@ -149,5 +199,26 @@ impl Uploads {
         {
             tracing::error!(upload = %id, "cannot remove a failed upload's stored bytes: {e}");
         }
+    }
+}
+
+/// What finalising makes of an ingest failure that is not the file's fault
+/// (a file's own fault, `NotMedia`, is handled where it is seen).
+fn ingest_error(e: IngestError) -> UploadError {
+    match e {
+        IngestError::Store(e) => e.into(),
+        IngestError::Db(e) => e.into(),
+        IngestError::Media(e) => UploadError::Media(e),
+        IngestError::NotMedia(reason) => UploadError::Failed(reason.to_string()),
+    }
+}
+
+/// Failures that may pass: the database busy past its timeout, storage I/O
+/// (a full disk, a hiccup), ffprobe that could not run.
+fn is_transient(e: &UploadError) -> bool {
+    match e {
+        UploadError::Db(db) => db.is_transient(),
+        UploadError::Store(_) | UploadError::Media(_) => true,
+        _ => false,
     }
 }

@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use reel::server::media::decide::{
+use crate::server::media::decide::{
     AudioAction, OutputFormat, PlayablePlan, Reason, VideoAction, decide,
 };
-use reel::server::media::transcode::PlayableJob;
-use reel::server::media::{Media, MediaError, ProbeSummary, ProcessError};
+use crate::server::media::transcode::PlayableJob;
+use crate::server::media::{Media, MediaError, ProbeSummary, ProcessError};
 
 #[derive(Debug, PartialEq)]
 enum Class {
@@ -44,13 +44,13 @@ fn av(dir: &Path, name: &str, codec_args: &[&str]) -> PathBuf {
         "-shortest",
     ];
     args.extend_from_slice(codec_args);
-    crate::common::ffmpeg(dir, name, &args)
+    crate::testing::media::ffmpeg(dir, name, &args)
 }
 
 fn tone(dir: &Path, name: &str, codec_args: &[&str]) -> PathBuf {
     let mut args = vec!["-f", "lavfi", "-i", "sine=frequency=440:duration=1"];
     args.extend_from_slice(codec_args);
-    crate::common::ffmpeg(dir, name, &args)
+    crate::testing::media::ffmpeg(dir, name, &args)
 }
 
 /// Probes, decides, converts when needed and checks the result. Returns the
@@ -69,9 +69,9 @@ async fn make_playable(input: &Path, expected: Class) -> (PlayablePlan, ProbeSum
         .make_playable(
             &PlayableJob {
                 input,
-                demuxer: &probe.demuxer,
+                demuxer: &probe.facts.container,
                 conversion,
-                duration_secs: probe.duration_secs,
+                duration_secs: probe.facts.duration_secs,
             },
             &output,
             |share| seen.push(share),
@@ -85,7 +85,7 @@ async fn make_playable(input: &Path, expected: Class) -> (PlayablePlan, ProbeSum
     );
     let out = media.probe(&output).await.expect("the copy is accepted");
     assert_eq!(out.faststart, Some(true), "{out:#?}");
-    assert_eq!(out.content_type, conversion.content_type());
+    assert_eq!(out.facts.content_type, conversion.content_type());
     assert_eq!(
         decide(&out),
         PlayablePlan::Original,
@@ -95,14 +95,16 @@ async fn make_playable(input: &Path, expected: Class) -> (PlayablePlan, ProbeSum
 }
 
 fn assert_browser_video(out: &ProbeSummary) {
-    assert_eq!(out.video_codec.as_deref(), Some("h264"));
+    assert_eq!(out.facts.video_codec.as_deref(), Some("h264"));
     assert_eq!(out.pixel_format.as_deref(), Some("yuv420p"));
-    assert_eq!(out.audio_codec.as_deref(), Some("aac"));
-    assert_eq!(out.content_type, "video/mp4");
-    assert!(out.width.is_some_and(|w| w % 2 == 0) && out.height.is_some_and(|h| h % 2 == 0));
+    assert_eq!(out.facts.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(out.facts.content_type, "video/mp4");
+    assert!(
+        out.facts.width.is_some_and(|w| w % 2 == 0) && out.facts.height.is_some_and(|h| h % 2 == 0)
+    );
 }
 
-fn conversion(plan: &PlayablePlan) -> &reel::server::media::decide::Conversion {
+fn conversion(plan: &PlayablePlan) -> &crate::server::media::decide::Conversion {
     match plan {
         PlayablePlan::Convert(c) => c,
         PlayablePlan::Original => panic!("expected a conversion"),
@@ -134,7 +136,7 @@ async fn hevc_in_mp4_is_transcoded_and_its_aac_copied() {
     assert_eq!(c.audio, Some(AudioAction::Copy));
     assert_eq!(c.reasons, [Reason::VideoCodec]);
     assert_browser_video(&out);
-    assert_eq!((out.width, out.height), (Some(160), Some(120)));
+    assert_eq!((out.facts.width, out.facts.height), (Some(160), Some(120)));
 }
 
 #[tokio::test]
@@ -157,7 +159,7 @@ async fn vp9_with_opus_in_matroska_plays_as_webm() {
         ],
     );
     let (_, probe) = make_playable(&input, Class::Original).await;
-    assert_eq!(probe.content_type, "video/webm");
+    assert_eq!(probe.facts.content_type, "video/webm");
 }
 
 #[tokio::test]
@@ -197,9 +199,9 @@ async fn mpeg4_part2_in_avi_is_transcoded() {
     assert!(c.reasons.contains(&Reason::VideoCodec) && c.reasons.contains(&Reason::Container));
     // MP3 is copied into the MP4: browsers play it there.
     assert_eq!(c.audio, Some(AudioAction::Copy));
-    assert_eq!(out.video_codec.as_deref(), Some("h264"));
+    assert_eq!(out.facts.video_codec.as_deref(), Some("h264"));
     assert_eq!(out.pixel_format.as_deref(), Some("yuv420p"));
-    assert_eq!(out.audio_codec.as_deref(), Some("mp3"));
+    assert_eq!(out.facts.audio_codec.as_deref(), Some("mp3"));
 }
 
 #[tokio::test]
@@ -229,7 +231,7 @@ async fn h264_444_is_transcoded_to_420() {
 #[tokio::test]
 async fn odd_sizes_and_high_frame_rates_are_evened_and_capped() {
     let dir = tempfile::tempdir().expect("tmp");
-    let input = crate::common::ffmpeg(
+    let input = crate::testing::media::ffmpeg(
         dir.path(),
         "odd-fast.mkv",
         &[
@@ -254,18 +256,18 @@ async fn odd_sizes_and_high_frame_rates_are_evened_and_capped() {
     let output = dir.path().join("out.mp4");
     let job = PlayableJob {
         input: &input,
-        demuxer: &probe.demuxer,
+        demuxer: &probe.facts.container,
         conversion: c,
-        duration_secs: probe.duration_secs,
+        duration_secs: probe.facts.duration_secs,
     };
     media
         .make_playable(&job, &output, |_| {})
         .await
         .expect("converted");
     let out = media.probe(&output).await.expect("accepted");
-    assert_eq!((out.width, out.height), (Some(160), Some(120)));
+    assert_eq!((out.facts.width, out.facts.height), (Some(160), Some(120)));
     assert!(out.frame_rate.is_some_and(|f| f <= 60.5), "{out:?}");
-    assert_eq!(out.audio_codec, None);
+    assert_eq!(out.facts.audio_codec, None);
     assert_eq!(decide(&out), PlayablePlan::Original);
 }
 
@@ -349,16 +351,16 @@ async fn surround_24_bit_wav_becomes_stereo_m4a() {
     let c = conversion(&plan);
     assert_eq!(c.output, OutputFormat::M4a);
     assert_eq!(c.video, None);
-    assert_eq!(out.content_type, "audio/mp4");
-    assert_eq!(out.audio_codec.as_deref(), Some("aac"));
+    assert_eq!(out.facts.content_type, "audio/mp4");
+    assert_eq!(out.facts.audio_codec.as_deref(), Some("aac"));
     assert_eq!(out.audio_channels, Some(2));
-    assert_eq!(out.video_codec, None);
+    assert_eq!(out.facts.video_codec, None);
 }
 
 #[tokio::test]
 async fn a_browser_ready_mp4_is_served_as_it_is() {
     let dir = tempfile::tempdir().expect("tmp");
-    let input = crate::common::video_mp4(dir.path(), 1);
+    let input = crate::testing::media::video_mp4(dir.path(), 1);
     let (_, probe) = make_playable(&input, Class::Original).await;
     assert_eq!(probe.faststart, Some(true));
 }
@@ -368,7 +370,7 @@ async fn a_transcode_past_the_job_limit_is_stopped_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tmp");
     // MPEG-4 Part 2 is quick to make and must be re-encoded: 60 s of it
     // takes libx264 far longer than the limit below.
-    let input = crate::common::ffmpeg(
+    let input = crate::testing::media::ffmpeg(
         dir.path(),
         "long.avi",
         &[
@@ -387,9 +389,9 @@ async fn a_transcode_past_the_job_limit_is_stopped_and_leaves_nothing() {
     let output = dir.path().join("long.playable.mp4");
     let job = PlayableJob {
         input: &input,
-        demuxer: &probe.demuxer,
+        demuxer: &probe.facts.container,
         conversion: conversion(&plan),
-        duration_secs: probe.duration_secs,
+        duration_secs: probe.facts.duration_secs,
     };
     let started = std::time::Instant::now();
     let result = media.make_playable(&job, &output, |_| {}).await;

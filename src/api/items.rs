@@ -1,0 +1,63 @@
+//! The library: an item, a page of items, an item's neighbours, editing and
+//! deleting an item.
+
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+use crate::library::{LibraryPage, LibraryQuery, Neighbours};
+use crate::model::MediaItem;
+
+#[cfg(feature = "ssr")]
+use super::context::{actor, bad_request, media_id, service};
+
+#[server(endpoint = "media")]
+pub async fn get_media(id: String) -> Result<MediaItem, ApiError> {
+    let id = media_id(&id)?;
+    Ok(service()?.item(&actor(), &id).await?)
+}
+
+/// One page of the library: filtered by kind and state, searched (each word
+/// a prefix of a word in the title, file name or description), sorted.
+/// Out-of-range pages and sizes are refused with `bad-request`; a page past
+/// the end is empty (with the `total` to find the last one). The query is
+/// flattened, so the form body is the page's own query string
+/// (`LibraryQuery::to_query_string`), e.g. `q=holi&kind=video&sort=title`.
+#[server(endpoint = "list_library")]
+pub async fn list_library(#[server(flatten)] query: LibraryQuery) -> Result<LibraryPage, ApiError> {
+    query.validate().map_err(bad_request)?;
+    Ok(service()?.library_page(&actor(), &query).await?)
+}
+
+/// The items before and after `id` in the library; none for an unknown id.
+#[server(endpoint = "media_neighbours")]
+pub async fn media_neighbours(id: String) -> Result<Neighbours, ApiError> {
+    let Some(id) = crate::model::MediaId::parse(&id) else {
+        return Ok(Neighbours::default());
+    };
+    Ok(service()?.neighbours(&actor(), &id).await?)
+}
+
+/// Edits an item's title (1 to 200 characters) and description (up to
+/// 5000); both are trimmed. A refusal's code names the field
+/// (`invalid-title`, `invalid-description`) and its message the limit.
+#[server(endpoint = "update_media")]
+pub async fn update_media(
+    id: String,
+    title: String,
+    description: String,
+) -> Result<MediaItem, ApiError> {
+    let id = media_id(&id)?;
+    let title = crate::library::clean_title(&title).map_err(bad_request)?;
+    let description = crate::library::clean_description(&description).map_err(bad_request)?;
+    Ok(service()?
+        .update_text(&actor(), &id, &title, &description)
+        .await?)
+}
+
+/// Deletes an item for good: its processing, its row and jobs, its original
+/// and every derived file.
+#[server(endpoint = "delete_media")]
+pub async fn delete_media(id: String) -> Result<(), ApiError> {
+    let id = media_id(&id)?;
+    Ok(service()?.delete(&actor(), &id).await?)
+}

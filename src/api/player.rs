@@ -1,0 +1,27 @@
+//! What the players draw: waveform bars and scrub previews.
+
+use leptos::prelude::*;
+
+use crate::error::ApiError;
+use crate::model::Bars;
+use crate::vtt::ThumbnailCue;
+
+#[cfg(feature = "ssr")]
+use super::context::{actor, media_id, service};
+
+/// The item's waveform bars, or `None` when it has none (yet).
+#[server(endpoint = "waveform_bars")]
+pub async fn waveform_bars(id: String) -> Result<Option<Bars>, ApiError> {
+    let Some(id) = crate::model::MediaId::parse(&id) else {
+        return Ok(None);
+    };
+    let peaks = service()?.waveform(&actor(), &id).await?;
+    Ok(peaks.map(|peaks| crate::model::bars(&peaks, crate::model::WAVEFORM_BARS)))
+}
+
+/// The item's thumbnails track, parsed, with image addresses resolved.
+#[server(endpoint = "scrub_cues")]
+pub async fn scrub_cues(id: String) -> Result<Vec<ThumbnailCue>, ApiError> {
+    let id = media_id(&id)?;
+    Ok(service()?.scrub_cues(&actor(), &id).await?)
+}

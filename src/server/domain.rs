@@ -1,0 +1,40 @@
+//! Plain values the server's layers hand each other: what ffprobe learned
+//! about a file and is kept with its item, and a job to queue. No behaviour
+//! beyond small helpers, so every layer may depend on this one.
+
+use crate::model::{JobKind, MediaKind};
+
+/// What the probe learned about an item's original that later work needs:
+/// stored with the item's row, read back by the jobs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct MediaFacts {
+    pub(crate) kind: MediaKind,
+    /// The single demuxer name later ffmpeg runs force with `-f`.
+    pub(crate) container: String,
+    pub(crate) content_type: String,
+    pub(crate) duration_secs: Option<f64>,
+    pub(crate) width: Option<u32>,
+    pub(crate) height: Option<u32>,
+    pub(crate) video_codec: Option<String>,
+    pub(crate) audio_codec: Option<String>,
+    /// Index of an embedded cover picture (audio files).
+    pub(crate) cover_stream: Option<u32>,
+}
+
+/// A processing job to queue for an item.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct NewJob {
+    pub(crate) kind: JobKind,
+    /// Kind-specific input as JSON (`{}` when there is none).
+    pub(crate) params: String,
+}
+
+impl NewJob {
+    /// A job that needs no parameters.
+    pub(crate) fn plain(kind: JobKind) -> Self {
+        NewJob {
+            kind,
+            params: "{}".to_string(),
+        }
+    }
+}

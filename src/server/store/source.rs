@@ -1,0 +1,84 @@
+//! What the store hands out instead of paths: a `Source` to serve bytes from
+//! and a `Materialised` local copy for ffmpeg to read.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+
+use super::StoreError;
+use super::scratch::{TempFile, digest};
+
+/// An open stored file and what `statx` said when it was opened.
+#[derive(Debug)]
+pub(crate) struct OpenFile {
+    pub(crate) file: Arc<File>,
+    pub(crate) len: u64,
+    pub(crate) modified: Option<SystemTime>,
+}
+
+/// Reads byte ranges of a stored object that is not a local file.
+pub(crate) trait RangeReader: Send + Sync {
+    /// `len` bytes from `start`, as a stream of chunks.
+    fn read(&self, start: u64, len: u64) -> BoxStream<'static, std::io::Result<Bytes>>;
+}
+
+/// A stored object elsewhere (an object store), read by range.
+#[derive(Clone)]
+pub(crate) struct RemoteObject {
+    pub(crate) len: u64,
+    pub(crate) modified: Option<SystemTime>,
+    pub(crate) reader: Arc<dyn RangeReader>,
+}
+
+/// Where served bytes come from.
+#[derive(Clone)]
+pub(crate) enum Source {
+    /// A file on this machine: the direct path sends it with `sendfile`.
+    File(Arc<OpenFile>),
+    /// An object elsewhere: streamed through the router, range by range.
+    #[allow(dead_code, reason = "made by a remote store (the scale-out issue)")]
+    Remote(RemoteObject),
+}
+
+impl Source {
+    pub(crate) fn len(&self) -> u64 {
+        match self {
+            Source::File(open) => open.len,
+            Source::Remote(object) => object.len,
+        }
+    }
+
+    pub(crate) fn modified(&self) -> Option<SystemTime> {
+        match self {
+            Source::File(open) => open.modified,
+            Source::Remote(object) => object.modified,
+        }
+    }
+}
+
+/// A stored file as a path on this machine, for as long as the guard lives:
+/// the file itself on a local store, or a scratch copy removed on drop.
+pub(crate) struct Materialised {
+    path: PathBuf,
+    /// The copy this guard owns (and deletes), if it is one.
+    _copy: Option<TempFile>,
+}
+
+impl Materialised {
+    pub(super) fn in_place(path: PathBuf) -> Self {
+        Materialised { path, _copy: None }
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The size and SHA-256 (hex) of the bytes.
+    pub(crate) async fn digest(&self) -> Result<(u64, String), StoreError> {
+        digest(&self.path).await
+    }
+}

@@ -1,0 +1,166 @@
+//! Test media made by the real ffmpeg (`ffmpeg -f lavfi -i testsrc…`,
+//! `sine…`), shared by the crate's unit tests and the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs ffmpeg to make test media; panics with its stderr on failure.
+pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let result = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .arg(&out)
+        .output()
+        .expect("ffmpeg runs");
+    assert!(
+        result.status.success(),
+        "ffmpeg failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
+/// A short H.264/AAC MP4 with its index at the front.
+pub fn video_mp4(dir: &Path, seconds: u32) -> PathBuf {
+    let d = seconds.to_string();
+    ffmpeg(
+        dir,
+        "clip.mp4",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc=duration={d}:size=320x240:rate=25"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency=440:duration={d}"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-movflags",
+            "+faststart",
+            "-shortest",
+        ],
+    )
+}
+
+pub fn tone_mp3(dir: &Path) -> PathBuf {
+    ffmpeg(
+        dir,
+        "tone.mp3",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=660:duration=3",
+            "-c:a",
+            "libmp3lame",
+        ],
+    )
+}
+
+/// An MP3 with an embedded PNG cover picture.
+pub fn tone_mp3_with_cover(dir: &Path) -> PathBuf {
+    let tone = tone_mp3(dir);
+    let cover = ffmpeg(
+        dir,
+        "cover.png",
+        &["-f", "lavfi", "-i", "testsrc=size=96x96", "-frames:v", "1"],
+    );
+    let tone = tone.to_string_lossy().into_owned();
+    let cover = cover.to_string_lossy().into_owned();
+    ffmpeg(
+        dir,
+        "covered.mp3",
+        &[
+            "-i",
+            &tone,
+            "-i",
+            &cover,
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c",
+            "copy",
+            "-disposition:v",
+            "attached_pic",
+            "-id3v2_version",
+            "3",
+        ],
+    )
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// A 48 kHz stereo 16-bit WAV: 192,000 bytes per second, several read chunks long.
+pub fn tone_wav(dir: &Path, seconds: u32) -> PathBuf {
+    ffmpeg(
+        dir,
+        "tone.wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency=440:sample_rate=48000:duration={seconds}"),
+            "-ac",
+            "2",
+            "-c:a",
+            "pcm_s16le",
+        ],
+    )
+}
+
+/// A video browsers cannot play (MPEG-4 Part 2 + MP3 in AVI): it needs a
+/// transcode, which takes long enough to watch at 640x360 for many seconds.
+pub fn avi_needing_transcode(dir: &Path, seconds: u32, size: &str) -> PathBuf {
+    let d = seconds.to_string();
+    ffmpeg(
+        dir,
+        "old.avi",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc=duration={d}:size={size}:rate=25"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency=330:duration={d}"),
+            "-c:v",
+            "mpeg4",
+            "-q:v",
+            "5",
+            "-c:a",
+            "libmp3lame",
+            "-shortest",
+        ],
+    )
+}
+
+/// Probes a file with ffprobe: `stream=codec_name,pix_fmt` of its streams.
+pub fn probe_streams(path: &Path) -> String {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_name,pix_fmt",
+            "-of",
+            "compact",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
