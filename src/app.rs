@@ -1,5 +1,9 @@
 //! The page shell, the router, and the pieces every page shares.
 
+// `#[component]` makes a `pub` builder for every component's props, whatever
+// the component's own visibility: the lint would flag each of them.
+#![allow(unreachable_pub)]
+
 mod editor;
 mod library;
 mod live;
@@ -12,13 +16,20 @@ mod upload;
 mod upload_row;
 mod waveform;
 
-pub mod tus_protocol;
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(
+        dead_code,
+        reason = "the browser build uses it; native unit tests check it"
+    )
+)]
+pub(crate) mod tus_protocol;
 
 #[cfg(feature = "hydrate")]
 mod browser;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -26,7 +37,9 @@ use library::LibraryPage;
 use media_page::MediaPage;
 
 /// The HTML document around the app (server side only renders it).
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+#[cfg(feature = "ssr")]
+pub(crate) fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -47,7 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 #[component]
-pub fn App() -> impl IntoView {
+pub(crate) fn App() -> impl IntoView {
     provide_meta_context();
     // Live processing events for every page (connects once hydrated).
     live::Live::provide();
@@ -102,7 +115,7 @@ const FALLBACK_POLL: std::time::Duration = std::time::Duration::from_secs(4);
 /// pending, and none once the page is left. Browser only: on the server it
 /// does nothing.
 #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-pub fn refresh_while(
+pub(crate) fn refresh_while(
     busy: impl Fn() -> bool + Send + Sync + 'static,
     refresh: impl Fn() + Clone + 'static,
 ) {
@@ -129,7 +142,7 @@ pub fn refresh_while(
 
 /// An error from the server, in words a person can act on.
 #[component]
-pub fn ErrorNotice(error: crate::error::ApiError) -> impl IntoView {
+pub(crate) fn ErrorNotice(error: crate::error::ApiError) -> impl IntoView {
     view! {
         <div class="notice error" role="alert" data-code=error.code.as_str()>
             <p>{error.message}</p>

@@ -5,7 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-pub mod app;
+mod app;
 pub mod edit;
 pub mod error;
 pub mod format;

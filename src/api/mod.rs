@@ -12,8 +12,8 @@ mod uploads;
 #[cfg(feature = "ssr")]
 mod context;
 
-pub use edits::{fast_cut_points, start_edit};
-pub use items::{delete_media, get_media, list_library, media_neighbours, update_media};
-pub use player::{scrub_cues, waveform_bars};
-pub use processing::{cancel_processing, retry_processing};
-pub use uploads::{upload_limits, upload_status};
+pub use edits::*;
+pub use items::*;
+pub use player::*;
+pub use processing::*;
+pub use uploads::*;

@@ -8,7 +8,7 @@
 //! Also here: the "Edited from …" line an edited item shows.
 
 mod export;
-pub mod selection;
+pub(crate) mod selection;
 mod trim;
 
 use leptos::html;
@@ -50,7 +50,7 @@ impl Tab {
 }
 
 /// "1:02.500", "1:02:03.250": minutes (and hours) and seconds to the millisecond.
-pub fn format_time(secs: f64) -> String {
+pub(crate) fn format_time(secs: f64) -> String {
     let ms = if secs.is_finite() {
         (secs.max(0.0) * 1000.0).round() as u64
     } else {
@@ -67,7 +67,7 @@ pub fn format_time(secs: f64) -> String {
 
 /// Reads a typed time: seconds ("90", "90.5"), "m:ss(.mmm)" or
 /// "h:mm:ss(.mmm)". The error says what was wrong, for people.
-pub fn parse_time(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_time(text: &str) -> Result<f64, String> {
     let text = text.trim();
     if text.is_empty() {
         return Err("Type a time, such as 1:05.250 or 65.25.".into());
@@ -130,7 +130,7 @@ impl Submit {
                 let result = crate::api::start_edit(id, request).await;
                 let _ = pending.try_set(false);
                 match result {
-                    Ok(item) => go.run(item.id),
+                    Ok(item) => go.run(item.id.to_string()),
                     Err(e) => {
                         let _ = error.try_set(Some(e.message));
                     }
@@ -164,7 +164,7 @@ struct Source {
 }
 
 #[component]
-pub fn Editor(
+pub(crate) fn Editor(
     /// The item as it was when the editor appeared.
     item: MediaItem,
     clock: Clock,
@@ -304,7 +304,7 @@ pub fn Editor(
 
 /// On an edited item: where it came from and what the edit did.
 #[component]
-pub fn EditedFrom(#[prop(into)] item: Signal<MediaItem>) -> impl IntoView {
+pub(crate) fn EditedFrom(#[prop(into)] item: Signal<MediaItem>) -> impl IntoView {
     let info = Memo::new(move |_| item.with(|i| (i.source_id.clone(), i.edit_summary.clone())));
     move || {
         let (source, summary) = info.get();

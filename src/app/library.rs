@@ -16,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
 use super::live::Live;
-use super::upload::{self, FILE_INPUT_ID, UploadZone};
+use super::upload::{FILE_INPUT_ID, UploadZone};
 use crate::api;
 use crate::error::ApiError;
 use crate::library::{LibraryPage as Page, LibraryQuery};
@@ -32,7 +32,7 @@ use toolbar::Toolbar;
 /// While a form or dialog is open, fetching the page again waits (a fresh
 /// grid would throw away what the person is typing).
 #[derive(Clone, Copy)]
-pub struct LibraryUi {
+pub(crate) struct LibraryUi {
     /// The id of the card whose edit form is open.
     pub editing: RwSignal<Option<String>>,
     /// The item (id, title) the delete dialog asks about.
@@ -50,7 +50,7 @@ pub struct LibraryUi {
 
 impl LibraryUi {
     /// Fetches the page again, now or as soon as no form is open.
-    pub fn refresh(&self) {
+    pub(crate) fn refresh(&self) {
         if self.editing.get_untracked().is_some() || self.deleting.get_untracked().is_some() {
             self.stale.set(true);
         } else {
@@ -59,7 +59,7 @@ impl LibraryUi {
     }
 
     /// Remembers which element of the grid has focus (from `focusin`).
-    pub fn note_focus(&self, id: String) {
+    pub(crate) fn note_focus(&self, id: String) {
         if !id.is_empty() {
             self.last_focus.set_value(Some(id));
         }
@@ -67,7 +67,7 @@ impl LibraryUi {
 
     /// Called by a new card: if focus was lost (it is on the body) and it was
     /// last on one of `ids`, puts it back there, after the grid is swapped.
-    pub fn restore_focus(&self, ids: &[String]) {
+    pub(crate) fn restore_focus(&self, ids: &[String]) {
         #[cfg(feature = "hydrate")]
         {
             let Some(want) = self.last_focus.get_value() else {
@@ -89,13 +89,13 @@ impl LibraryUi {
         let _ = ids;
     }
 
-    pub fn is_removed(&self, id: &str) -> bool {
+    pub(crate) fn is_removed(&self, id: &str) -> bool {
         self.removed.with(|removed| removed.iter().any(|r| r == id))
     }
 }
 
 /// The query the URL asks for; any URL gives some query.
-pub fn use_library_query() -> Memo<LibraryQuery> {
+pub(crate) fn use_library_query() -> Memo<LibraryQuery> {
     let map = use_query_map();
     Memo::new(move |_| {
         map.with(|map| LibraryQuery::from_query(map.latest_values().map(|(k, v)| (k.as_ref(), v))))
@@ -112,7 +112,7 @@ fn is_front(query: &LibraryQuery) -> bool {
 }
 
 #[component]
-pub fn LibraryPage() -> impl IntoView {
+pub(crate) fn LibraryPage() -> impl IntoView {
     let query = use_library_query();
     let page = Resource::new(move || query.get(), api::list_library);
     let limits = Resource::new(|| (), |_| api::upload_limits());
@@ -261,7 +261,7 @@ fn Nothing(page: Page, query: LibraryQuery) -> impl IntoView {
 }
 
 /// Moves keyboard focus to the element with this id (browser only).
-pub fn focus_id(id: &str) {
+pub(crate) fn focus_id(id: &str) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;

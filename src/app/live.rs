@@ -14,14 +14,14 @@ use crate::model::{MediaEvent, MediaState, Progress};
 
 /// Where an item's processing stands, as shown.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Status {
+pub(crate) struct Status {
     pub state: MediaState,
     pub progress: Option<Progress>,
 }
 
 /// An event and the order it arrived in.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub seq: u64,
     pub event: MediaEvent,
 }
@@ -29,14 +29,14 @@ pub struct Seen {
 /// The event stream's health; pages poll slowly while it is `Broken`.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     Connecting,
     Open,
     Broken,
 }
 
 #[derive(Clone, Copy)]
-pub struct Live {
+pub(crate) struct Live {
     seen: RwSignal<HashMap<String, Seen>>,
     last_seq: RwSignal<u64>,
     /// Counts `open`s: a reconnect may have missed events.
@@ -59,7 +59,7 @@ impl Live {
 
     /// Makes the shared client for the app (call once, in `App`); in the
     /// browser it connects after hydration and closes with the app.
-    pub fn provide() -> Self {
+    pub(crate) fn provide() -> Self {
         let live = Live::new();
         provide_context(live);
         #[cfg(feature = "hydrate")]
@@ -79,7 +79,7 @@ impl Live {
     }
 
     /// The app's client; a disconnected one where none was provided.
-    pub fn get() -> Self {
+    pub(crate) fn get() -> Self {
         use_context::<Live>().unwrap_or_else(Live::new)
     }
 
@@ -93,12 +93,12 @@ impl Live {
     }
 
     /// True while the event stream is down (after an error, until it reopens).
-    pub fn broken(&self) -> bool {
+    pub(crate) fn broken(&self) -> bool {
         self.stream.get() == Stream::Broken
     }
 
     /// An item's status: the latest event about it, else what the item says.
-    pub fn status(
+    pub(crate) fn status(
         self,
         id: String,
         item: impl Fn() -> Status + Send + Sync + 'static,
@@ -120,7 +120,7 @@ impl Live {
     /// about items not on the page (the library lists them all). Also after a
     /// reconnect or a resync, and once the stream first opens if anything
     /// shown is processing (events may have gone by before it opened).
-    pub fn follow(
+    pub(crate) fn follow(
         self,
         shown: impl Fn() -> Option<Vec<(String, MediaState)>> + Send + Sync + 'static,
         include_new: bool,
@@ -168,7 +168,7 @@ impl Live {
 /// Whether events newer than `since` make the shown items stale: an item's
 /// derived files changed, its state differs from the one shown, or (with
 /// `include_new`) it is not shown at all.
-pub fn needs_fetch(
+pub(crate) fn needs_fetch(
     shown: &[(String, MediaState)],
     seen: &HashMap<String, Seen>,
     since: u64,
@@ -187,7 +187,7 @@ pub fn needs_fetch(
 }
 
 /// Processing progress as a whole percentage, 0 to 100.
-pub fn percent(fraction: f64) -> u32 {
+pub(crate) fn percent(fraction: f64) -> u32 {
     if fraction.is_nan() {
         return 0;
     }

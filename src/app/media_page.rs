@@ -29,7 +29,7 @@ use crate::model::Bars;
 use crate::model::{MediaItem, MediaKind, MediaState};
 
 #[component]
-pub fn MediaPage() -> impl IntoView {
+pub(crate) fn MediaPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let item = Resource::new(id, api::get_media);

@@ -16,13 +16,13 @@ use leptos::prelude::*;
 
 mod neighbours;
 
-pub use neighbours::NeighbourLinks;
+pub(crate) use neighbours::NeighbourLinks;
 
 use super::seek;
 use crate::format;
 
 /// The speeds offered, slowest first.
-pub const SPEEDS: [f64; 7] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
+pub(crate) const SPEEDS: [f64; 7] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
 /// A saved position this close to the end starts the item over.
 const RESUME_TAIL_SECS: f64 = 5.0;
 /// Positions before this are not worth resuming.
@@ -39,7 +39,7 @@ fn position_key(id: &str) -> String {
 
 /// What a key does to the player.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shortcut {
+pub(crate) enum Shortcut {
     TogglePlay,
     /// Seek by the sliders' step, forward when true.
     Seek(bool),
@@ -48,7 +48,7 @@ pub enum Shortcut {
 }
 
 impl Shortcut {
-    pub fn of(key: &str) -> Option<Self> {
+    pub(crate) fn of(key: &str) -> Option<Self> {
         Some(match key {
             " " | "k" | "K" => Shortcut::TogglePlay,
             "ArrowLeft" => Shortcut::Seek(false),
@@ -62,7 +62,7 @@ impl Shortcut {
 
 /// Where to resume a saved position in an item `duration` long: `None` when
 /// it is too near either end (or not a time at all).
-pub fn resume_at(saved: f64, duration: f64) -> Option<f64> {
+pub(crate) fn resume_at(saved: f64, duration: f64) -> Option<f64> {
     if !saved.is_finite() || saved < RESUME_MIN_SECS {
         return None;
     }
@@ -73,7 +73,7 @@ pub fn resume_at(saved: f64, duration: f64) -> Option<f64> {
 }
 
 /// A stored volume, if it is one.
-pub fn parse_volume(text: &str) -> Option<f64> {
+pub(crate) fn parse_volume(text: &str) -> Option<f64> {
     text.trim()
         .parse::<f64>()
         .ok()
@@ -120,22 +120,22 @@ fn belongs_to_focus(ev: &web_sys::KeyboardEvent) -> bool {
 mod browser {
     use wasm_bindgen::prelude::*;
 
-    pub fn storage() -> Option<web_sys::Storage> {
+    pub(crate) fn storage() -> Option<web_sys::Storage> {
         web_sys::window()?.local_storage().ok().flatten()
     }
 
-    pub fn load(key: &str) -> Option<String> {
+    pub(crate) fn load(key: &str) -> Option<String> {
         storage()?.get_item(key).ok().flatten()
     }
 
-    pub fn store(key: &str, value: &str) {
+    pub(crate) fn store(key: &str, value: &str) {
         if let Some(s) = storage() {
             // Full or forbidden storage only costs the memory.
             let _ = s.set_item(key, value);
         }
     }
 
-    pub fn forget(key: &str) {
+    pub(crate) fn forget(key: &str) {
         if let Some(s) = storage() {
             let _ = s.remove_item(key);
         }
@@ -146,7 +146,7 @@ mod browser {
         static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_| {});
     }
 
-    pub fn play(media: &web_sys::HtmlMediaElement) {
+    pub(crate) fn play(media: &web_sys::HtmlMediaElement) {
         if let Ok(promise) = media.play() {
             IGNORE.with(|ignore| {
                 let _ = promise.catch(ignore);
@@ -154,7 +154,7 @@ mod browser {
         }
     }
 
-    pub fn toggle_fullscreen(target: Option<web_sys::Element>) {
+    pub(crate) fn toggle_fullscreen(target: Option<web_sys::Element>) {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
@@ -169,7 +169,7 @@ mod browser {
 /// The page's player: its element (video or audio), the chosen speed and
 /// the resume notice. Copy, so every handler can hold it.
 #[derive(Clone, Copy)]
-pub struct Playback {
+pub(crate) struct Playback {
     id: StoredValue<String>,
     video: NodeRef<html::Video>,
     audio: NodeRef<html::Audio>,
@@ -184,7 +184,11 @@ pub struct Playback {
 }
 
 impl Playback {
-    pub fn new(id: String, video: NodeRef<html::Video>, audio: NodeRef<html::Audio>) -> Self {
+    pub(crate) fn new(
+        id: String,
+        video: NodeRef<html::Video>,
+        audio: NodeRef<html::Audio>,
+    ) -> Self {
         Playback {
             id: StoredValue::new(id),
             video,
@@ -203,7 +207,7 @@ impl Playback {
 
     /// Handles the element's media events (`loadedmetadata`, `timeupdate`,
     /// `pause`, `ended`, `volumechange`, `ratechange`).
-    pub fn event(&self, ev: &web_sys::Event) {
+    pub(crate) fn event(&self, ev: &web_sys::Event) {
         let media = event_target::<web_sys::HtmlMediaElement>(ev);
         match ev.type_().as_str() {
             "loadedmetadata" => self.loaded(&media),
@@ -345,7 +349,7 @@ impl Playback {
 /// The row under the player: speed, the resume notice, the shortcuts. It
 /// also listens for the shortcuts while it is on the page.
 #[component]
-pub fn PlayerBar(playback: Playback) -> impl IntoView {
+pub(crate) fn PlayerBar(playback: Playback) -> impl IntoView {
     let keys = window_event_listener(ev::keydown, move |ev| playback.on_key(&ev));
     let leaving = window_event_listener(ev::pagehide, move |_| playback.save_now());
     on_cleanup(move || {

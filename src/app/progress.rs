@@ -8,7 +8,7 @@ use super::live::{Status, percent};
 use crate::model::{MediaState, Progress};
 
 /// "about 12 s left", "about 3 min left".
-pub fn eta_text(secs: f64) -> Option<String> {
+pub(crate) fn eta_text(secs: f64) -> Option<String> {
     if !secs.is_finite() || secs < 0.0 {
         return None;
     }
@@ -21,7 +21,7 @@ pub fn eta_text(secs: f64) -> Option<String> {
 }
 
 /// What the stage line says.
-pub fn stage_text(progress: Option<&Progress>) -> String {
+pub(crate) fn stage_text(progress: Option<&Progress>) -> String {
     match progress {
         None => "Waiting to start".to_string(),
         Some(p) if p.retrying => format!("{}: trying again soon", p.stage.label()),
@@ -30,7 +30,7 @@ pub fn stage_text(progress: Option<&Progress>) -> String {
 }
 
 #[component]
-pub fn ProcessingStatus(
+pub(crate) fn ProcessingStatus(
     id: String,
     status: Memo<Status>,
     /// Called after Cancel or Retry went through (fetch the item again).

@@ -7,11 +7,11 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::seek::{self, Clock};
-use crate::api::scrub_cues;
+
 use crate::vtt::{ThumbnailCue, cue_at};
 
 #[component]
-pub fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl IntoView {
+pub(crate) fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let cues = RwSignal::new(Vec::<ThumbnailCue>::new());
     // Where the pointer is, as a fraction of the bar.
@@ -21,7 +21,7 @@ pub fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl 
     Effect::new(move |_| {
         let id = id.clone();
         leptos::task::spawn_local(async move {
-            if let Ok(list) = scrub_cues(id).await {
+            if let Ok(list) = crate::api::scrub_cues(id).await {
                 let _ = cues.try_set(list);
             }
         });
@@ -45,15 +45,8 @@ pub fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl 
         }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let Some(video) = media() else { return };
-        let target = seek::key_target(
-            &ev.key(),
-            clock.time.get_untracked(),
-            clock.duration.get_untracked(),
-        );
-        if let Some(target) = target {
-            ev.prevent_default();
-            clock.seek_to(&video, target);
+        if let Some(video) = media() {
+            clock.on_key(&video, &ev);
         }
     };
     let played = move || seek::played_percent(clock.time.get(), clock.duration.get());

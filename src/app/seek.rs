@@ -7,14 +7,14 @@ use leptos::prelude::*;
 const STEP_SECS: f64 = 5.0;
 
 /// The fraction (0..1) of `el`'s width at the viewport x `client_x`.
-pub fn fraction_at(el: &web_sys::Element, client_x: i32) -> Option<f64> {
+pub(crate) fn fraction_at(el: &web_sys::Element, client_x: i32) -> Option<f64> {
     let rect = el.get_bounding_client_rect();
     (rect.width() > 0.0)
         .then(|| ((f64::from(client_x) - rect.left()) / rect.width()).clamp(0.0, 1.0))
 }
 
 /// Where a key press on a seek slider goes, in seconds; `None` for other keys.
-pub fn key_target(key: &str, time: f64, duration: f64) -> Option<f64> {
+pub(crate) fn key_target(key: &str, time: f64, duration: f64) -> Option<f64> {
     if !(duration.is_finite() && duration > 0.0) {
         return None;
     }
@@ -31,7 +31,7 @@ pub fn key_target(key: &str, time: f64, duration: f64) -> Option<f64> {
 }
 
 /// "0:03 of 0:05" for `aria-valuetext`.
-pub fn value_text(time: f64, duration: f64) -> String {
+pub(crate) fn value_text(time: f64, duration: f64) -> String {
     format!(
         "{} of {}",
         crate::format::duration(time.max(0.0)),
@@ -40,7 +40,7 @@ pub fn value_text(time: f64, duration: f64) -> String {
 }
 
 /// The played share of the whole, as a CSS percentage.
-pub fn played_percent(time: f64, duration: f64) -> f64 {
+pub(crate) fn played_percent(time: f64, duration: f64) -> f64 {
     if duration > 0.0 && time.is_finite() {
         (time / duration * 100.0).clamp(0.0, 100.0)
     } else {
@@ -52,13 +52,13 @@ pub fn played_percent(time: f64, duration: f64) -> f64 {
 /// events, and a way to seek it. `duration` starts at what the server knows,
 /// so the first render matches on both sides.
 #[derive(Clone, Copy)]
-pub struct Clock {
+pub(crate) struct Clock {
     pub time: RwSignal<f64>,
     pub duration: RwSignal<f64>,
 }
 
 impl Clock {
-    pub fn new(known_duration: Option<f64>) -> Self {
+    pub(crate) fn new(known_duration: Option<f64>) -> Self {
         Clock {
             time: RwSignal::new(0.0),
             duration: RwSignal::new(known_duration.unwrap_or(0.0)),
@@ -66,7 +66,7 @@ impl Clock {
     }
 
     /// Takes the element's time and duration (on its media events).
-    pub fn sync(&self, media: &web_sys::HtmlMediaElement) {
+    pub(crate) fn sync(&self, media: &web_sys::HtmlMediaElement) {
         self.time.set(media.current_time());
         let duration = media.duration();
         if duration.is_finite() && duration > 0.0 {
@@ -75,7 +75,7 @@ impl Clock {
     }
 
     /// Seeks `media` to `fraction` of its duration.
-    pub fn seek_fraction(&self, media: &web_sys::HtmlMediaElement, fraction: f64) {
+    pub(crate) fn seek_fraction(&self, media: &web_sys::HtmlMediaElement, fraction: f64) {
         let duration = media.duration();
         let duration = if duration.is_finite() && duration > 0.0 {
             duration
@@ -85,9 +85,23 @@ impl Clock {
         self.seek_to(media, fraction.clamp(0.0, 1.0) * duration);
     }
 
-    pub fn seek_to(&self, media: &web_sys::HtmlMediaElement, secs: f64) {
+    pub(crate) fn seek_to(&self, media: &web_sys::HtmlMediaElement, secs: f64) {
         media.set_current_time(secs);
         self.time.set(secs);
+    }
+
+    /// What a key pressed on a seek slider does to `media`; the key's
+    /// default (scrolling) is kept only for keys that do not seek.
+    pub(crate) fn on_key(&self, media: &web_sys::HtmlMediaElement, ev: &web_sys::KeyboardEvent) {
+        let target = key_target(
+            &ev.key(),
+            self.time.get_untracked(),
+            self.duration.get_untracked(),
+        );
+        if let Some(target) = target {
+            ev.prevent_default();
+            self.seek_to(media, target);
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::UploadLimits;
 /// Where one dropped file is.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Waiting for one of the parallel upload slots.
     Queued,
     Uploading,
@@ -35,7 +35,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Phase::Queued => "queued",
             Phase::Uploading => "uploading",
@@ -47,7 +47,7 @@ impl Phase {
         }
     }
 
-    pub fn item_id(&self) -> Option<&str> {
+    pub(crate) fn item_id(&self) -> Option<&str> {
         match self {
             Phase::Processing { id } | Phase::Ready { id } => Some(id),
             Phase::Failed { id, .. } => id.as_deref(),
@@ -55,18 +55,18 @@ impl Phase {
         }
     }
 
-    pub fn can_pause(&self) -> bool {
+    pub(crate) fn can_pause(&self) -> bool {
         matches!(self, Phase::Queued | Phase::Uploading)
     }
 
-    pub fn can_cancel(&self) -> bool {
+    pub(crate) fn can_cancel(&self) -> bool {
         matches!(self, Phase::Queued | Phase::Uploading | Phase::Paused)
     }
 }
 
 /// One file's upload, shared between the row's view and the code sending it.
 #[derive(Clone)]
-pub struct UploadRow {
+pub(crate) struct UploadRow {
     pub key: u64,
     pub filename: String,
     pub size: u64,
@@ -80,7 +80,7 @@ pub struct UploadRow {
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl UploadRow {
-    pub fn new(key: u64, filename: String, size: u64) -> Self {
+    pub(crate) fn new(key: u64, filename: String, size: u64) -> Self {
         UploadRow {
             key,
             filename,
@@ -92,7 +92,7 @@ impl UploadRow {
         }
     }
 
-    pub fn percent(&self) -> u32 {
+    pub(crate) fn percent(&self) -> u32 {
         let (sent, total) = self.progress.get();
         if total <= 0.0 {
             return 0;
@@ -103,7 +103,7 @@ impl UploadRow {
 
 /// Checks a file before any byte is sent; the message is shown on its row.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
+pub(crate) fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
     if size == 0 {
         return Err("This file is empty.".to_string());
     }
@@ -119,10 +119,10 @@ pub fn precheck(size: u64, max_upload: Option<u64>) -> Result<(), String> {
 
 /// The id of the zone's file input, so other parts of the page (the empty
 /// library's invitation) can label it.
-pub const FILE_INPUT_ID: &str = "upload-file-input";
+pub(crate) const FILE_INPUT_ID: &str = "upload-file-input";
 
 #[component]
-pub fn UploadZone(
+pub(crate) fn UploadZone(
     /// The server's upload cap and chunk size.
     limits: Resource<Result<UploadLimits, ApiError>>,
     /// Called when an item is created or finishes processing.

@@ -9,7 +9,7 @@ use super::upload::{Phase, UploadRow};
 use crate::format;
 
 #[component]
-pub fn UploadRowView(row: UploadRow) -> impl IntoView {
+pub(crate) fn UploadRowView(row: UploadRow) -> impl IntoView {
     let key = row.key;
     let phase = row.phase.clone();
     let state_name = {

@@ -16,7 +16,7 @@ const HEIGHT: f64 = 140.0;
 const MIN_BAR: f64 = 0.04;
 
 #[component]
-pub fn Waveform(
+pub(crate) fn Waveform(
     bars: Bars,
     clock: Clock,
     /// The audio element it seeks.
@@ -73,15 +73,8 @@ pub fn Waveform(
         }
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
-        let Some(audio) = media() else { return };
-        let target = seek::key_target(
-            &ev.key(),
-            clock.time.get_untracked(),
-            clock.duration.get_untracked(),
-        );
-        if let Some(target) = target {
-            ev.prevent_default();
-            clock.seek_to(&audio, target);
+        if let Some(audio) = media() {
+            clock.on_key(&audio, &ev);
         }
     };
 

@@ -38,10 +38,6 @@ impl Error {
         self.status_and_code().0
     }
 
-    pub(crate) fn code(&self) -> ErrorCode {
-        self.status_and_code().1
-    }
-
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             Error::Service(e) => service_status(e),

@@ -11,7 +11,7 @@ use crate::model::MediaEvent;
 const BUFFER: usize = 256;
 
 #[derive(Clone)]
-pub struct Events {
+pub(crate) struct Events {
     sender: broadcast::Sender<MediaEvent>,
     /// Cancelled when the server stops: open streams end, so graceful
     /// shutdown does not wait for browsers that never hang up.
@@ -25,7 +25,7 @@ impl Default for Events {
 }
 
 impl Events {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let (sender, _) = broadcast::channel(BUFFER);
         Events {
             sender,
@@ -34,21 +34,21 @@ impl Events {
     }
 
     /// Ends every open event stream (the server is stopping).
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.closing.cancel();
     }
 
     /// Resolves when the server stops; streams end with it.
-    pub fn closed(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
+    pub(crate) fn closed(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
         self.closing.clone().cancelled_owned()
     }
 
-    pub fn publish(&self, event: MediaEvent) {
+    pub(crate) fn publish(&self, event: MediaEvent) {
         // No subscribers is fine: nobody is looking.
         let _ = self.sender.send(event);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<MediaEvent> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<MediaEvent> {
         self.sender.subscribe()
     }
 }

@@ -6,7 +6,7 @@ const MAX_CHARS: usize = 200;
 
 /// Keeps the last path component, drops control and path characters, folds
 /// whitespace, trims dots and spaces, caps the length. Never empty.
-pub fn sanitize(raw: &str) -> String {
+pub(crate) fn sanitize(raw: &str) -> String {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
     let mut out = String::with_capacity(last.len());
     let mut pending_space = false;
@@ -44,7 +44,7 @@ fn is_invisible_format(c: char) -> bool {
 }
 
 /// `"Holiday clip.final.mp4"` → `"Holiday clip.final"`.
-pub fn title_from(sanitized: &str) -> String {
+pub(crate) fn title_from(sanitized: &str) -> String {
     match sanitized.rsplit_once('.') {
         Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 5 => {
             stem.to_string()

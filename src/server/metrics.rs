@@ -59,6 +59,7 @@ impl Metrics {
         }
     }
 
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn answers(&self, via: Via) -> u64 {
         self.path(via).answers.load(Ordering::Relaxed)
     }

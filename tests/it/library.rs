@@ -9,7 +9,7 @@ use crate::common::{TestServer, avi_needing_transcode, tone_wav, video_mp4};
 use reel::error::ApiError;
 use reel::error::ErrorCode;
 use reel::library::{LibraryPage, LibraryQuery, Sort, StateFilter};
-use reel::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource, UploadResponse};
+use reel::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, UploadResponse};
 use reqwest::StatusCode;
 
 struct Row {

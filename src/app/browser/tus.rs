@@ -332,7 +332,7 @@ async fn follow_finalising(upload_id: String, row: UploadRow, on_item_changed: C
             Ok(status) => match status.phase {
                 UploadPhase::Receiving | UploadPhase::Finalising => continue,
                 UploadPhase::Done { media_id } => {
-                    return follow_media(media_id, row, on_item_changed).await;
+                    return follow_media(media_id.to_string(), row, on_item_changed).await;
                 }
                 UploadPhase::Failed { reason } => {
                     row.phase.set(Phase::Failed {

@@ -40,7 +40,7 @@ fn target_label(target: LoudnessTarget) -> String {
 }
 
 /// The heights a video of `source` pixels may be scaled down to.
-pub fn smaller_heights(source: Option<u32>) -> Vec<ExportHeight> {
+pub(crate) fn smaller_heights(source: Option<u32>) -> Vec<ExportHeight> {
     match source {
         Some(h) => ExportHeight::ALL
             .into_iter()
@@ -93,7 +93,7 @@ fn save_button(testid: &'static str, label: &'static str, submit: Submit) -> imp
 }
 
 #[component]
-pub fn ExportPanel(source: Source) -> impl IntoView {
+pub(crate) fn ExportPanel(source: Source) -> impl IntoView {
     let submit = Submit::new();
     let formats: Vec<ExportFormat> = match source.kind {
         MediaKind::Audio => ExportFormat::AUDIO.to_vec(),
@@ -153,7 +153,7 @@ pub fn ExportPanel(source: Source) -> impl IntoView {
 }
 
 #[component]
-pub fn ExtractPanel(source: Source) -> impl IntoView {
+pub(crate) fn ExtractPanel(source: Source) -> impl IntoView {
     let submit = Submit::new();
     let format = RwSignal::new(ExportFormat::M4a);
     let save = move |ev: web_sys::SubmitEvent| {
@@ -175,7 +175,7 @@ pub fn ExtractPanel(source: Source) -> impl IntoView {
 }
 
 #[component]
-pub fn NormalisePanel(source: Source) -> impl IntoView {
+pub(crate) fn NormalisePanel(source: Source) -> impl IntoView {
     let submit = Submit::new();
     let target = RwSignal::new(LoudnessTarget::Podcast);
     let save = move |ev: web_sys::SubmitEvent| {

@@ -10,7 +10,7 @@ use crate::app::seek;
 
 /// The shortest selection the handles allow, in seconds (the server refuses
 /// shorter trims too).
-pub const MIN_SECS: f64 = 0.1;
+pub(crate) const MIN_SECS: f64 = 0.1;
 /// How far a pointer must move (CSS pixels) before a press becomes a drag;
 /// less is a click (which seeks).
 const DRAG_THRESHOLD_PX: i32 = 4;
@@ -20,23 +20,23 @@ const BIG_STEP_SECS: f64 = 1.0;
 
 /// A selected range `(start, end)` in seconds; `None` before anything is
 /// selected. Typed times may come in either order until corrected.
-pub type Selection = RwSignal<Option<(f64, f64)>>;
+pub(crate) type Selection = RwSignal<Option<(f64, f64)>>;
 
 /// Which end of the selection a handle moves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Handle {
+pub(crate) enum Handle {
     Start,
     End,
 }
 
 /// Rounds to whole milliseconds (what the time fields show).
-pub fn round_ms(secs: f64) -> f64 {
+pub(crate) fn round_ms(secs: f64) -> f64 {
     (secs * 1000.0).round() / 1000.0
 }
 
 /// The selection with `handle` moved to `to`, kept in order, at least
 /// `MIN_SECS` long and within `0..=duration`.
-pub fn move_handle(range: (f64, f64), handle: Handle, to: f64, duration: f64) -> (f64, f64) {
+pub(crate) fn move_handle(range: (f64, f64), handle: Handle, to: f64, duration: f64) -> (f64, f64) {
     let (start, end) = if range.0 <= range.1 {
         range
     } else {
@@ -56,7 +56,7 @@ pub fn move_handle(range: (f64, f64), handle: Handle, to: f64, duration: f64) ->
 }
 
 /// Where a key press on a handle moves it to; `None` for other keys.
-pub fn key_target(
+pub(crate) fn key_target(
     key: &str,
     shift: bool,
     range: (f64, f64),
@@ -80,7 +80,7 @@ pub fn key_target(
 }
 
 /// The region's left edge and width as CSS percentages of the duration.
-pub fn region_percent(range: (f64, f64), duration: f64) -> (f64, f64) {
+pub(crate) fn region_percent(range: (f64, f64), duration: f64) -> (f64, f64) {
     let (start, end) = (range.0.min(range.1), range.0.max(range.1));
     let left = seek::played_percent(start, duration);
     let right = seek::played_percent(end, duration);
@@ -95,7 +95,7 @@ fn handle_text(at: f64) -> String {
 /// Selecting a region by dragging across a timeline element. A press that
 /// does not move is left to the element's click (which seeks).
 #[derive(Clone, Copy)]
-pub struct DragSelect {
+pub(crate) struct DragSelect {
     /// The pointer's starting x and the time under it, while pressed.
     anchor: StoredValue<Option<(i32, f64)>>,
     /// The last press became a drag: its click must not seek.
@@ -103,14 +103,14 @@ pub struct DragSelect {
 }
 
 impl DragSelect {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         DragSelect {
             anchor: StoredValue::new(None),
             dragged: StoredValue::new(false),
         }
     }
 
-    pub fn down(&self, ev: &web_sys::PointerEvent, track: &web_sys::Element, duration: f64) {
+    pub(crate) fn down(&self, ev: &web_sys::PointerEvent, track: &web_sys::Element, duration: f64) {
         self.dragged.set_value(false);
         if ev.button() != 0 || duration.is_nan() || duration <= 0.0 {
             return;
@@ -122,7 +122,7 @@ impl DragSelect {
         }
     }
 
-    pub fn moved(
+    pub(crate) fn moved(
         &self,
         ev: &web_sys::PointerEvent,
         track: &web_sys::Element,
@@ -144,7 +144,7 @@ impl DragSelect {
     }
 
     /// Ends the press; a drag too short to keep becomes no selection change.
-    pub fn up(
+    pub(crate) fn up(
         &self,
         ev: &web_sys::PointerEvent,
         track: &web_sys::Element,
@@ -173,7 +173,7 @@ impl DragSelect {
     }
 
     /// Whether the click that ends this press should be ignored (it ended a drag).
-    pub fn take_dragged(&self) -> bool {
+    pub(crate) fn take_dragged(&self) -> bool {
         let dragged = self.dragged.get_value();
         self.dragged.set_value(false);
         dragged
@@ -184,7 +184,7 @@ impl DragSelect {
 /// (the element whose width is the whole duration). `on_preview` is called
 /// with a handle's time when it was moved, to show that frame in the player.
 #[component]
-pub fn SelectionHandles(
+pub(crate) fn SelectionHandles(
     selection: Selection,
     #[prop(into)] duration: Signal<f64>,
     track: NodeRef<html::Div>,

@@ -19,7 +19,7 @@ const END_TOLERANCE_SECS: f64 = 0.05;
 
 /// Whether a fast cut can start at a time.
 #[derive(Clone, Debug, PartialEq)]
-pub enum FastCut {
+pub(crate) enum FastCut {
     /// The cut points are still being fetched.
     Checking,
     /// Not offered; the text says why.
@@ -33,7 +33,7 @@ pub enum FastCut {
 }
 
 /// Whether a fast cut can start at `start`, given the item's cut points.
-pub fn fast_cut(points: &CutPoints, start: f64) -> FastCut {
+pub(crate) fn fast_cut(points: &CutPoints, start: f64) -> FastCut {
     if points.anywhere {
         return FastCut::Ready;
     }
@@ -54,7 +54,7 @@ pub fn fast_cut(points: &CutPoints, start: f64) -> FastCut {
 }
 
 /// What is wrong with a range, before asking the server.
-pub fn range_problem(start: f64, end: f64, duration: f64) -> Option<String> {
+pub(crate) fn range_problem(start: f64, end: f64, duration: f64) -> Option<String> {
     if start >= end {
         return Some(if start == end {
             "The start and end are the same: there is nothing to keep.".into()
@@ -104,7 +104,7 @@ impl TimeField {
 }
 
 #[component]
-pub fn TrimPanel(
+pub(crate) fn TrimPanel(
     source: Source,
     clock: Clock,
     selection: Selection,

@@ -15,7 +15,11 @@ use crate::library::{clean_description, clean_title};
 use crate::model::{MediaItem, MediaKind};
 
 #[component]
-pub fn MediaGrid(items: Vec<MediaItem>, ui: LibraryUi, on_changed: Callback<()>) -> impl IntoView {
+pub(crate) fn MediaGrid(
+    items: Vec<MediaItem>,
+    ui: LibraryUi,
+    on_changed: Callback<()>,
+) -> impl IntoView {
     let cards = items
         .into_iter()
         .map(|item| {
@@ -50,7 +54,7 @@ fn date_of(rfc3339: &str) -> &str {
 /// A waveform-like drawing for audio without a cover: bars whose heights
 /// come from the id, so each item has its own and the server and the
 /// browser draw the same. An SVG path in a 80×24 box.
-pub fn placeholder_wave(seed: &str) -> String {
+pub(crate) fn placeholder_wave(seed: &str) -> String {
     let mut h: u32 = 0x811c_9dc5;
     for byte in seed.bytes() {
         h = (h ^ u32::from(byte)).wrapping_mul(0x0100_0193);

@@ -10,7 +10,7 @@ use super::{LibraryUi, focus_id};
 use crate::error::ErrorCode;
 
 #[component]
-pub fn ConfirmDelete(ui: LibraryUi) -> impl IntoView {
+pub(crate) fn ConfirmDelete(ui: LibraryUi) -> impl IntoView {
     move || {
         ui.deleting
             .get()

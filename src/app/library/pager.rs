@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::library::{LibraryPage, LibraryQuery};
 
 /// "24 items", "3 results for “holi”".
-pub fn count_text(total: u64, query: &LibraryQuery) -> String {
+pub(crate) fn count_text(total: u64, query: &LibraryQuery) -> String {
     let filtered = !query.q.trim().is_empty() || query.kind.is_some() || query.state.is_some();
     let noun = match (filtered, total) {
         (false, 1) => "item",
@@ -21,7 +21,7 @@ pub fn count_text(total: u64, query: &LibraryQuery) -> String {
 }
 
 #[component]
-pub fn ResultCount(page: LibraryPage, query: LibraryQuery) -> impl IntoView {
+pub(crate) fn ResultCount(page: LibraryPage, query: LibraryQuery) -> impl IntoView {
     view! {
         <p class="result-count muted" data-testid="library-count" role="status">
             {count_text(page.total, &query)}
@@ -30,7 +30,7 @@ pub fn ResultCount(page: LibraryPage, query: LibraryQuery) -> impl IntoView {
 }
 
 #[component]
-pub fn Pager(page: LibraryPage, query: LibraryQuery) -> impl IntoView {
+pub(crate) fn Pager(page: LibraryPage, query: LibraryQuery) -> impl IntoView {
     let pages = page.pages();
     if pages <= 1 {
         return ().into_any();

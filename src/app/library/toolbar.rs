@@ -17,7 +17,7 @@ use crate::model::MediaKind;
 const SEARCH_DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[component]
-pub fn Toolbar(query: Memo<LibraryQuery>) -> impl IntoView {
+pub(crate) fn Toolbar(query: Memo<LibraryQuery>) -> impl IntoView {
     let navigate = use_navigate();
     // Goes to the first page of `next`; `replace` keeps history short.
     let go = move |next: LibraryQuery, replace: bool| {

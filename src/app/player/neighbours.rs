@@ -12,7 +12,7 @@ use crate::library::Neighbours;
 /// Links to the items before and after this one (also on the `n` and `p`
 /// keys). Reads its resource inside a `Transition`.
 #[component]
-pub fn NeighbourLinks(neighbours: Resource<Result<Neighbours, ApiError>>) -> impl IntoView {
+pub(crate) fn NeighbourLinks(neighbours: Resource<Result<Neighbours, ApiError>>) -> impl IntoView {
     let navigate = use_navigate();
     let keys = window_event_listener(ev::keydown, move |ev| {
         let key = ev.key();

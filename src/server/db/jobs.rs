@@ -24,6 +24,10 @@ pub(crate) struct ClaimedJob {
 
 /// Where one job stands (for settling an item and for progress).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
 pub struct JobStatus {
     pub id: i64,
     pub kind: JobKind,
@@ -36,6 +40,10 @@ pub struct JobStatus {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(rename_all = "lowercase")]
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
 pub enum JobState {
     Queued,
     Running,
@@ -45,6 +53,10 @@ pub enum JobState {
 }
 
 impl JobState {
+    #[cfg_attr(
+        not(feature = "testing"),
+        allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+    )]
     pub fn is_active(self) -> bool {
         matches!(self, JobState::Queued | JobState::Running)
     }

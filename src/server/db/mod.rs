@@ -27,6 +27,10 @@ mod neighbours;
 mod uploads;
 pub(crate) use edits::{FinishedEdit, NewEdit};
 pub(crate) use jobs::{ClaimedJob, now_ms};
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
 pub use jobs::{JobState, JobStatus};
 pub(crate) use uploads::{NewUpload, Upload, UploadState};
 

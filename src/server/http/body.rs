@@ -24,11 +24,11 @@ use tokio::task::JoinHandle;
 
 /// Bytes per read. bench/bytes.sh measured 64 KiB to 1 MiB: below 256 KiB the
 /// per-chunk thread hop costs throughput, above it memory grows for nothing.
-pub const CHUNK: usize = 256 * 1024;
+pub(crate) const CHUNK: usize = 256 * 1024;
 
 /// Past this many open streams, new ones read in half chunks: memory stays
 /// flat with many slow players, while a few fast downloads keep full chunks.
-pub const BUSY_STREAMS: usize = 32;
+pub(crate) const BUSY_STREAMS: usize = 32;
 
 static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
 
@@ -36,13 +36,13 @@ static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
 /// read with the socket write). One stream alone gains ~15% from it; with
 /// many streams the others fill that gap and a second buffer each only costs
 /// memory, so it is lent to the first few to ask.
-pub const READ_AHEAD_STREAMS: usize = 16;
+pub(crate) const READ_AHEAD_STREAMS: usize = 16;
 
 static READ_AHEAD_LENT: AtomicUsize = AtomicUsize::new(0);
 
 /// One piece of a response body, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Segment {
+pub(crate) enum Segment {
     /// Bytes made in memory (multipart part headers).
     Bytes(Bytes),
     /// `len` bytes of the file from `start`.
@@ -50,20 +50,20 @@ pub enum Segment {
 }
 
 impl Segment {
-    pub fn len(&self) -> u64 {
+    pub(crate) fn len(&self) -> u64 {
         match self {
             Segment::Bytes(bytes) => bytes.len() as u64,
             Segment::File { len, .. } => *len,
         }
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
 /// The body stream; its total length is the sum of its segments' lengths.
-pub struct FileBody {
+pub(crate) struct FileBody {
     file: Arc<File>,
     segments: VecDeque<Segment>,
     /// A chunk read before the first poll (`read_first`).
@@ -73,7 +73,7 @@ pub struct FileBody {
 }
 
 impl FileBody {
-    pub fn new(file: Arc<File>, segments: Vec<Segment>) -> Self {
+    pub(crate) fn new(file: Arc<File>, segments: Vec<Segment>) -> Self {
         // Small bodies (a 64 KiB range) get a buffer of their size, not a full chunk.
         let largest = segments
             .iter()
@@ -107,7 +107,7 @@ impl FileBody {
     /// and leaves in one write with its headers, instead of headers first and
     /// the body in a second small packet that Nagle's algorithm holds back.
     /// Bytes not in memory are left for the first poll (on the blocking pool).
-    pub fn read_first(&mut self) {
+    pub(crate) fn read_first(&mut self) {
         let mut head = Vec::new();
         while let Some(Segment::Bytes(_)) = self.segments.front() {
             if let Some(Segment::Bytes(bytes)) = self.segments.pop_front() {
@@ -128,7 +128,7 @@ impl FileBody {
 
     /// The whole body, when `read_first` already holds all of it (a small
     /// range): hyper then sends a sized body with its headers in one write.
-    pub fn into_whole(mut self) -> Result<Bytes, Self> {
+    pub(crate) fn into_whole(mut self) -> Result<Bytes, Self> {
         if self.segments.is_empty()
             && self.reading.is_none()
             && let Some(chunk) = self.ready.take()

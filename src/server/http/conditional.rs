@@ -8,14 +8,14 @@ use axum::http::{HeaderMap, header};
 /// What identifies this exact representation: a strong entity tag and the
 /// modification time (whole seconds, as HTTP dates carry).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Validators {
+pub(crate) struct Validators {
     /// The opaque tag without quotes; always strong, since stored bytes never change.
     pub etag: String,
     pub last_modified: Option<SystemTime>,
 }
 
 impl Validators {
-    pub fn new(etag: String, modified: Option<SystemTime>) -> Self {
+    pub(crate) fn new(etag: String, modified: Option<SystemTime>) -> Self {
         Validators {
             etag,
             last_modified: modified.map(whole_seconds),
@@ -23,12 +23,12 @@ impl Validators {
     }
 
     /// The ETag header value.
-    pub fn etag_header(&self) -> String {
+    pub(crate) fn etag_header(&self) -> String {
         format!("\"{}\"", self.etag)
     }
 
     /// The Last-Modified header value.
-    pub fn last_modified_header(&self) -> Option<String> {
+    pub(crate) fn last_modified_header(&self) -> Option<String> {
         self.last_modified.map(httpdate::fmt_http_date)
     }
 }
@@ -43,7 +43,7 @@ fn whole_seconds(time: SystemTime) -> SystemTime {
 /// The request's conditional fields and Range, owned and decoded leniently:
 /// a value that is not text cannot match a tag, which is the safe reading.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Conditions {
+pub(crate) struct Conditions {
     pub if_match: Option<String>,
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
@@ -53,7 +53,7 @@ pub struct Conditions {
 }
 
 impl Conditions {
-    pub fn from_headers(headers: &HeaderMap) -> Self {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
         // Tag lists may be split over several field lines; they join with commas.
         let list = |name| {
             let mut values = headers.get_all(name).iter().peekable();
@@ -87,7 +87,7 @@ impl Conditions {
 
 /// The outcome of the preconditions of a GET or HEAD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Serve; `ranges` says whether a Range header may be honoured (If-Range).
     Proceed { ranges: bool },
     /// 304.
@@ -97,7 +97,7 @@ pub enum Outcome {
 }
 
 /// RFC 9110 §13.2.2, in its order, for GET and HEAD (the only methods served).
-pub fn evaluate(c: &Conditions, v: &Validators, now: SystemTime) -> Outcome {
+pub(crate) fn evaluate(c: &Conditions, v: &Validators, now: SystemTime) -> Outcome {
     // 1 and 2: If-Match, else If-Unmodified-Since.
     if let Some(list) = &c.if_match {
         if !matches_any(list, &v.etag, Comparison::Strong) {

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use crate::server::http::body::Segment;
 use crate::server::http::range::ByteRange;
 
-pub struct Multipart {
+pub(crate) struct Multipart {
     /// The response's Content-Type, with the boundary.
     pub content_type: String,
     pub segments: Vec<Segment>,
@@ -19,7 +19,7 @@ pub struct Multipart {
 /// The boundary comes from the entity tag: unique to these bytes, the same
 /// for GET and HEAD (so HEAD answers GET's exact headers), and a content hash
 /// cannot sensibly occur inside the content it hashes.
-pub fn byteranges(
+pub(crate) fn byteranges(
     ranges: &[ByteRange],
     file_len: u64,
     content_type: &str,

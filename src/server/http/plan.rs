@@ -7,7 +7,7 @@ use crate::server::http::conditional::{self, Conditions, Outcome, Validators};
 use crate::server::http::range::{self, ByteRange, RangeRequest};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Plan {
+pub(crate) enum Plan {
     /// 200 with the whole file.
     Whole,
     /// 206 with one range and Content-Range; never multipart.
@@ -23,7 +23,7 @@ pub enum Plan {
 }
 
 impl Plan {
-    pub fn decide(c: &Conditions, v: &Validators, len: u64, now: SystemTime) -> Plan {
+    pub(crate) fn decide(c: &Conditions, v: &Validators, len: u64, now: SystemTime) -> Plan {
         match conditional::evaluate(c, v, now) {
             Outcome::NotModified => Plan::NotModified,
             Outcome::PreconditionFailed => Plan::PreconditionFailed,

@@ -3,21 +3,21 @@
 
 /// An inclusive byte range inside a file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ByteRange {
+pub(crate) struct ByteRange {
     pub start: u64,
     pub end: u64,
 }
 
 impl ByteRange {
     /// Bytes in the range; never zero, since `end` is inclusive.
-    pub fn length(&self) -> u64 {
+    pub(crate) fn length(&self) -> u64 {
         self.end - self.start + 1
     }
 }
 
 /// What to send for a request's `Range` header.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RangeRequest {
+pub(crate) enum RangeRequest {
     /// No usable Range header (absent, another unit, or malformed): the whole file.
     Full,
     /// Satisfiable ranges, in request order (at least one).
@@ -27,11 +27,11 @@ pub enum RangeRequest {
 }
 
 /// More ranges than this in one header is abuse (many tiny ranges); ignored.
-pub const MAX_RANGES: usize = 64;
+pub(crate) const MAX_RANGES: usize = 64;
 
 /// More ranges overlapping an earlier one than this is abuse (the Apache
 /// Killer asked for the same bytes hundreds of times); ignored.
-pub const MAX_OVERLAPS: usize = 8;
+pub(crate) const MAX_OVERLAPS: usize = 8;
 
 /// The ranges to send: `parse`, then the abuse rules, then sorted and merged.
 ///
@@ -40,7 +40,7 @@ pub const MAX_OVERLAPS: usize = 8;
 /// file is always a correct answer. Overlapping and adjacent ranges are merged
 /// (RFC 9110 §14.2 allows coalescing), so the result is sorted, disjoint, inside
 /// the file and never longer in total than the file.
-pub fn select(header: Option<&str>, file_len: u64) -> RangeRequest {
+pub(crate) fn select(header: Option<&str>, file_len: u64) -> RangeRequest {
     let mut ranges = match parse(header, file_len) {
         RangeRequest::Ranges(ranges) => ranges,
         other => return other,
@@ -71,7 +71,7 @@ pub fn select(header: Option<&str>, file_len: u64) -> RangeRequest {
     RangeRequest::Ranges(merged)
 }
 
-pub fn parse(header: Option<&str>, file_len: u64) -> RangeRequest {
+pub(crate) fn parse(header: Option<&str>, file_len: u64) -> RangeRequest {
     let Some(header) = header else {
         return RangeRequest::Full;
     };

@@ -15,14 +15,14 @@ use crate::server::service::Variant;
 /// media to another.
 const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
 
-pub struct Representation {
+pub(crate) struct Representation {
     pub content_type: String,
     pub validators: Validators,
     filename: String,
 }
 
 impl Representation {
-    pub fn new(
+    pub(crate) fn new(
         facts: &ServingFacts,
         variant: Variant,
         len: u64,
@@ -56,7 +56,7 @@ impl Representation {
     }
 
     /// Headers a 304 repeats from the 200: validators and caching (RFC 9110 §15.4.5).
-    pub fn validators_into(&self, headers: &mut HeaderMap) {
+    pub(crate) fn validators_into(&self, headers: &mut HeaderMap) {
         headers.insert(header::ETAG, value(&self.validators.etag_header()));
         if let Some(date) = self.validators.last_modified_header() {
             headers.insert(header::LAST_MODIFIED, value(&date));
@@ -68,7 +68,7 @@ impl Representation {
     }
 
     /// Everything a 200 or 206 says about the bytes, but their length and range.
-    pub fn describe(&self, headers: &mut HeaderMap, download: bool) {
+    pub(crate) fn describe(&self, headers: &mut HeaderMap, download: bool) {
         self.validators_into(headers);
         headers.insert(header::CONTENT_TYPE, value(&self.content_type));
         let attachment = download || !inline_allowed(&self.content_type);
@@ -92,7 +92,7 @@ fn derived_type(variant: Variant, kind: MediaKind) -> (&'static str, &'static st
 }
 
 /// Header text we built ourselves; a value that cannot be one becomes empty.
-pub fn value(text: &str) -> HeaderValue {
+pub(crate) fn value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -105,7 +105,7 @@ fn stem(filename: &str) -> &str {
 
 /// Only media and pictures a browser renders safely are shown inline; anything
 /// else (HTML, SVG, PDF, ...) could run in our origin, so it is downloaded.
-pub fn inline_allowed(content_type: &str) -> bool {
+pub(crate) fn inline_allowed(content_type: &str) -> bool {
     let essence = content_type
         .split(';')
         .next()
@@ -120,7 +120,7 @@ pub fn inline_allowed(content_type: &str) -> bool {
 }
 
 /// RFC 6266 with an RFC 8187 `filename*` for any name, and an ASCII fallback.
-pub fn content_disposition(filename: &str, attachment: bool) -> String {
+pub(crate) fn content_disposition(filename: &str, attachment: bool) -> String {
     let kind = if attachment { "attachment" } else { "inline" };
     let fallback: String = filename
         .chars()

@@ -66,7 +66,6 @@ pub(crate) async fn run(
         demuxer: &demuxer,
         kind: item.kind,
         duration_secs: item.duration_secs.unwrap_or(0.0),
-        width: item.width,
         height: item.height,
         has_audio: item.audio_codec.is_some(),
     };

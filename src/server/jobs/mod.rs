@@ -22,6 +22,10 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use plan::plan_for;
 pub(crate) use progress::progress_of;
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
 pub use run::JobReport;
 
 use crate::model::{MediaEvent, MediaId};
@@ -293,6 +297,7 @@ impl Jobs {
     }
 
     /// Resolves once no job is queued or running.
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) async fn wait_idle(&self) {
         let mut changes = self.inner.changes.subscribe();
         loop {

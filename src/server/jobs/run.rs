@@ -12,6 +12,10 @@ use crate::server::db::{ClaimedJob, JobState, now_ms};
 
 /// How a run ended, for callers of `run_one_job` (tests, logs).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
 pub enum JobReport {
     Done {
         kind: JobKind,

@@ -15,14 +15,14 @@ use crate::model::MediaKind;
 
 /// The highest frame rate a playable copy keeps; faster video is re-encoded
 /// at this rate.
-pub const MAX_PLAYABLE_FPS: u32 = 60;
+pub(crate) const MAX_PLAYABLE_FPS: u32 = 60;
 /// 59.94 and 60.0 pass; 60.5 and up do not.
 const FPS_TOLERANCE: f64 = 0.5;
 
 /// What the playable-version job does; stored with the job as JSON.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "plan", rename_all = "lowercase")]
-pub enum PlayablePlan {
+pub(crate) enum PlayablePlan {
     /// The original plays in browsers: no job.
     Original,
     /// A new file is needed.
@@ -32,7 +32,7 @@ pub enum PlayablePlan {
 /// How the playable copy is made. Stored as JSON: fields are only ever added
 /// (with `#[serde(default)]`), never renamed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Conversion {
+pub(crate) struct Conversion {
     /// True when every stream is copied and only the container or index moves.
     pub remux_only: bool,
     pub output: OutputFormat,
@@ -48,7 +48,7 @@ pub struct Conversion {
 /// The container written. Both are MP4 files with the index first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// Video: `video/mp4`.
     Mp4,
     /// Sound only: `audio/mp4`.
@@ -57,7 +57,7 @@ pub enum OutputFormat {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum VideoAction {
+pub(crate) enum VideoAction {
     /// The stream is H.264 browsers play: copied bit for bit.
     Copy,
     /// Re-encoded to H.264 yuv420p with even dimensions, at no more than
@@ -67,7 +67,7 @@ pub enum VideoAction {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
-pub enum AudioAction {
+pub(crate) enum AudioAction {
     /// AAC or MP3: copied bit for bit.
     Copy,
     /// Re-encoded to AAC with this many channels (1 or 2; more are mixed down).
@@ -77,7 +77,7 @@ pub enum AudioAction {
 /// One reason the original is not served as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Reason {
+pub(crate) enum Reason {
     /// The container is not one browsers play (AVI, Matroska with H.264, MPEG-TS, QuickTime...).
     Container,
     /// An MP4 whose index comes after the media data.
@@ -92,26 +92,23 @@ pub enum Reason {
     AudioCodec,
 }
 
-impl PlayablePlan {
-    pub fn is_original(&self) -> bool {
-        matches!(self, PlayablePlan::Original)
-    }
-}
-
 impl Conversion {
     /// True when a stream is re-encoded (slow); false for a remux (fast).
-    pub fn transcodes(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn transcodes(&self) -> bool {
         !self.remux_only
     }
 
-    pub fn content_type(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn content_type(&self) -> &'static str {
         match self.output {
             OutputFormat::Mp4 => "video/mp4",
             OutputFormat::M4a => "audio/mp4",
         }
     }
 
-    pub fn extension(&self) -> &'static str {
+    #[cfg(test)]
+    pub(crate) fn extension(&self) -> &'static str {
         match self.output {
             OutputFormat::Mp4 => "mp4",
             OutputFormat::M4a => "m4a",
@@ -136,14 +133,14 @@ impl Conversion {
     }
 }
 
-pub fn decide(probe: &ProbeSummary) -> PlayablePlan {
+pub(crate) fn decide(probe: &ProbeSummary) -> PlayablePlan {
     match probe.facts.kind {
         MediaKind::Video => decide_video(probe),
         MediaKind::Audio => decide_audio(probe),
     }
 }
 
-pub fn is_mov_family(demuxer: &str) -> bool {
+pub(crate) fn is_mov_family(demuxer: &str) -> bool {
     matches!(demuxer, "mov" | "mp4" | "m4a" | "3gp" | "3g2" | "mj2")
 }
 

@@ -25,7 +25,8 @@ use serde::{Deserialize, Serialize};
 use self::args::{AudioCodec, AudioOut, Container, Encode, VideoCodec, VideoOut};
 use self::facts::*;
 use self::recipe::*;
-pub use self::run::edit_args;
+#[cfg(test)]
+pub(crate) use self::run::edit_args;
 use super::decide::is_mov_family;
 use super::loudness::{self, Loudness};
 use super::process::{ProcessError, Tool};
@@ -36,13 +37,12 @@ use crate::model::MediaKind;
 
 /// The file an edit reads (the item's playable file) and its facts.
 #[derive(Clone, Debug)]
-pub struct EditSource<'a> {
-    pub input: &'a Path,
+pub(crate) struct EditSource<'a> {
+    pub(crate) input: &'a Path,
     /// The demuxer of `input`, forced with `-f`.
     pub demuxer: &'a str,
     pub kind: MediaKind,
     pub duration_secs: f64,
-    pub width: Option<u32>,
     pub height: Option<u32>,
     pub has_audio: bool,
 }
@@ -50,7 +50,7 @@ pub struct EditSource<'a> {
 /// A validated edit; stored with its job as JSON. Fields are only ever
 /// added (with `#[serde(default)]`), never renamed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EditPlan {
+pub(crate) struct EditPlan {
     /// The request as validated (a trim's end clamped to the duration).
     pub request: EditRequest,
     /// What the new item is.
@@ -70,24 +70,24 @@ pub struct EditPlan {
 
 /// Why an edit is refused; the text is shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum EditRefusal {
+pub(crate) enum EditRefusal {
     #[error("{0}")]
     Invalid(String),
 }
 
 /// What running an edit learned, added to the new item's summary.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct EditResult {
+pub(crate) struct EditResult {
     /// E.g. "Loudness −23.4 LUFS → −16.0 LUFS"; empty when there is nothing to add.
     pub note: String,
 }
 
 /// The shortest part a trim keeps.
-pub const MIN_TRIM_SECS: f64 = 0.1;
+pub(crate) const MIN_TRIM_SECS: f64 = 0.1;
 /// How far past the probed duration an end may be (players round).
 const END_TOLERANCE_SECS: f64 = 0.05;
 /// How close to a keyframe a fast cut must start.
-pub const KEYFRAME_TOLERANCE_SECS: f64 = 0.001;
+pub(crate) const KEYFRAME_TOLERANCE_SECS: f64 = 0.001;
 /// Fast audio cuts land on a packet: at most this much more is kept.
 const AUDIO_PACKET_SLACK_SECS: f64 = 0.25;
 /// Exact audio trims come out within this of the request.
@@ -103,7 +103,7 @@ fn refuse(text: impl Into<String>) -> EditRefusal {
 
 /// Validates `request` against `source`. `cut_points` (from
 /// `Media::cut_points`) is needed for fast cuts of video.
-pub fn plan_edit(
+pub(crate) fn plan_edit(
     source: &EditSource<'_>,
     request: &EditRequest,
     cut_points: Option<&CutPoints>,

@@ -4,13 +4,13 @@
 use serde::Deserialize;
 
 /// Highest true peak a normalised file may reach, in dBTP.
-pub const TRUE_PEAK: f64 = -1.5;
+pub(crate) const TRUE_PEAK: f64 = -1.5;
 /// Loudness range target, in LU (loudnorm's default).
-pub const LOUDNESS_RANGE: f64 = 11.0;
+pub(crate) const LOUDNESS_RANGE: f64 = 11.0;
 
 /// What one `loudnorm` analysis measured: the input side of its report.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Loudness {
+pub(crate) struct Loudness {
     /// Integrated loudness, LUFS.
     pub integrated: f64,
     /// True peak, dBTP.
@@ -24,7 +24,7 @@ pub struct Loudness {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum LoudnessError {
+pub(crate) enum LoudnessError {
     #[error("ffmpeg printed no loudness report")]
     NoReport,
     #[error("the loudness report is not readable: {0}")]
@@ -45,7 +45,7 @@ struct Report {
 }
 
 /// The first pass: measure only (`-f null`).
-pub fn analysis_filter(target_lufs: f64) -> String {
+pub(crate) fn analysis_filter(target_lufs: f64) -> String {
     format!(
         "loudnorm=I={target_lufs:.1}:TP={TRUE_PEAK:.1}:LRA={LOUDNESS_RANGE:.1}:print_format=json"
     )
@@ -53,7 +53,7 @@ pub fn analysis_filter(target_lufs: f64) -> String {
 
 /// The second pass: apply the gain the first pass measured, linearly (one
 /// gain for the whole file) when loudnorm can keep within the true peak.
-pub fn apply_filter(target_lufs: f64, measured: &Loudness) -> String {
+pub(crate) fn apply_filter(target_lufs: f64, measured: &Loudness) -> String {
     format!(
         "loudnorm=I={target_lufs:.1}:TP={TRUE_PEAK:.1}:LRA={LOUDNESS_RANGE:.1}\
          :measured_I={:.2}:measured_TP={:.2}:measured_LRA={:.2}\
@@ -68,7 +68,7 @@ pub fn apply_filter(target_lufs: f64, measured: &Loudness) -> String {
 
 /// Reads the last JSON object in ffmpeg's stderr (loudnorm prints it last,
 /// after a `[Parsed_loudnorm_0 @ …]` line).
-pub fn parse_report(stderr: &str) -> Result<Loudness, LoudnessError> {
+pub(crate) fn parse_report(stderr: &str) -> Result<Loudness, LoudnessError> {
     let end = stderr.rfind('}').ok_or(LoudnessError::NoReport)?;
     let start = stderr[..end].rfind('{').ok_or(LoudnessError::NoReport)?;
     let report: Report = serde_json::from_str(&stderr[start..=end])
@@ -108,7 +108,7 @@ pub fn parse_report(stderr: &str) -> Result<Loudness, LoudnessError> {
 }
 
 /// "−23.4 LUFS" with a real minus sign, for people.
-pub fn lufs_label(lufs: f64) -> String {
+pub(crate) fn lufs_label(lufs: f64) -> String {
     let text = format!("{lufs:.1}");
     match text.strip_prefix('-') {
         Some(rest) if rest != "0.0" => format!("\u{2212}{rest} LUFS"),

@@ -1,23 +1,23 @@
 //! Everything that runs ffmpeg or ffprobe. Callers get typed results; the
 //! command lines are built here from typed values only.
 
-pub mod decide;
-pub mod edit;
-pub mod loudness;
-pub mod mp4_index;
-pub mod poster;
-pub mod probe;
-pub mod process;
-pub mod safety;
-pub mod scrub;
-pub mod transcode;
-pub mod waveform;
+pub(crate) mod decide;
+pub(crate) mod edit;
+pub(crate) mod loudness;
+pub(crate) mod mp4_index;
+pub(crate) mod poster;
+pub(crate) mod probe;
+pub(crate) mod process;
+pub(crate) mod safety;
+pub(crate) mod scrub;
+pub(crate) mod transcode;
+pub(crate) mod waveform;
 
 use std::path::Path;
 use std::time::Duration;
 
-pub use probe::{ProbeSummary, Rejection};
-pub use process::{ProcessError, Runner, Tool};
+pub(crate) use probe::{ProbeSummary, Rejection};
+pub(crate) use process::{ProcessError, Runner, Tool};
 
 /// Probing reads headers only; a file that takes longer is not one we want.
 const PROBE_LIMIT: Duration = Duration::from_secs(30);
@@ -25,7 +25,7 @@ const PROBE_LIMIT: Duration = Duration::from_secs(30);
 const POSTER_LIMIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
-pub enum MediaError {
+pub(crate) enum MediaError {
     #[error(transparent)]
     Rejected(#[from] Rejection),
     #[error(transparent)]
@@ -47,7 +47,7 @@ pub enum MediaError {
 const PROBE_CONCURRENCY: usize = 4;
 
 #[derive(Clone, Debug)]
-pub struct Media {
+pub(crate) struct Media {
     runner: Runner,
     probes: Runner,
     /// The longest one long ffmpeg run (a transcode) may take.
@@ -55,7 +55,7 @@ pub struct Media {
 }
 
 impl Media {
-    pub fn new(concurrency: usize, job_limit: Duration) -> Self {
+    pub(crate) fn new(concurrency: usize, job_limit: Duration) -> Self {
         Media {
             runner: Runner::new(concurrency),
             probes: Runner::new(PROBE_CONCURRENCY),
@@ -63,12 +63,8 @@ impl Media {
         }
     }
 
-    pub fn job_limit(&self) -> Duration {
-        self.job_limit
-    }
-
     /// Probes a local file and decides whether Reel accepts it.
-    pub async fn probe(&self, path: &Path) -> Result<ProbeSummary, MediaError> {
+    pub(crate) async fn probe(&self, path: &Path) -> Result<ProbeSummary, MediaError> {
         match self
             .probes
             .run(Tool::Ffprobe, probe::args(path), PROBE_LIMIT)
@@ -93,7 +89,7 @@ impl Media {
     }
 
     /// Writes a JPEG poster for `job` to `output`.
-    pub async fn poster(
+    pub(crate) async fn poster(
         &self,
         job: &poster::PosterJob<'_>,
         output: &Path,

@@ -12,20 +12,20 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 /// Top-level boxes read before giving up: real files have a handful
 /// (`ftyp`, `free`, `moov`, `mdat`, `uuid`...); a file of thousands of tiny
 /// boxes is built to waste our time.
-pub const MAX_BOXES: usize = 256;
+pub(crate) const MAX_BOXES: usize = 256;
 
 /// Whether `moov` comes before `mdat` in the file at `path`: `Some(true)` for
 /// a file ready to stream, `Some(false)` for one whose index is at the end,
 /// `None` when neither box is found within `MAX_BOXES` boxes or the headers
 /// are broken.
-pub async fn faststart(path: &Path) -> std::io::Result<Option<bool>> {
+pub(crate) async fn faststart(path: &Path) -> std::io::Result<Option<bool>> {
     let mut file = tokio::fs::File::open(path).await?;
     let len = file.metadata().await?.len();
     moov_before_mdat(&mut file, len).await
 }
 
 /// The same question for any seekable reader of `len` bytes.
-pub async fn moov_before_mdat<R>(reader: &mut R, len: u64) -> std::io::Result<Option<bool>>
+pub(crate) async fn moov_before_mdat<R>(reader: &mut R, len: u64) -> std::io::Result<Option<bool>>
 where
     R: AsyncRead + AsyncSeek + Unpin,
 {

@@ -8,7 +8,7 @@ use super::safety::{file_arg, whitelists};
 
 /// Which picture to take.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum PosterSource {
+pub(crate) enum PosterSource {
     /// A video frame at this many seconds.
     VideoFrame { at_secs: f64 },
     /// The embedded picture stream with this index.
@@ -16,7 +16,7 @@ pub enum PosterSource {
 }
 
 #[derive(Clone, Debug)]
-pub struct PosterJob<'a> {
+pub(crate) struct PosterJob<'a> {
     pub input: &'a Path,
     /// The probed demuxer, forced so ffmpeg cannot be talked into another.
     pub demuxer: &'a str,
@@ -25,7 +25,7 @@ pub struct PosterJob<'a> {
 
 /// Where in a video the poster frame comes from: 10 % in, at most 5 s, so
 /// fades from black are skipped without decoding far into long files.
-pub fn frame_time(duration_secs: Option<f64>) -> f64 {
+pub(crate) fn frame_time(duration_secs: Option<f64>) -> f64 {
     match duration_secs {
         Some(d) if d.is_finite() && d > 0.0 => (d * 0.1).min(5.0),
         _ => 0.0,
@@ -33,7 +33,7 @@ pub fn frame_time(duration_secs: Option<f64>) -> f64 {
 }
 
 impl PosterJob<'_> {
-    pub fn args(&self, output: &Path) -> Vec<OsString> {
+    pub(crate) fn args(&self, output: &Path) -> Vec<OsString> {
         let input = file_arg(self.input);
         let out = file_arg(output);
 

@@ -13,18 +13,18 @@ use crate::server::domain::MediaFacts;
 
 /// The largest picture Reel decodes (8K UHD is 33 million): a guard against
 /// decompression bombs before any frame is decoded.
-pub const MAX_PIXELS: u64 = 8192 * 8192;
+pub(crate) const MAX_PIXELS: u64 = 8192 * 8192;
 
 /// The longest recording Reel accepts, in seconds (24 hours).
-pub const MAX_DURATION_SECS: f64 = 24.0 * 3600.0;
+pub(crate) const MAX_DURATION_SECS: f64 = 24.0 * 3600.0;
 
 /// The highest frame rate Reel accepts: beyond that a file is more likely a
 /// trap (millions of tiny frames) than a slow-motion camera.
-pub const MAX_FRAME_RATE: f64 = 240.0;
+pub(crate) const MAX_FRAME_RATE: f64 = 240.0;
 
 /// Video codecs Reel decodes. Every other decoder in ffmpeg stays closed to
 /// uploads: fewer decoders, fewer parser bugs within reach.
-pub const ALLOWED_VIDEO_CODECS: &[&str] = &[
+pub(crate) const ALLOWED_VIDEO_CODECS: &[&str] = &[
     "h264",
     "hevc",
     "vp8",
@@ -48,7 +48,7 @@ pub const ALLOWED_VIDEO_CODECS: &[&str] = &[
 ];
 
 /// Audio codecs Reel decodes (camera, phone, disc and music formats).
-pub const ALLOWED_AUDIO_CODECS: &[&str] = &[
+pub(crate) const ALLOWED_AUDIO_CODECS: &[&str] = &[
     "aac",
     "mp3",
     "mp2",
@@ -81,7 +81,7 @@ pub const ALLOWED_AUDIO_CODECS: &[&str] = &[
 
 /// Arguments for probing a local file. `-format_whitelist` stops ffprobe from
 /// even opening a demuxer outside the allow-list (a playlist hidden in a file).
-pub fn args(input: &Path) -> Vec<OsString> {
+pub(crate) fn args(input: &Path) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec!["-v".into(), "error".into()];
     args.extend(super::safety::whitelists());
     args.extend([
@@ -95,14 +95,14 @@ pub fn args(input: &Path) -> Vec<OsString> {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct ProbeOutput {
+pub(crate) struct ProbeOutput {
     #[serde(default)]
     pub streams: Vec<Stream>,
     pub format: Option<Format>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Stream {
+pub(crate) struct Stream {
     pub index: u32,
     pub codec_name: Option<String>,
     pub codec_type: Option<String>,
@@ -120,13 +120,13 @@ pub struct Stream {
 }
 
 #[derive(Debug, Default, Deserialize)]
-pub struct Disposition {
+pub(crate) struct Disposition {
     #[serde(default)]
     pub attached_pic: u8,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Format {
+pub(crate) struct Format {
     pub format_name: String,
     pub duration: Option<String>,
     #[serde(default)]
@@ -136,7 +136,7 @@ pub struct Format {
 /// What Reel keeps from a probe: the facts stored with the item, and the
 /// stream details the playable-copy decision reads once.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ProbeSummary {
+pub(crate) struct ProbeSummary {
     pub facts: MediaFacts,
     /// The video's pixel format ("yuv420p", "yuv420p10le"...).
     pub pixel_format: Option<String>,
@@ -153,7 +153,7 @@ pub struct ProbeSummary {
 
 /// Why a probed file is not accepted; the text is shown to people.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Rejection {
+pub(crate) enum Rejection {
     #[error("This is not an audio or video file Reel can read.")]
     Unreadable,
     #[error("This is not an audio or video file Reel can read (it looks like `{0}`).")]
@@ -179,11 +179,11 @@ pub enum Rejection {
 }
 
 impl ProbeOutput {
-    pub fn parse(json: &[u8]) -> Result<Self, Rejection> {
+    pub(crate) fn parse(json: &[u8]) -> Result<Self, Rejection> {
         serde_json::from_slice(json).map_err(|_| Rejection::Unreadable)
     }
 
-    pub fn summarize(&self) -> Result<ProbeSummary, Rejection> {
+    pub(crate) fn summarize(&self) -> Result<ProbeSummary, Rejection> {
         let format = self.format.as_ref().ok_or(Rejection::Unreadable)?;
         let demuxer = format
             .format_name
@@ -284,7 +284,7 @@ impl Stream {
     /// Only the average is trusted when it is high: the base rate of
     /// variable-rate Matroska, FLV or MPEG-TS streams is often the timestamp
     /// clock (1000/1, 90000/1), not a frame rate.
-    pub fn frame_rate(&self) -> Option<f64> {
+    pub(crate) fn frame_rate(&self) -> Option<f64> {
         self.avg_frame_rate
             .as_deref()
             .and_then(parse_rate)
@@ -298,7 +298,7 @@ impl Stream {
 }
 
 /// "30000/1001" → 29.97; "25" → 25; zero, negative or non-finite → `None`.
-pub fn parse_rate(text: &str) -> Option<f64> {
+pub(crate) fn parse_rate(text: &str) -> Option<f64> {
     let rate = match text.split_once('/') {
         Some((num, den)) => {
             let (num, den) = (

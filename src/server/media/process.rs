@@ -11,13 +11,13 @@ use tokio::sync::Semaphore;
 
 /// The programs Reel may run. Nothing else can be executed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tool {
+pub(crate) enum Tool {
     Ffmpeg,
     Ffprobe,
 }
 
 impl Tool {
-    pub fn program(self) -> &'static str {
+    pub(crate) fn program(self) -> &'static str {
         match self {
             Tool::Ffmpeg => "ffmpeg",
             Tool::Ffprobe => "ffprobe",
@@ -26,7 +26,7 @@ impl Tool {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
+pub(crate) enum ProcessError {
     #[error("{} is not installed (install Debian's ffmpeg package)", .0.program())]
     NotFound(Tool),
     #[error("cannot start {}: {source}", .tool.program())]
@@ -47,7 +47,7 @@ pub enum ProcessError {
 
 /// Captured output of a successful run.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub stdout: Vec<u8>,
     pub stderr: String,
 }
@@ -56,20 +56,20 @@ pub struct Output {
 const STDERR_TAIL: usize = 2_000;
 
 #[derive(Clone, Debug)]
-pub struct Runner {
+pub(crate) struct Runner {
     permits: Arc<Semaphore>,
 }
 
 impl Runner {
     /// At most `concurrency` programs run at once; the rest wait their turn.
-    pub fn new(concurrency: usize) -> Self {
+    pub(crate) fn new(concurrency: usize) -> Self {
         Runner {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
         }
     }
 
     /// Runs `tool` to completion within `limit` and keeps its output.
-    pub async fn run(
+    pub(crate) async fn run(
         &self,
         tool: Tool,
         args: Vec<OsString>,
@@ -89,7 +89,7 @@ impl Runner {
     /// keeping it: for ffmpeg's `-progress pipe:1` lines or raw PCM, whose
     /// size has no useful bound. Stderr is drained at the same time (a full
     /// stderr pipe would stall the child) and only its tail is kept.
-    pub async fn run_streaming<F>(
+    pub(crate) async fn run_streaming<F>(
         &self,
         tool: Tool,
         args: Vec<OsString>,

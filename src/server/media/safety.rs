@@ -7,13 +7,13 @@ use std::path::Path;
 
 /// Demuxers Reel accepts. Playlists (hls), scripts (concat), image sequences
 /// and text renderers (tty) are excluded: they read other files or are not media.
-pub const ALLOWED_DEMUXERS: &[&str] = &[
+pub(crate) const ALLOWED_DEMUXERS: &[&str] = &[
     "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "mp3", "ogg", "wav", "flac",
     "avi", "aac", "mpegts", "asf", "aiff", "flv",
 ];
 
 /// `file:PATH`: a path ffmpeg cannot take for a URL, a pipe or a pattern.
-pub fn file_arg(path: &Path) -> OsString {
+pub(crate) fn file_arg(path: &Path) -> OsString {
     let mut arg = OsString::from("file:");
     arg.push(path.as_os_str());
     arg
@@ -22,7 +22,7 @@ pub fn file_arg(path: &Path) -> OsString {
 /// Local files only, and only accepted demuxers, even for a demuxer nested
 /// inside the file (AVI's GAB2 subtitles, an HLS playlist): nothing else is
 /// ever opened.
-pub fn whitelists() -> [OsString; 4] {
+pub(crate) fn whitelists() -> [OsString; 4] {
     [
         "-protocol_whitelist".into(),
         "file".into(),
@@ -33,18 +33,18 @@ pub fn whitelists() -> [OsString; 4] {
 
 /// Removes a half-written output unless disarmed: after an error, a timeout
 /// or a cancelled future, no broken file is left for anyone to serve.
-pub struct RemoveOnDrop<'a> {
+pub(crate) struct RemoveOnDrop<'a> {
     path: &'a Path,
     armed: bool,
 }
 
 impl<'a> RemoveOnDrop<'a> {
-    pub fn new(path: &'a Path) -> Self {
+    pub(crate) fn new(path: &'a Path) -> Self {
         RemoveOnDrop { path, armed: true }
     }
 
     /// The output is good: keep it.
-    pub fn disarm(&mut self) {
+    pub(crate) fn disarm(&mut self) {
         self.armed = false;
     }
 }

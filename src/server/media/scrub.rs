@@ -15,25 +15,25 @@ use super::{Media, MediaError};
 
 /// Tiles are this wide (MediaCMS uses 160x90); the height follows the
 /// source's aspect ratio.
-pub const TILE_WIDTH: u32 = 160;
+pub(crate) const TILE_WIDTH: u32 = 160;
 /// Very tall sources are fitted into a box this high instead.
-pub const MAX_TILE_HEIGHT: u32 = 2 * TILE_WIDTH;
+pub(crate) const MAX_TILE_HEIGHT: u32 = 2 * TILE_WIDTH;
 /// Columns of the sheet (fewer when there are fewer tiles).
-pub const COLUMNS: u32 = 10;
+pub(crate) const COLUMNS: u32 = 10;
 /// At most this many tiles: the interval grows with the duration instead.
-pub const MAX_TILES: u32 = 200;
+pub(crate) const MAX_TILES: u32 = 200;
 /// Intervals the layout chooses from, shortest first (seconds).
 const INTERVALS: [u32; 8] = [2, 3, 5, 10, 15, 20, 30, 60];
 /// Inputs longer than this decode keyframes only: a full decode of a film
 /// for 200 pictures would cost minutes.
-pub const KEYFRAMES_ONLY_AFTER_SECS: f64 = 600.0;
+pub(crate) const KEYFRAMES_ONLY_AFTER_SECS: f64 = 600.0;
 /// The sheet's address relative to the VTT's (`/files/{id}/thumbnails` →
 /// `/files/{id}/sprites`).
-pub const SHEET_URL: &str = "sprites";
+pub(crate) const SHEET_URL: &str = "sprites";
 /// mjpeg quality scale (2 best … 31 worst): small tiles stay legible at 4.
 const JPEG_QUALITY: &str = "4";
 
-pub struct ScrubJob<'a> {
+pub(crate) struct ScrubJob<'a> {
     pub input: &'a Path,
     /// The probed demuxer, forced with `-f`.
     pub demuxer: &'a str,
@@ -45,7 +45,7 @@ pub struct ScrubJob<'a> {
 
 /// Where every tile of a sheet sits, and which stretch of time it stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ScrubLayout {
+pub(crate) struct ScrubLayout {
     /// Seconds between tiles (and the length of every cue but the last).
     pub interval_secs: u32,
     /// Tiles that carry a cue; the sheet's last row may have blank places.
@@ -60,7 +60,7 @@ pub struct ScrubLayout {
 
 /// Seconds between tiles: 2 s for short videos, longer so no video needs
 /// more than `MAX_TILES` tiles.
-pub fn interval_secs(duration_ms: u64) -> u32 {
+pub(crate) fn interval_secs(duration_ms: u64) -> u32 {
     let fits = |interval: u32| tile_count(duration_ms, interval) <= u64::from(MAX_TILES);
     INTERVALS.into_iter().find(|&i| fits(i)).unwrap_or_else(|| {
         // Past 200 minutes: whole minutes.
@@ -76,7 +76,7 @@ fn tile_count(duration_ms: u64, interval_secs: u32) -> u64 {
 
 /// A tile's size: `TILE_WIDTH` wide, the height from the aspect ratio and
 /// even; sources taller than 1:2 are fitted into `TILE_WIDTH`×`MAX_TILE_HEIGHT`.
-pub fn tile_size(width: u32, height: u32) -> (u32, u32) {
+pub(crate) fn tile_size(width: u32, height: u32) -> (u32, u32) {
     if width == 0 || height == 0 {
         return (TILE_WIDTH, 90);
     }
@@ -99,7 +99,7 @@ pub fn tile_size(width: u32, height: u32) -> (u32, u32) {
 impl ScrubLayout {
     /// The layout for a video of this length and picture size; `None` when
     /// the duration is unknown or shorter than a millisecond.
-    pub fn new(duration_secs: f64, width: u32, height: u32) -> Option<Self> {
+    pub(crate) fn new(duration_secs: f64, width: u32, height: u32) -> Option<Self> {
         if !duration_secs.is_finite() || duration_secs <= 0.0 {
             return None;
         }
@@ -125,12 +125,13 @@ impl ScrubLayout {
     }
 
     /// The sheet's size in pixels.
-    pub fn sheet_size(&self) -> (u32, u32) {
+    #[cfg(test)]
+    pub(crate) fn sheet_size(&self) -> (u32, u32) {
         (self.columns * self.tile_width, self.rows * self.tile_height)
     }
 
     /// The ffmpeg filter chain that draws the sheet.
-    pub fn filter(&self) -> String {
+    pub(crate) fn filter(&self) -> String {
         format!(
             "setpts=PTS-STARTPTS,fps=1/{},scale={}:{},setsar=1,tile={}x{}",
             self.interval_secs, self.tile_width, self.tile_height, self.columns, self.rows
@@ -139,7 +140,7 @@ impl ScrubLayout {
 
     /// The WebVTT thumbnails track: one cue per tile, contiguous, the last
     /// ending at the duration; each cue names its tile as `sheet#xywh=…`.
-    pub fn vtt(&self, sheet_url: &str) -> String {
+    pub(crate) fn vtt(&self, sheet_url: &str) -> String {
         let mut text = String::from("WEBVTT\n");
         let step = u64::from(self.interval_secs) * 1000;
         for tile in 0..self.tiles {
@@ -162,7 +163,7 @@ impl ScrubLayout {
 }
 
 /// `HH:MM:SS.mmm`, as WebVTT wants (hours may pass 99).
-pub fn vtt_time(ms: u64) -> String {
+pub(crate) fn vtt_time(ms: u64) -> String {
     let (hours, rest) = (ms / 3_600_000, ms % 3_600_000);
     let (minutes, rest) = (rest / 60_000, rest % 60_000);
     let (seconds, millis) = (rest / 1000, rest % 1000);
@@ -171,7 +172,7 @@ pub fn vtt_time(ms: u64) -> String {
 
 impl ScrubJob<'_> {
     /// The ffmpeg command line that writes the sheet for `layout` to `sheet`.
-    pub fn args(&self, layout: &ScrubLayout, sheet: &Path) -> Vec<OsString> {
+    pub(crate) fn args(&self, layout: &ScrubLayout, sheet: &Path) -> Vec<OsString> {
         let input = super::safety::file_arg(self.input);
         let out = super::safety::file_arg(sheet);
 
@@ -221,7 +222,7 @@ impl ScrubJob<'_> {
 
 impl Media {
     /// Writes the sprite sheet to `sheet` and returns the WebVTT text.
-    pub async fn scrub_previews(
+    pub(crate) async fn scrub_previews(
         &self,
         job: &ScrubJob<'_>,
         sheet: &Path,

@@ -16,7 +16,7 @@ const AAC_BITRATE: &str = "160k";
 
 /// One playable-version run.
 #[derive(Clone, Debug)]
-pub struct PlayableJob<'a> {
+pub(crate) struct PlayableJob<'a> {
     pub input: &'a Path,
     /// The probed demuxer, forced with `-f`.
     pub demuxer: &'a str,
@@ -26,7 +26,7 @@ pub struct PlayableJob<'a> {
 
 impl PlayableJob<'_> {
     /// The whole ffmpeg command line, built from typed values only.
-    pub fn args(&self, output: &Path) -> Vec<OsString> {
+    pub(crate) fn args(&self, output: &Path) -> Vec<OsString> {
         let input = file_arg(self.input);
         let out = file_arg(output);
         let conversion = self.conversion;
@@ -133,7 +133,7 @@ fn audio_args(action: AudioAction, args: &mut Vec<OsString>) {
 /// Reads ffmpeg's `-progress` output as it arrives, in chunks that may cut
 /// lines anywhere, and turns it into the share done.
 #[derive(Debug)]
-pub struct ProgressParser {
+pub(crate) struct ProgressParser {
     duration_us: Option<f64>,
     pending: Vec<u8>,
     /// The last share reported, in thousandths.
@@ -144,7 +144,7 @@ pub struct ProgressParser {
 const MAX_LINE: usize = 1024;
 
 impl ProgressParser {
-    pub fn new(duration_secs: Option<f64>) -> Self {
+    pub(crate) fn new(duration_secs: Option<f64>) -> Self {
         ProgressParser {
             duration_us: duration_secs
                 .filter(|d| d.is_finite() && *d > 0.0)
@@ -156,7 +156,7 @@ impl ProgressParser {
 
     /// Feeds a chunk; returns the new share done (0.0..=1.0) when it moved
     /// forward by at least a thousandth since the last report.
-    pub fn feed(&mut self, chunk: &[u8]) -> Option<f64> {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Option<f64> {
         let mut latest = None;
         for &byte in chunk {
             if byte == b'\n' {
@@ -212,7 +212,7 @@ fn parse_clock(text: &str) -> Option<f64> {
 }
 
 /// Whether `probe` of the written copy is what `conversion` promised.
-pub fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(), String> {
+pub(crate) fn check_output(conversion: &Conversion, probe: &ProbeSummary) -> Result<(), String> {
     if probe.faststart != Some(true) {
         return Err("its index is not at the start".into());
     }
@@ -277,7 +277,7 @@ impl Media {
     /// share done (0.0..=1.0) as ffmpeg reports it. Stops after the job limit.
     /// On any error `output` is removed; on success it has been probed and
     /// is H.264/AAC (or the copied streams) in an MP4 with its index first.
-    pub async fn make_playable<F>(
+    pub(crate) async fn make_playable<F>(
         &self,
         job: &PlayableJob<'_>,
         output: &Path,

@@ -16,20 +16,20 @@ use super::process::Tool;
 use super::{Media, MediaError};
 
 /// The format of the waveform file; bump when `WaveformPeaks` changes meaning.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 /// Mono at 16 kHz: plenty for a picture of loudness, and a cheap decode.
-pub const SAMPLE_RATE: u32 = 16_000;
+pub(crate) const SAMPLE_RATE: u32 = 16_000;
 /// About one pair per pixel of a wide player.
-pub const TARGET_PAIRS: usize = 2_000;
+pub(crate) const TARGET_PAIRS: usize = 2_000;
 /// The finest bucket (1 ms at 16 kHz): very short sounds get fewer pairs
 /// rather than one pair per sample.
-pub const MIN_BUCKET: u64 = 16;
+pub(crate) const MIN_BUCKET: u64 = 16;
 /// Buckets kept while streaming, as a multiple of the target, before
 /// neighbours are merged: the margin lets a probed duration that was too long
 /// still leave detail.
 const BUCKET_MARGIN: usize = 4;
 
-pub struct WaveformJob<'a> {
+pub(crate) struct WaveformJob<'a> {
     pub input: &'a Path,
     /// The probed demuxer, forced with `-f`.
     pub demuxer: &'a str,
@@ -39,7 +39,7 @@ pub struct WaveformJob<'a> {
 /// Folds signed 16-bit little-endian mono PCM into min/max buckets as it
 /// arrives, in chunks of any size (a sample may be split between two).
 #[derive(Clone, Debug)]
-pub struct PeakAccumulator {
+pub(crate) struct PeakAccumulator {
     /// Samples per bucket; doubles whenever the buckets are merged.
     bucket: u64,
     /// Finished buckets as (min, max).
@@ -56,7 +56,7 @@ pub struct PeakAccumulator {
 impl PeakAccumulator {
     /// An accumulator aiming at `target` pairs; `expected_samples` (from the
     /// probed duration) only chooses the starting bucket size.
-    pub fn new(expected_samples: Option<u64>, target: usize) -> Self {
+    pub(crate) fn new(expected_samples: Option<u64>, target: usize) -> Self {
         let target = target.max(1);
         let max_buckets = BUCKET_MARGIN * target;
         let bucket = match expected_samples {
@@ -75,12 +75,13 @@ impl PeakAccumulator {
     }
 
     /// Samples folded in so far.
-    pub fn samples(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn samples(&self) -> u64 {
         self.samples
     }
 
     /// Folds in the next bytes of the stream.
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
         if let Some(low) = self.pending.take() {
             match bytes.split_first() {
                 Some((&high, rest)) => {
@@ -128,7 +129,7 @@ impl PeakAccumulator {
 
     /// The peaks of everything pushed; `None` when no sample arrived. A
     /// dangling half sample is dropped.
-    pub fn finish(mut self, sample_rate: u32) -> Option<WaveformPeaks> {
+    pub(crate) fn finish(mut self, sample_rate: u32) -> Option<WaveformPeaks> {
         if let Some((min, max, _)) = self.current.take() {
             self.done.push((min, max));
         }
@@ -162,7 +163,7 @@ fn join(buckets: impl Iterator<Item = (i16, i16)>) -> (i16, i16) {
 }
 
 /// -1.0..1.0 with `i16::MIN` at -1.0, rounded to 4 decimals for small JSON.
-pub fn normalize(sample: i16) -> f32 {
+pub(crate) fn normalize(sample: i16) -> f32 {
     let x = f32::from(sample) / 32_768.0;
     (x * 10_000.0).round() / 10_000.0
 }
@@ -170,7 +171,7 @@ pub fn normalize(sample: i16) -> f32 {
 impl WaveformJob<'_> {
     /// The ffmpeg command line that writes the first audio stream to stdout
     /// as mono 16 kHz s16le.
-    pub fn args(&self) -> Vec<OsString> {
+    pub(crate) fn args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["-nostdin".into(), "-v".into(), "error".into()];
         args.extend(super::safety::whitelists());
         args.extend([
@@ -201,7 +202,10 @@ impl Media {
     /// Decodes the first audio stream and returns its peaks. A file without
     /// sound fails in ffmpeg (`Process`); one that decodes to nothing is
     /// `NoPicture`.
-    pub async fn waveform(&self, job: &WaveformJob<'_>) -> Result<WaveformPeaks, MediaError> {
+    pub(crate) async fn waveform(
+        &self,
+        job: &WaveformJob<'_>,
+    ) -> Result<WaveformPeaks, MediaError> {
         let mut peaks = PeakAccumulator::new(job.expected_samples(), TARGET_PAIRS);
         self.runner
             .run_streaming(Tool::Ffmpeg, job.args(), self.job_limit, |chunk| {

@@ -22,9 +22,8 @@ mod source;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub(crate) use partial::PartialWriter;
 pub(crate) use scratch::{TempFile, TempWriter};
-pub(crate) use source::{Materialised, OpenFile, RangeReader, RemoteObject, Source};
+pub(crate) use source::{Materialised, RangeReader, Source};
 
 use crate::model::MediaId;
 

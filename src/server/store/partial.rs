@@ -140,9 +140,9 @@ impl Store {
     /// Every upload id with a file in the area; foreign names are ignored.
     pub(crate) async fn partial_ids(&self) -> Result<Vec<UploadId>, StoreError> {
         let dir = self.partial.as_path();
-        let mut entries = fs::read_dir(&dir).await.map_err(io_at(&dir))?;
+        let mut entries = fs::read_dir(dir).await.map_err(io_at(dir))?;
         let mut ids = Vec::new();
-        while let Some(entry) = entries.next_entry().await.map_err(io_at(&dir))? {
+        while let Some(entry) = entries.next_entry().await.map_err(io_at(dir))? {
             if let Some(id) = entry.file_name().to_str().and_then(UploadId::parse) {
                 ids.push(id);
             }

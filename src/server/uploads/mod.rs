@@ -203,10 +203,6 @@ impl Uploads {
         }
     }
 
-    pub(crate) fn max_size(&self) -> u64 {
-        self.inner.max_size
-    }
-
     /// When an upload touched now expires.
     pub(super) fn expires_from_now(&self) -> SystemTime {
         SystemTime::now() + self.inner.expiry

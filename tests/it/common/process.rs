@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-pub struct ReelProcess {
+pub(crate) struct ReelProcess {
     pub child: Child,
     /// `host:port`
     pub addr: String,
@@ -12,7 +12,7 @@ pub struct ReelProcess {
 
 impl ReelProcess {
     /// Starts the binary on port 0 over `data_dir` and reads its address from its log.
-    pub fn spawn(data_dir: &Path) -> Self {
+    pub(crate) fn spawn(data_dir: &Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reel"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -27,12 +27,12 @@ impl ReelProcess {
         ReelProcess { child, addr }
     }
 
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
 
     /// SIGKILL: no graceful shutdown, no flushing, as a crash would be.
-    pub fn kill_hard(mut self) {
+    pub(crate) fn kill_hard(mut self) {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reaped");
     }
@@ -40,7 +40,7 @@ impl ReelProcess {
 
 /// Reads `host:port` from the log of a child started with piped stdout, then
 /// keeps draining the log so the server never blocks on a full pipe.
-pub fn read_address(child: &mut Child) -> String {
+pub(crate) fn read_address(child: &mut Child) -> String {
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let addr = loop {

@@ -7,19 +7,19 @@ use reqwest::{Response, StatusCode};
 
 use super::TestServer;
 
-pub const TUS_RESUMABLE: (&str, &str) = ("Tus-Resumable", "1.0.0");
-pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+pub(crate) const TUS_RESUMABLE: (&str, &str) = ("Tus-Resumable", "1.0.0");
+pub(crate) const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
-pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+pub(crate) fn b64(bytes: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The id at the end of a `Location`.
-pub fn upload_id(location: &str) -> &str {
+pub(crate) fn upload_id(location: &str) -> &str {
     location.rsplit('/').next().expect("an id")
 }
 
-pub fn header<'a>(response: &'a Response, name: &str) -> &'a str {
+pub(crate) fn header<'a>(response: &'a Response, name: &str) -> &'a str {
     response
         .headers()
         .get(name)
@@ -30,20 +30,20 @@ pub fn header<'a>(response: &'a Response, name: &str) -> &'a str {
 
 /// A PATCH whose body the test feeds piece by piece, held open in between;
 /// dropping `body` ends it.
-pub struct StreamingPatch {
+pub(crate) struct StreamingPatch {
     pub body: tokio::sync::mpsc::Sender<Result<Vec<u8>, std::io::Error>>,
     pub response: tokio::task::JoinHandle<reqwest::Result<Response>>,
 }
 
 #[derive(Clone)]
-pub struct Tus {
+pub(crate) struct Tus {
     pub client: reqwest::Client,
     /// `http://host:port`
     pub origin: String,
 }
 
 impl TestServer {
-    pub fn tus(&self) -> Tus {
+    pub(crate) fn tus(&self) -> Tus {
         Tus {
             client: self.client.clone(),
             origin: format!("http://{}", self.addr),
@@ -51,13 +51,13 @@ impl TestServer {
     }
 
     /// Waits for finalisation, then for processing.
-    pub async fn settle(&self) {
+    pub(crate) async fn settle(&self) {
         self.hooks.wait_uploads_idle().await;
         self.hooks.wait_idle().await;
     }
 
     /// Files left in the partial area.
-    pub fn partial_files(&self) -> usize {
+    pub(crate) fn partial_files(&self) -> usize {
         std::fs::read_dir(self.dir.path().join("files").join("partial"))
             .expect("partial area")
             .count()
@@ -65,12 +65,12 @@ impl TestServer {
 }
 
 impl Tus {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.origin)
     }
 
     /// Creates an upload and returns its `Location` (a path).
-    pub async fn create(&self, length: u64, filename: &str) -> String {
+    pub(crate) async fn create(&self, length: u64, filename: &str) -> String {
         let response = self
             .client
             .post(self.url("/api/tus"))
@@ -87,7 +87,7 @@ impl Tus {
         header(&response, "location").to_string()
     }
 
-    pub async fn patch(&self, location: &str, offset: u64, bytes: Vec<u8>) -> Response {
+    pub(crate) async fn patch(&self, location: &str, offset: u64, bytes: Vec<u8>) -> Response {
         self.client
             .patch(self.url(location))
             .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
@@ -99,7 +99,7 @@ impl Tus {
             .expect("patch")
     }
 
-    pub fn streaming_patch(&self, location: &str, offset: u64) -> StreamingPatch {
+    pub(crate) fn streaming_patch(&self, location: &str, offset: u64) -> StreamingPatch {
         let (body, mut rx) = tokio::sync::mpsc::channel(4);
         let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
         let request = self
@@ -116,7 +116,7 @@ impl Tus {
         }
     }
 
-    pub async fn head(&self, location: &str) -> Response {
+    pub(crate) async fn head(&self, location: &str) -> Response {
         self.client
             .head(self.url(location))
             .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
@@ -126,14 +126,14 @@ impl Tus {
     }
 
     /// The offset HEAD reports (which must answer 200).
-    pub async fn offset(&self, location: &str) -> u64 {
+    pub(crate) async fn offset(&self, location: &str) -> u64 {
         let response = self.head(location).await;
         assert_eq!(response.status(), StatusCode::OK, "{response:?}");
         header(&response, "upload-offset").parse().expect("number")
     }
 
     /// Sends `bytes[from..]` in chunks, checking each answer.
-    pub async fn send_rest(&self, location: &str, bytes: &[u8], from: u64, chunk: usize) {
+    pub(crate) async fn send_rest(&self, location: &str, bytes: &[u8], from: u64, chunk: usize) {
         let mut offset = from;
         for piece in bytes[from as usize..].chunks(chunk) {
             let response = self.patch(location, offset, piece.to_vec()).await;
@@ -144,7 +144,10 @@ impl Tus {
     }
 
     /// Calls the `upload_status` server function as the browser does.
-    pub async fn status(&self, id: &str) -> Result<UploadStatus, (StatusCode, serde_json::Value)> {
+    pub(crate) async fn status(
+        &self,
+        id: &str,
+    ) -> Result<UploadStatus, (StatusCode, serde_json::Value)> {
         let response = self
             .client
             .post(self.url("/api/upload_status"))
@@ -163,7 +166,7 @@ impl Tus {
     /// Polls `upload_status` until the upload has left receiving and
     /// finalising (for servers in another process; in-process tests wait on
     /// `TestServer::settle` instead). Bounded: about a minute.
-    pub async fn wait_finalised(&self, id: &str) -> UploadStatus {
+    pub(crate) async fn wait_finalised(&self, id: &str) -> UploadStatus {
         use reel::model::UploadPhase;
         super::eventually(
             "the upload to be finalised",

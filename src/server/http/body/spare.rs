@@ -12,7 +12,7 @@ const KEEP_BYTES: usize = 4 * 1024 * 1024;
 static SPARE: [Mutex<Vec<Vec<u8>>>; CLASSES] = [const { Mutex::new(Vec::new()) }; CLASSES];
 
 /// The buffer size used for reads of up to `size` bytes.
-pub fn class(size: usize) -> usize {
+pub(super) fn class(size: usize) -> usize {
     size.max(SMALLEST).next_power_of_two()
 }
 
@@ -23,13 +23,13 @@ fn slot(size: usize) -> Option<&'static Mutex<Vec<Vec<u8>>>> {
     SPARE.get((size / SMALLEST).trailing_zeros() as usize)
 }
 
-pub fn take(size: usize) -> Vec<u8> {
+pub(super) fn take(size: usize) -> Vec<u8> {
     slot(size)
         .and_then(|slot| slot.lock().unwrap_or_else(PoisonError::into_inner).pop())
         .unwrap_or_else(|| vec![0; size])
 }
 
-pub fn put(buffer: Vec<u8>) {
+pub(super) fn put(buffer: Vec<u8>) {
     if let Some(slot) = slot(buffer.len()) {
         let mut kept = slot.lock().unwrap_or_else(PoisonError::into_inner);
         if (kept.len() + 1) * buffer.len() <= KEEP_BYTES {

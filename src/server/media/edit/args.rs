@@ -9,7 +9,7 @@ use crate::server::media::safety::{file_arg, whitelists};
 
 /// The container an edit writes (the muxer forced with `-f`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Container {
+pub(super) enum Container {
     /// MP4 or M4A, index first.
     Mp4,
     Webm,
@@ -23,7 +23,7 @@ pub enum Container {
 }
 
 impl Container {
-    pub fn muxer(self) -> &'static str {
+    pub(super) fn muxer(self) -> &'static str {
         match self {
             Container::Mp4 => "mp4",
             Container::Webm => "webm",
@@ -37,7 +37,7 @@ impl Container {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VideoCodec {
+pub(super) enum VideoCodec {
     /// Stream copy: packets as they are (fast cuts).
     Copy,
     /// libx264 veryfast at this CRF, yuv420p, even dimensions.
@@ -47,7 +47,7 @@ pub enum VideoCodec {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AudioCodec {
+pub(super) enum AudioCodec {
     Copy,
     /// libmp3lame 192 kb/s.
     Mp3,
@@ -66,7 +66,7 @@ pub enum AudioCodec {
 
 impl AudioCodec {
     /// The codec name ffprobe reports for the output; `None` for a copy.
-    pub fn probed_name(self) -> Option<&'static str> {
+    pub(super) fn probed_name(self) -> Option<&'static str> {
         match self {
             AudioCodec::Copy => None,
             AudioCodec::Mp3 => Some("mp3"),
@@ -80,7 +80,7 @@ impl AudioCodec {
 }
 
 impl VideoCodec {
-    pub fn probed_name(self) -> Option<&'static str> {
+    pub(super) fn probed_name(self) -> Option<&'static str> {
         match self {
             VideoCodec::Copy => None,
             VideoCodec::X264 { .. } => Some("h264"),
@@ -90,14 +90,14 @@ impl VideoCodec {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct VideoOut {
+pub(super) struct VideoOut {
     pub codec: VideoCodec,
     /// Scale to this height (even width kept in proportion); encoders only.
     pub height: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct AudioOut {
+pub(super) struct AudioOut {
     pub codec: AudioCodec,
     /// False for the sound of a video, which may have none (`0:a:0?`).
     pub required: bool,
@@ -109,7 +109,7 @@ pub struct AudioOut {
 
 /// One ffmpeg run that writes a file.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Encode {
+pub(super) struct Encode {
     /// `-ss` before `-i`: a keyframe seek for copies, frame-exact when encoding.
     pub seek_secs: Option<f64>,
     /// `-t` on the output.
@@ -160,7 +160,7 @@ fn input_args(
 }
 
 impl Encode {
-    pub fn args(&self, input: &Path, demuxer: &str, output: &Path) -> Vec<OsString> {
+    pub(super) fn args(&self, input: &Path, demuxer: &str, output: &Path) -> Vec<OsString> {
         let mut args = input_args("error", self.seek_secs, input, demuxer);
         match &self.video {
             Some(video) => {
@@ -217,7 +217,7 @@ impl Encode {
 
 /// A measuring run over the first sound stream: `filter` prints its report
 /// on stderr at info level; nothing is written (`-f null`).
-pub fn analysis_args(input: &Path, demuxer: &str, filter: &str) -> Vec<OsString> {
+pub(super) fn analysis_args(input: &Path, demuxer: &str, filter: &str) -> Vec<OsString> {
     let mut args = input_args("info", None, input, demuxer);
     args.extend(["-map", "0:a:0", "-vn", "-sn", "-dn", "-af"].map(OsString::from));
     args.push(filter.into());
@@ -228,7 +228,7 @@ pub fn analysis_args(input: &Path, demuxer: &str, filter: &str) -> Vec<OsString>
 /// Keyframe times of the first video stream from packet flags, without
 /// decoding: `packet|pts_time=1.000000|flags=K_` lines, then the container's
 /// `format|start_time=…`.
-pub fn keyframe_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
+pub(super) fn keyframe_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
     let mut args: Vec<OsString> = ["-v", "error"].map(OsString::from).into();
     args.extend(whitelists());
     args.extend(
@@ -250,7 +250,7 @@ pub fn keyframe_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
 
 /// The few stream facts an edit needs beyond the stored probe: codecs,
 /// sample rate, channels and frame rate.
-pub fn facts_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
+pub(super) fn facts_probe_args(input: &Path, demuxer: &str) -> Vec<OsString> {
     let mut args: Vec<OsString> = ["-v", "error"].map(OsString::from).into();
     args.extend(whitelists());
     args.extend(

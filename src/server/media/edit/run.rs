@@ -7,7 +7,7 @@ impl Media {
     /// Where a fast (stream copy) cut can start in `input`: the first video
     /// stream's keyframes read from packet flags (no decoding), or, for
     /// audio whose every packet stands alone, anywhere.
-    pub async fn cut_points(
+    pub(crate) async fn cut_points(
         &self,
         input: &Path,
         demuxer: &str,
@@ -64,7 +64,7 @@ impl Media {
     /// Runs `plan` on `source`, writing `output`, reporting progress 0..=1;
     /// checks the result by probing it. The whole edit stops after the job
     /// limit; on any error, timeout or cancellation `output` is removed.
-    pub async fn run_edit<F>(
+    pub(crate) async fn run_edit<F>(
         &self,
         plan: &EditPlan,
         source: &EditSource<'_>,
@@ -210,7 +210,8 @@ impl Media {
 /// Public for the timing test: the ffmpeg arguments `run_edit` uses for
 /// `plan` (the writing pass), given the source's facts as `run_edit` reads
 /// them. Normalising adds measuring passes around this one.
-pub async fn edit_args(
+#[cfg(test)]
+pub(crate) async fn edit_args(
     media: &Media,
     plan: &EditPlan,
     source: &EditSource<'_>,

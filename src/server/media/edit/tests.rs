@@ -8,7 +8,6 @@ fn video() -> EditSource<'static> {
         demuxer: "mov",
         kind: MediaKind::Video,
         duration_secs: 10.0,
-        width: Some(1280),
         height: Some(720),
         has_audio: true,
     }
@@ -20,7 +19,6 @@ fn audio(demuxer: &'static str) -> EditSource<'static> {
         demuxer,
         kind: MediaKind::Audio,
         duration_secs: 10.0,
-        width: None,
         height: None,
         has_audio: true,
     }

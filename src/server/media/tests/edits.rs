@@ -2,7 +2,6 @@
 //! export format, audio extraction, loudness normalisation, refusals and
 //! cancellation. Calls `reel::server::media` directly.
 
-use crate::server::domain::MediaFacts;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -110,7 +109,6 @@ fn source<'a>(path: &'a Path, p: &'a ProbeSummary) -> EditSource<'a> {
         demuxer: &p.facts.container,
         kind: p.facts.kind,
         duration_secs: p.facts.duration_secs.expect("a duration"),
-        width: p.facts.width,
         height: p.facts.height,
         has_audio: p.facts.audio_codec.is_some(),
     }
