@@ -4,20 +4,27 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs ffmpeg to make test media; panics with its stderr on failure.
-pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
+/// Runs ffmpeg with `args` (outputs included); panics with its stderr on failure.
+pub fn run_ffmpeg(args: &[&str]) {
     let result = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
+        .args(["-nostdin", "-v", "error", "-y"])
         .args(args)
-        .arg(&out)
         .output()
         .expect("ffmpeg runs");
     assert!(
         result.status.success(),
-        "ffmpeg failed: {}",
+        "ffmpeg {args:?} failed: {}",
         String::from_utf8_lossy(&result.stderr)
     );
+}
+
+/// Runs ffmpeg to make `dir/name`; panics with its stderr on failure.
+pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let out_text = out.to_string_lossy().into_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(&out_text);
+    run_ffmpeg(&all);
     out
 }
 

@@ -8,7 +8,7 @@ pub mod media;
 
 use std::path::Path;
 
-use crate::model::{JobKind, MediaEvent, MediaId, MediaItem, MediaKind, PlaySource, UploadId};
+use crate::model::{JobKind, MediaEvent, MediaId, MediaItem, MediaKind, UploadId};
 use crate::server::db::NewMedia;
 pub use crate::server::db::{JobState, JobStatus};
 use crate::server::domain::{MediaFacts, NewJob};
@@ -105,28 +105,15 @@ impl Hooks {
 
     /// Records an item without bytes: ready, or processing with a queued job.
     pub async fn insert_row(&self, row: Row) -> MediaItem {
-        let content_type = match row.kind {
-            MediaKind::Video => "video/mp4",
-            MediaKind::Audio => "audio/mpeg",
-        };
+        let example = NewMedia::example(&row.title, row.kind);
         let new = NewMedia {
-            id: MediaId::generate(),
-            title: row.title,
             original_filename: row.original_filename,
             size_bytes: row.size_bytes,
-            sha256: "0".repeat(64),
             facts: MediaFacts {
-                kind: row.kind,
-                container: "mov".into(),
-                content_type: content_type.into(),
                 duration_secs: row.duration_secs,
-                width: None,
-                height: None,
-                video_codec: None,
-                audio_codec: None,
-                cover_stream: None,
+                ..example.facts.clone()
             },
-            play: Some(PlaySource::Original),
+            ..example
         };
         let jobs = match row.processing {
             true => vec![NewJob::plain(JobKind::Poster)],
@@ -174,6 +161,32 @@ impl Hooks {
             .state
             .metrics
             .answers(crate::server::metrics::Via::Direct)
+    }
+}
+
+/// Another connection holding a database's write lock, as a busy writer
+/// elsewhere would, until `release`.
+pub struct HeldWriteLock(sqlx::SqliteConnection);
+
+impl HeldWriteLock {
+    pub async fn take(database: &Path) -> Self {
+        use sqlx::Connection;
+        let url = format!("sqlite:{}", database.display());
+        let mut connection = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("a second connection");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut connection)
+            .await
+            .expect("the write lock");
+        HeldWriteLock(connection)
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("COMMIT")
+            .execute(&mut self.0)
+            .await
+            .expect("unlock");
     }
 }
 

@@ -2,7 +2,7 @@
 //! file does not exist yet) and an `edit` job; completed with the facts of
 //! the probed result and the processing jobs it needs, in one transaction.
 
-use super::{DbError, MediaRow, Repo, int, jobs, now};
+use super::{DbError, Repo, bind_facts, int, jobs, now, read_back};
 use crate::model::{JobKind, MediaId, MediaItem, MediaKind, PlaySource};
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -53,11 +53,7 @@ impl Repo {
             params: new.params.clone(),
         };
         jobs::insert_jobs(&mut tx, &new.id, &[edit], &now).await?;
-        let item = sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
-            .bind(&new.id)
-            .fetch_one(&mut *tx)
-            .await?
-            .into_item()?;
+        let item = read_back(&mut tx, &new.id).await?;
         tx.commit().await?;
         Ok(item)
     }
@@ -70,31 +66,22 @@ impl Repo {
         follow_up: &[NewJob],
     ) -> Result<(), DbError> {
         let now = now();
-        let facts = &done.facts;
         let mut tx = self.write_transaction().await?;
-        sqlx::query(
+        let statement = sqlx::query(
             "UPDATE media SET size_bytes = ?, sha256 = ?, content_type = ?, kind = ?, container = ?,
                 duration_secs = ?, width = ?, height = ?, video_codec = ?, audio_codec = ?,
                 cover_stream = ?, play_variant = ?, edit_summary = ?, updated_at = ?
              WHERE id = ?",
         )
         .bind(int(done.size_bytes))
-        .bind(&done.sha256)
-        .bind(&facts.content_type)
-        .bind(facts.kind)
-        .bind(&facts.container)
-        .bind(facts.duration_secs)
-        .bind(facts.width)
-        .bind(facts.height)
-        .bind(&facts.video_codec)
-        .bind(&facts.audio_codec)
-        .bind(facts.cover_stream)
-        .bind(done.play)
-        .bind(&done.summary)
-        .bind(&now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .bind(&done.sha256);
+        bind_facts(statement, &done.facts)
+            .bind(done.play)
+            .bind(&done.summary)
+            .bind(&now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         jobs::insert_jobs(&mut tx, id, follow_up, &now).await?;
         tx.commit().await?;
         Ok(())

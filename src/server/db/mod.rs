@@ -81,6 +81,37 @@ pub(crate) struct NewMedia {
     pub(crate) play: Option<PlaySource>,
 }
 
+#[cfg(any(test, feature = "testing"))]
+impl NewMedia {
+    /// An item without bytes, for tests that need rows: a second of sound
+    /// (or video) named `title`, playable as it is.
+    pub(crate) fn example(title: &str, kind: MediaKind) -> Self {
+        let (content_type, container) = match kind {
+            MediaKind::Audio => ("audio/mpeg", "mp3"),
+            MediaKind::Video => ("video/mp4", "mov"),
+        };
+        NewMedia {
+            id: MediaId::generate(),
+            title: title.to_string(),
+            original_filename: format!("{title}.{container}"),
+            size_bytes: 1,
+            sha256: "0".repeat(64),
+            facts: MediaFacts {
+                kind,
+                container: container.into(),
+                content_type: content_type.into(),
+                duration_secs: Some(1.0),
+                width: None,
+                height: None,
+                video_codec: None,
+                audio_codec: None,
+                cover_stream: None,
+            },
+            play: Some(PlaySource::Original),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Repo {
     pool: SqlitePool,
@@ -194,6 +225,39 @@ fn now() -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }
 
+/// The item just written in `tx`. Read inside the transaction: once it
+/// commits, nothing is left that could fail and make a caller think the
+/// item was not recorded.
+async fn read_back(
+    tx: &mut Transaction<'static, Sqlite>,
+    id: &MediaId,
+) -> Result<MediaItem, DbError> {
+    sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?
+        .into_item()
+}
+
+/// A statement being built.
+type Statement<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Binds an item's probed facts, in the order every statement that writes
+/// them lists their columns: content_type, kind, container, duration_secs,
+/// width, height, video_codec, audio_codec, cover_stream.
+fn bind_facts<'q>(statement: Statement<'q>, facts: &MediaFacts) -> Statement<'q> {
+    statement
+        .bind(facts.content_type.clone())
+        .bind(facts.kind)
+        .bind(facts.container.clone())
+        .bind(facts.duration_secs)
+        .bind(facts.width)
+        .bind(facts.height)
+        .bind(facts.video_codec.clone())
+        .bind(facts.audio_codec.clone())
+        .bind(facts.cover_stream)
+}
+
 /// SQLite integers are signed; sizes are capped far below this anyway.
 fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
@@ -248,9 +312,8 @@ impl Repo {
         } else {
             "processing"
         };
-        let facts = &new.facts;
         let mut tx = self.write_transaction().await?;
-        sqlx::query(
+        let statement = sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
                 container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
                 play_variant, state, created_at, updated_at)
@@ -260,30 +323,16 @@ impl Repo {
         .bind(&new.title)
         .bind(&new.original_filename)
         .bind(int(new.size_bytes))
-        .bind(&new.sha256)
-        .bind(&facts.content_type)
-        .bind(facts.kind)
-        .bind(&facts.container)
-        .bind(facts.duration_secs)
-        .bind(facts.width)
-        .bind(facts.height)
-        .bind(&facts.video_codec)
-        .bind(&facts.audio_codec)
-        .bind(facts.cover_stream)
-        .bind(new.play)
-        .bind(state)
-        .bind(&now)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
+        .bind(&new.sha256);
+        bind_facts(statement, &new.facts)
+            .bind(new.play)
+            .bind(state)
+            .bind(&now)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
         jobs::insert_jobs(&mut tx, &new.id, jobs, &now).await?;
-        // Read back inside the transaction: once it commits, nothing is left
-        // that could fail and make a caller think the item was not recorded.
-        let item = sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
-            .bind(&new.id)
-            .fetch_one(&mut *tx)
-            .await?
-            .into_item()?;
+        let item = read_back(&mut tx, &new.id).await?;
         tx.commit().await?;
         Ok(item)
     }

@@ -35,27 +35,11 @@ mod tests {
     use super::*;
     use crate::model::MediaKind;
     use crate::server::db::NewMedia;
-    use crate::server::domain::MediaFacts;
 
     fn media(id: &MediaId, title: &str) -> NewMedia {
         NewMedia {
             id: id.clone(),
-            title: title.to_string(),
-            original_filename: format!("{title}.mp3"),
-            size_bytes: 1,
-            sha256: "0".repeat(64),
-            facts: MediaFacts {
-                kind: MediaKind::Audio,
-                container: "mp3".to_string(),
-                content_type: "audio/mpeg".to_string(),
-                duration_secs: Some(1.0),
-                width: None,
-                height: None,
-                video_codec: None,
-                audio_codec: Some("mp3".to_string()),
-                cover_stream: None,
-            },
-            play: None,
+            ..NewMedia::example(title, MediaKind::Audio)
         }
     }
 

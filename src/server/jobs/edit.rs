@@ -61,14 +61,7 @@ pub(crate) async fn run(
     let (file, demuxer) = play_file(&inner.store, &item, &facts)
         .await?
         .ok_or(StepError::SourceGone)?;
-    let source = EditSource {
-        input: file.path(),
-        demuxer: &demuxer,
-        kind: item.kind,
-        duration_secs: item.duration_secs.unwrap_or(0.0),
-        height: item.height,
-        has_audio: item.audio_codec.is_some(),
-    };
+    let source = EditSource::of(&item, file.path(), &demuxer);
     super::work::ensure_space(jobs, size_bytes.saturating_mul(2))?;
     let plan = &params.plan;
     let temp = inner.store.temp_output(&plan.extension);

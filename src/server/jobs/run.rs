@@ -240,7 +240,7 @@ mod tests {
     use super::*;
     use crate::model::MediaKind;
     use crate::server::db::{NewMedia, Repo};
-    use crate::server::domain::{MediaFacts, NewJob};
+    use crate::server::domain::NewJob;
     use crate::server::events::Events;
     use crate::server::jobs::Settings;
     use crate::server::media::Media;
@@ -264,22 +264,7 @@ mod tests {
         let id = MediaId::generate();
         let new = NewMedia {
             id: id.clone(),
-            title: "t".into(),
-            original_filename: "t.wav".into(),
-            size_bytes: 1,
-            sha256: "0".repeat(64),
-            facts: MediaFacts {
-                kind: MediaKind::Audio,
-                container: "wav".into(),
-                content_type: "audio/wav".into(),
-                duration_secs: Some(1.0),
-                width: None,
-                height: None,
-                video_codec: None,
-                audio_codec: Some("pcm_s16le".into()),
-                cover_stream: None,
-            },
-            play: Some(crate::model::PlaySource::Original),
+            ..NewMedia::example("t", MediaKind::Audio)
         };
         let job = NewJob::plain(JobKind::Waveform);
         repo.insert(&new, &[job]).await.expect("insert");

@@ -33,7 +33,7 @@ use super::process::{ProcessError, Tool};
 use super::transcode::ProgressParser;
 use super::{Media, MediaError, ProbeSummary};
 use crate::edit::{CutMode, CutPoints, EditRequest, ExportFormat, ExportHeight};
-use crate::model::MediaKind;
+use crate::model::{MediaItem, MediaKind};
 
 /// The file an edit reads (the item's playable file) and its facts.
 #[derive(Clone, Debug)]
@@ -45,6 +45,20 @@ pub(crate) struct EditSource<'a> {
     pub duration_secs: f64,
     pub height: Option<u32>,
     pub has_audio: bool,
+}
+
+impl<'a> EditSource<'a> {
+    /// The playable file of `item` at `input`, read with `demuxer`.
+    pub(crate) fn of(item: &MediaItem, input: &'a Path, demuxer: &'a str) -> Self {
+        EditSource {
+            input,
+            demuxer,
+            kind: item.kind,
+            duration_secs: item.duration_secs.unwrap_or(0.0),
+            height: item.height,
+            has_audio: item.audio_codec.is_some(),
+        }
+    }
 }
 
 /// A validated edit; stored with its job as JSON. Fields are only ever

@@ -50,14 +50,7 @@ impl Service {
         request: EditRequest,
     ) -> Result<MediaItem> {
         let (item, file, demuxer) = self.editable(id).await?;
-        let source = EditSource {
-            input: file.path(),
-            demuxer: &demuxer,
-            kind: item.kind,
-            duration_secs: item.duration_secs.unwrap_or(0.0),
-            height: item.height,
-            has_audio: item.audio_codec.is_some(),
-        };
+        let source = EditSource::of(&item, file.path(), &demuxer);
         let cut_points = match request {
             EditRequest::Trim {
                 mode: CutMode::Fast,

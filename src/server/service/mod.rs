@@ -158,16 +158,18 @@ pub(crate) struct Service {
 }
 
 struct Inner {
-    repo: Repo,
-    store: Store,
-    media: Media,
-    jobs: Jobs,
-    events: Events,
-    ingest: Ingest,
-    uploads: Uploads,
+    parts: Parts,
     /// Item facts byte serving needs, kept in memory.
     facts: facts::FactsCache,
-    limits: Limits,
+}
+
+/// The parts read as the service's own (`self.inner.repo`).
+impl std::ops::Deref for Inner {
+    type Target = Parts;
+
+    fn deref(&self) -> &Parts {
+        &self.parts
+    }
 }
 
 /// What the service is built from (the composition root, `state`, makes them).
@@ -184,27 +186,10 @@ pub(crate) struct Parts {
 
 impl Service {
     pub(crate) fn new(parts: Parts) -> Self {
-        let Parts {
-            repo,
-            store,
-            media,
-            jobs,
-            events,
-            ingest,
-            uploads,
-            limits,
-        } = parts;
         Service {
             inner: Arc::new(Inner {
-                repo,
-                store,
-                media,
-                jobs,
-                events,
-                ingest,
-                uploads,
+                parts,
                 facts: facts::FactsCache::new(facts::CAPACITY),
-                limits,
             }),
         }
     }

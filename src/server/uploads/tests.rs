@@ -2,14 +2,12 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use sqlx::Connection;
-
 use super::*;
 use crate::model::UploadPhase;
 use crate::server::events::Events;
 use crate::server::jobs::{Jobs, Settings};
 use crate::server::media::Media;
+use bytes::Bytes;
 
 async fn uploads(dir: &std::path::Path, busy: Duration) -> Uploads {
     let repo = Repo::open_with(&dir.join("t.db"), busy).await.expect("db");
@@ -59,24 +57,14 @@ async fn finalising_waits_out_a_busy_database() {
         .upload_received(&created.id, true, i64::MAX)
         .await
         .expect("complete");
-    let db = dir.path().join("t.db");
-    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
-        .await
-        .expect("second connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut other)
-        .await
-        .expect("lock");
+    let held = crate::testing::HeldWriteLock::take(&dir.path().join("t.db")).await;
     let mut retried = uploads.inner.retried.subscribe();
     uploads.spawn_finalise(created.id.clone());
     retried
         .wait_for(|n| *n >= 1)
         .await
         .expect("a busy attempt was tried again");
-    sqlx::query("COMMIT")
-        .execute(&mut other)
-        .await
-        .expect("unlock");
+    held.release().await;
     uploads.wait_idle().await;
 
     let status = uploads

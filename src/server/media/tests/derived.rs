@@ -2,7 +2,9 @@
 //! sheet with its WebVTT track, and the waveform peaks.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::testing::media::ffmpeg;
+
 use std::time::Duration;
 
 use crate::server::media::scrub::ScrubJob;
@@ -11,23 +13,6 @@ use crate::server::media::{Media, MediaError, ProbeSummary};
 
 fn media() -> Media {
     Media::new(1, Duration::from_secs(60))
-}
-
-/// Runs ffmpeg to make test media; panics with its stderr on failure.
-fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let out = dir.join(name);
-    let result = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y"])
-        .args(args)
-        .arg(&out)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        result.status.success(),
-        "ffmpeg failed: {}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    out
 }
 
 /// A silent H.264 test picture of this size, length and keyframe spacing.

@@ -3,6 +3,8 @@
 //! cancellation. Calls `reel::server::media` directly.
 
 use std::path::{Path, PathBuf};
+
+use crate::testing::media::run_ffmpeg as ffmpeg;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -13,20 +15,6 @@ use crate::server::media::{Media, ProbeSummary};
 
 fn media() -> Media {
     Media::new(1, Duration::from_secs(120))
-}
-
-/// Runs ffmpeg to make test media; panics with its stderr on failure.
-fn ffmpeg(args: &[&str]) {
-    let out = Command::new("ffmpeg")
-        .args(["-nostdin", "-v", "error", "-y"])
-        .args(args)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        out.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// `size` video at 25 fps with a keyframe every `gop` frames and a tone.
