@@ -53,6 +53,10 @@ export default defineConfig({
           LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_PKG_DIR: "pkg",
           LEPTOS_ENV: "PROD",
+          // scripts/test.sh builds with content-hashed /pkg names; the page
+          // links them only when the server knows (it reads the hashes from
+          // target/release/hash.txt). Set it to "false" for an unhashed build.
+          LEPTOS_HASH_FILES: process.env.LEPTOS_HASH_FILES ?? "true",
           RUST_LOG: "info,sqlx=warn",
         },
       },

@@ -1,5 +1,6 @@
 //! The wire: routes, handlers for raw bytes, and serving with graceful shutdown.
 
+pub mod assets;
 pub mod body;
 pub mod conditional;
 pub mod connection;
@@ -41,8 +42,9 @@ pub fn router(state: AppState) -> Router {
             get(files::serve).options(files::preflight),
         )
         .merge(crate::server::tus::routes(state.config.max_upload_size))
+        .nest_service(&assets::pkg_path(&state), assets::pkg(&state))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(assets::fallback(state.clone()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
