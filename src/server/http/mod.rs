@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod body;
+pub mod compress;
 pub mod conditional;
 pub mod connection;
 pub mod direct;
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&assets::pkg_path(&state), assets::pkg(&state))
         .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
         .fallback_service(assets::fallback(state.clone()))
+        // Pages and JSON leave compressed if the client accepts it; stored
+        // bytes, tus and event streams never do (see `compress`).
+        .layer(axum::middleware::from_fn(compress::mark_identity))
+        .layer(compress::compression())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
