@@ -1,86 +1,19 @@
 //! What leaves compressed and what does not: pages and JSON are compressed
-//! when the client asks (brotli or gzip), stored bytes and event streams
-//! never are, and `/pkg` files go out as their precompressed siblings with
-//! the caching their names allow.
+//! when the client asks (brotli or gzip); stored bytes and event streams
+//! never are. (Static files: tests/static_assets.rs.)
 #![cfg(feature = "ssr")]
 
 mod common;
+mod encoding;
 
-use std::io::{Read, Write};
-use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{TestServer, tone_wav};
+use encoding::{get, gunzip, header, unbrotli, varies_on_encoding};
 use futures_util::StreamExt;
 use reel::model::{MediaEvent, MediaState, UploadResponse};
-use reel::server::config::Config;
-use reel::server::state::AppState;
-use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Version};
-
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .expect("valid gzip");
-    out
-}
-
-fn unbrotli(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    brotli::Decompressor::new(bytes, 4096)
-        .read_to_end(&mut out)
-        .expect("valid brotli");
-    out
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).expect("gzip");
-    encoder.finish().expect("gzip")
-}
-
-fn brotli(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut encoder = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-    encoder.write_all(bytes).expect("brotli");
-    drop(encoder);
-    out
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).map(|v| v.to_str().expect("ascii header"))
-}
-
-fn varies_on_encoding(headers: &HeaderMap) -> bool {
-    headers
-        .get_all("vary")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|v| v.trim().eq_ignore_ascii_case("accept-encoding"))
-}
-
-/// The body as sent and its headers, for a GET with this `Accept-Encoding`.
-async fn get(
-    client: &reqwest::Client,
-    url: &str,
-    accept: Option<&str>,
-) -> (StatusCode, HeaderMap, Vec<u8>) {
-    let mut request = client.get(url);
-    if let Some(accept) = accept {
-        request = request.header("accept-encoding", accept);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.bytes().await.expect("body").to_vec();
-    (status, headers, body)
-}
 
 #[tokio::test]
 async fn pages_are_compressed_when_asked_and_only_then() {
@@ -292,151 +225,5 @@ async fn events_stream_one_by_one_even_when_compression_is_asked() {
         .unwrap_or_else(|_| panic!("event {id} did not arrive"));
         assert!(frame.contains(&format!("\"id\":\"{id}\"")), "{frame}");
     }
-    server.stop().await;
-}
-
-/// A server over a site root the test wrote, as a release build leaves it.
-struct Site {
-    addr: SocketAddr,
-    client: reqwest::Client,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _dirs: (tempfile::TempDir, tempfile::TempDir),
-}
-
-impl Site {
-    async fn start(site: tempfile::TempDir) -> Site {
-        let data = tempfile::tempdir().expect("data dir");
-        let options = leptos::config::LeptosOptions::builder()
-            .output_name("reel")
-            .site_root(site.path().to_string_lossy().into_owned())
-            .build();
-        let state = AppState::start(Config::with_data_dir(data.path()), options)
-            .await
-            .expect("server starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(reel::server::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Site {
-            addr,
-            client: reqwest::Client::new(),
-            stop,
-            task,
-            _dirs: (site, data),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.task.await.expect("server task").expect("server ran");
-    }
-}
-
-fn write(path: &Path, bytes: &[u8]) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write");
-}
-
-#[tokio::test]
-async fn pkg_files_are_negotiated_and_hashed_names_are_immutable() {
-    let site = tempfile::tempdir().expect("site");
-    let pkg = site.path().join("pkg");
-    // Not a real module, but bytes that compress as one does.
-    let wasm: Vec<u8> = b"\0asm\x01\0\0\0"
-        .iter()
-        .copied()
-        .chain((0..40_000u32).flat_map(|i| (i % 251).to_le_bytes()))
-        .collect();
-    let hashed = "reel.AbCdEfGhIjKlMnOpQrSt_-.wasm";
-    write(&pkg.join(hashed), &wasm);
-    write(&pkg.join(format!("{hashed}.br")), &brotli(&wasm));
-    write(&pkg.join(format!("{hashed}.gz")), &gzip(&wasm));
-    // A watch build: no hash, no siblings.
-    let js = "export function hello() { return 'hello'; }\n".repeat(50);
-    write(&pkg.join("reel.js"), js.as_bytes());
-    let svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\">{}</svg>",
-        "<g/>".repeat(100)
-    );
-    write(&site.path().join("favicon.svg"), svg.as_bytes());
-    let server = Site::start(site).await;
-    let url = server.url(&format!("/pkg/{hashed}"));
-
-    for (accept, encoding, decode) in [
-        (
-            Some("gzip, deflate, br"),
-            Some("br"),
-            unbrotli as fn(&[u8]) -> Vec<u8>,
-        ),
-        (Some("br;q=0, gzip"), Some("gzip"), gunzip),
-        (None, None, <[u8]>::to_vec),
-    ] {
-        let (status, headers, body) = get(&server.client, &url, accept).await;
-        assert_eq!(status, StatusCode::OK, "{accept:?}");
-        assert_eq!(header(&headers, "content-encoding"), encoding, "{accept:?}");
-        assert_eq!(header(&headers, "content-type"), Some("application/wasm"));
-        assert_eq!(header(&headers, "cache-control"), Some(IMMUTABLE));
-        assert!(varies_on_encoding(&headers), "{accept:?}");
-        assert_eq!(
-            header(&headers, "content-length").map(|l| l.parse::<usize>().expect("a number")),
-            Some(body.len())
-        );
-        assert_eq!(decode(&body), wasm, "{accept:?}");
-    }
-
-    // Without a hash in its name a file may change under it: revalidate.
-    // With no sibling on disk it is compressed on the fly instead.
-    let (status, headers, body) =
-        get(&server.client, &server.url("/pkg/reel.js"), Some("gzip")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
-    assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
-    assert_eq!(gunzip(&body), js.as_bytes());
-    let (_, headers, _) = get(&server.client, &server.url("/pkg/reel.js"), None).await;
-    assert_eq!(header(&headers, "content-encoding"), None);
-
-    // Public files keep for a short while.
-    let (status, headers, body) = get(&server.client, &server.url("/favicon.svg"), None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        header(&headers, "cache-control"),
-        Some("public, max-age=3600")
-    );
-    assert_eq!(header(&headers, "content-type"), Some("image/svg+xml"));
-    assert_eq!(body, svg.as_bytes());
-
-    // Nothing is cached for long that is not there.
-    for path in ["/pkg/reel.AAAAAAAAAAAAAAAAAAAAAA.wasm", "/nothing.svg"] {
-        let (status, headers, _) = get(&server.client, &server.url(path), None).await;
-        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(header(&headers, "cache-control"), None, "{path}");
-    }
-
-    // Revalidating a hashed file answers 304 with the same caching.
-    let (_, headers, _) = get(&server.client, &url, None).await;
-    let modified = header(&headers, "last-modified")
-        .expect("last-modified")
-        .to_owned();
-    let response = server
-        .client
-        .get(&url)
-        .header(
-            "if-modified-since",
-            HeaderValue::from_str(&modified).expect("date"),
-        )
-        .send()
-        .await
-        .expect("revalidate");
-    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
-    assert_eq!(header(response.headers(), "cache-control"), Some(IMMUTABLE));
     server.stop().await;
 }
