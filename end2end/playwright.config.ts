@@ -18,6 +18,12 @@ const dataDir = external
   ? ""
   : process.env.REEL_E2E_DATA_DIR ?? (process.env.REEL_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "reel-e2e-")));
 
+// scripts/test.sh builds with content-hashed /pkg names; a server links them
+// only when LEPTOS_HASH_FILES=true (it then reads target/release/hash.txt).
+// Set here, in the environment, so that servers a spec starts itself (the
+// screenshots) inherit it too. LEPTOS_HASH_FILES=false for an unhashed build.
+const hashFiles = (process.env.LEPTOS_HASH_FILES ??= "true");
+
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
@@ -53,7 +59,8 @@ export default defineConfig({
           LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_PKG_DIR: "pkg",
           LEPTOS_ENV: "PROD",
-          RUST_LOG: "info,sqlx=warn",
+          LEPTOS_HASH_FILES: hashFiles,
+          RUST_LOG: "info,sqlx=warn,reel::access=warn",
         },
       },
   projects: [

@@ -21,10 +21,13 @@ for tool in cargo rustup node npm; do
 done
 
 # Debian packages: ffmpeg/ffprobe for media work, chromium for end-to-end
-# tests, a C toolchain and perl for crates that build C (SQLite, openssl).
+# tests, brotli and zopfli for the precompressed assets (scripts/precompress.sh),
+# a C toolchain and perl for crates that build C (SQLite, openssl).
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v brotli >/dev/null || need_apt+=(brotli)
+command -v zopfli >/dev/null || need_apt+=(zopfli)
 command -v cc >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
 perl -MIPC::Cmd -e1 2>/dev/null || need_apt+=(perl)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)

@@ -20,7 +20,10 @@ step "unit and integration tests"
 cargo test --features ssr
 
 step "release build (what scripts/run.sh serves)"
-cargo leptos build --release
+# Hashed /pkg names and precompressed siblings, as in scripts/run.sh; the
+# end-to-end server is started with LEPTOS_HASH_FILES=true to match.
+LEPTOS_HASH_FILES=true cargo leptos build --release
+scripts/precompress.sh target/site
 
 step "end-to-end tests in Chromium"
 REEL_E2E_DATA_DIR=$(mktemp -d)

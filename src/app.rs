@@ -29,7 +29,7 @@ pub(crate) mod tus_protocol;
 mod browser;
 
 use leptos::prelude::*;
-use leptos_meta::{Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -39,7 +39,7 @@ use media_page::MediaPage;
 /// The HTML document around the app (server side only renders it).
 #[cfg(feature = "ssr")]
 pub(crate) fn shell(options: LeptosOptions) -> impl IntoView {
-    use leptos_meta::MetaTags;
+    use leptos_meta::{HashedStylesheet, MetaTags};
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -48,6 +48,8 @@ pub(crate) fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // Both read the content-hashed /pkg names (LEPTOS_HASH_FILES).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -72,7 +74,6 @@ pub(crate) fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/reel.css"/>
         <Title text="Reel"/>
         <Router>
             <header class="topbar">

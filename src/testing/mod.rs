@@ -155,6 +155,11 @@ impl Hooks {
         self.service().subscribe(&Actor::Anonymous)
     }
 
+    /// Sends a live event to every open event stream.
+    pub fn publish(&self, event: MediaEvent) {
+        self.service().events().publish(event);
+    }
+
     /// Answers sent by the direct byte path so far.
     pub fn direct_answers(&self) -> u64 {
         self.server
@@ -200,6 +205,15 @@ pub async fn start(config: Config, sole: &SoleNode) -> Result<Server, StartError
     let options = leptos::config::LeptosOptions::builder()
         .output_name("reel")
         .build();
+    Server::start(config, options, sole).await
+}
+
+/// `start` with the caller's site options (where `/pkg` files are).
+pub async fn start_with_options(
+    config: Config,
+    options: leptos::config::LeptosOptions,
+    sole: &SoleNode,
+) -> Result<Server, StartError> {
     Server::start(config, options, sole).await
 }
 

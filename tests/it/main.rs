@@ -3,14 +3,17 @@
 #![cfg(feature = "ssr")]
 
 mod common;
+mod encoding;
 
 mod binary;
 mod byte_serving;
+mod compression;
 mod direct_wire;
 mod edit_jobs;
 mod events;
 mod library;
 mod processing;
+mod static_assets;
 mod traversal;
 mod tus_extensions;
 mod tus_faults;

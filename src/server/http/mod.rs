@@ -3,7 +3,9 @@
 //! layer (`server::service`) and write answers; they decide nothing else.
 
 pub(crate) mod access;
+pub(crate) mod assets;
 pub(crate) mod body;
+pub(crate) mod compress;
 pub(crate) mod conditional;
 pub(crate) mod connection;
 pub(crate) mod direct;
@@ -47,6 +49,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(files::serve).options(files::preflight),
         )
         .merge(tus::routes(state.config.max_upload_size))
+        .nest_service(&assets::pkg_path(&state), assets::pkg(&state))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -56,7 +59,11 @@ pub(crate) fn router(state: AppState) -> Router {
             },
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(assets::fallback(state.clone()))
+        // Pages and JSON leave compressed if the client accepts it; stored
+        // bytes, tus and event streams never do (see `compress`).
+        .layer(axum::middleware::from_fn(compress::mark_identity))
+        .layer(compress::compression())
         .layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),
             access::log_router,

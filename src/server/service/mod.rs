@@ -235,6 +235,11 @@ impl Service {
     }
 
     #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn events(&self) -> &Events {
+        &self.inner.events
+    }
+
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn uploads(&self) -> &Uploads {
         &self.inner.uploads
     }
