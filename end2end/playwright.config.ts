@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as fs from "node:fs";
 
+import { ADMIN, ADMIN_STATE } from "./tests/admin";
+
 // End-to-end tests for Reel against the release build (scripts/test.sh builds
 // it first with `cargo leptos build --release`, exactly what the run command
 // serves). Playwright starts that binary on its own port with a fresh data
@@ -55,6 +57,8 @@ export default defineConfig({
           REEL_DATA_DIR: dataDir,
           // Small chunks: the resumable tests see several per file.
           REEL_UPLOAD_CHUNK_SIZE: "1MiB",
+          REEL_ADMIN_USER: ADMIN.name,
+          REEL_ADMIN_PASSWORD: ADMIN.password,
           LEPTOS_OUTPUT_NAME: "reel",
           LEPTOS_SITE_ROOT: "target/site",
           LEPTOS_SITE_PKG_DIR: "pkg",
@@ -65,8 +69,15 @@ export default defineConfig({
       },
   projects: [
     {
+      name: "sign-in",
+      testMatch: /auth\.setup\.ts/,
+      use: { browserName: "chromium", launchOptions: { executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox"] } },
+    },
+    {
       name: "chromium",
+      dependencies: ["sign-in"],
       use: {
+        storageState: ADMIN_STATE,
         browserName: "chromium",
         launchOptions: {
           executablePath: "/usr/bin/chromium",

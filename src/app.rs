@@ -4,6 +4,7 @@
 // the component's own visibility: the lint would flag each of them.
 #![allow(unreachable_pub)]
 
+mod account;
 mod editor;
 mod library;
 mod live;
@@ -12,6 +13,7 @@ mod player;
 mod progress;
 mod scrub;
 mod seek;
+mod share;
 mod upload;
 mod upload_row;
 mod waveform;
@@ -33,8 +35,10 @@ use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use account::{AccountMenu, AccountPage, Session, SetupPage, SignInPage, UsersPage};
 use library::LibraryPage;
 use media_page::MediaPage;
+use share::SharePage;
 
 /// The HTML document around the app (server side only renders it).
 #[cfg(feature = "ssr")]
@@ -64,6 +68,8 @@ pub(crate) fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub(crate) fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in, for every page.
+    Session::provide();
     // Live processing events for every page (connects once hydrated).
     live::Live::provide();
     // Runs only in the browser, once the wasm app has taken over the page:
@@ -81,11 +87,17 @@ pub(crate) fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"▶"</span>
                     "Reel"
                 </a>
+                <AccountMenu/>
             </header>
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/media/:id") view=MediaPage ssr=SsrMode::Async/>
+                    <Route path=path!("/s/:token") view=SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=SignInPage/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -93,7 +105,7 @@ pub(crate) fn App() -> impl IntoView {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);

@@ -42,6 +42,25 @@ pub enum ErrorCode {
     UploadFinalising,
     ChecksumMismatch,
     MethodNotAllowed,
+    // Accounts and access.
+    /// Only signed-in users may do this (401).
+    SignInRequired,
+    /// Signed in, but their role may not do this (403).
+    Forbidden,
+    /// A wrong name or password (the same answer for both).
+    SignInRefused,
+    /// Too many failed attempts; `Retry-After` says when to try again (429).
+    TooManyAttempts,
+    /// The upload would pass the user's storage quota (413).
+    QuotaExceeded,
+    /// A share link past its end (410).
+    ShareExpired,
+    /// A user of that name exists.
+    NameTaken,
+    InvalidName,
+    InvalidPassword,
+    /// A state-changing request from another site (403).
+    CrossSite,
     // The server's own troubles (5xx): the message never says more.
     Storage,
     Database,
@@ -79,6 +98,16 @@ impl ErrorCode {
             ErrorCode::UploadFinalising => "upload-finalising",
             ErrorCode::ChecksumMismatch => "checksum-mismatch",
             ErrorCode::MethodNotAllowed => "method-not-allowed",
+            ErrorCode::SignInRequired => "sign-in-required",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::SignInRefused => "sign-in-refused",
+            ErrorCode::TooManyAttempts => "too-many-attempts",
+            ErrorCode::QuotaExceeded => "quota-exceeded",
+            ErrorCode::ShareExpired => "share-expired",
+            ErrorCode::NameTaken => "name-taken",
+            ErrorCode::InvalidName => "invalid-name",
+            ErrorCode::InvalidPassword => "invalid-password",
+            ErrorCode::CrossSite => "cross-site",
             ErrorCode::Storage => "storage",
             ErrorCode::Database => "database",
             ErrorCode::Media => "media",
@@ -160,6 +189,7 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::InvalidTitle,
             ErrorCode::UploadFinalising,
+            ErrorCode::QuotaExceeded,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_string(&code).expect("encode");
@@ -169,7 +199,7 @@ mod tests {
                 code
             );
         }
-        let newer: ErrorCode = serde_json::from_str("\"quota-exceeded\"").expect("decode");
+        let newer: ErrorCode = serde_json::from_str("\"from-the-future\"").expect("decode");
         assert_eq!(newer, ErrorCode::Unknown);
     }
 }

@@ -37,6 +37,27 @@ pub fn timestamp(rfc3339: &str) -> String {
     }
 }
 
+/// Unix milliseconds → `"2026-11-24 20:21 UTC"`.
+pub fn timestamp_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
 /// Bytes per second → `"12.3 MB/s"`.
 pub fn speed(bytes_per_sec: f64) -> String {
     if !bytes_per_sec.is_finite() || bytes_per_sec <= 0.0 {
@@ -48,6 +69,13 @@ pub fn speed(bytes_per_sec: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_milliseconds_read_as_utc_dates() {
+        assert_eq!(timestamp_ms(0), "1970-01-01 00:00 UTC");
+        assert_eq!(timestamp_ms(1_795_292_511_880), "2026-11-21 20:21 UTC");
+        assert_eq!(timestamp_ms(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
 
     #[test]
     fn sizes_use_decimal_units() {

@@ -67,6 +67,36 @@ hex_id! {
     UploadId
 }
 
+hex_id! {
+    /// A user.
+    UserId
+}
+
+hex_id! {
+    /// An API token (not the token itself: that is shown once, then only its hash is kept).
+    TokenId
+}
+
+hex_id! {
+    /// A share link (not its secret: the link's address carries that).
+    ShareId
+}
+
+/// Random ids: whoever learns one learns nothing about others.
+#[cfg(feature = "ssr")]
+macro_rules! random_ids {
+    ($($name:ident),*) => {$(
+        impl $name {
+            pub(crate) fn generate() -> Self {
+                $name(uuid::Uuid::new_v4().simple().to_string())
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "ssr")]
+random_ids!(UserId, TokenId, ShareId);
+
 #[cfg(feature = "ssr")]
 impl MediaId {
     pub(crate) fn generate() -> Self {
@@ -75,11 +105,7 @@ impl MediaId {
 }
 
 #[cfg(feature = "ssr")]
-impl UploadId {
-    pub(crate) fn generate() -> Self {
-        UploadId(uuid::Uuid::new_v4().simple().to_string())
-    }
-}
+random_ids!(UploadId);
 
 #[cfg(test)]
 mod tests {

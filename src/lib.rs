@@ -4,6 +4,7 @@
 // Leptos views are deeply nested types; release wasm builds need more room.
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod api;
 mod app;
 pub mod edit;

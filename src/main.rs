@@ -2,6 +2,7 @@
 //! router → serve until SIGINT/SIGTERM.
 
 use clap::Parser;
+use reel::server::config::Command;
 use reel::server::{Config, Server, lock_data_dir};
 use tracing_subscriber::EnvFilter;
 
@@ -13,11 +14,36 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
 
-    let config = Config::parse();
+    let mut config = Config::parse();
+    if let Some(Command::User { action }) = config.command.take() {
+        return user_command(&config, action).await;
+    }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(message) => {
             tracing::error!("{message}");
+            eprintln!("reel: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `reel user …`: the password is the first line of standard input.
+async fn user_command(
+    config: &Config,
+    action: reel::server::config::UserCommand,
+) -> std::process::ExitCode {
+    let mut password = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut password) {
+        eprintln!("reel: cannot read the password from standard input: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
+    match reel::server::cli::run_user_command(&config.data_dir, action, &password).await {
+        Ok(done) => {
+            println!("{done}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(message) => {
             eprintln!("reel: {message}");
             std::process::ExitCode::FAILURE
         }

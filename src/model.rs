@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{UserId, Visibility};
 pub use crate::ids::{MediaId, UploadId};
 
 /// Audio or video: decides the player element and which derived files exist.
@@ -86,21 +87,15 @@ pub struct MediaItem {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
-}
-
-impl MediaItem {
-    pub fn urls(&self) -> MediaUrls {
-        let file = |name: &str| format!("/files/{}/{name}", self.id);
-        MediaUrls {
-            page: format!("/media/{}", self.id),
-            original: file("original"),
-            download: format!("{}?download", file("original")),
-            poster: self.has_poster.then(|| file("poster")),
-            play: self.play.map(|source| file(source.as_str())),
-            thumbnails: self.has_scrub.then(|| file("thumbnails")),
-            waveform: self.has_waveform.then(|| file("waveform")),
-        }
-    }
+    /// Who owns it (`None` only for items from before accounts, until the
+    /// first admin exists).
+    pub owner: Option<UserId>,
+    pub visibility: Visibility,
+    /// Whether the asker may edit, share or delete it.
+    #[serde(default)]
+    pub can_change: bool,
+    /// Its page and files, signed for the asker when the item is not public.
+    pub urls: MediaUrls,
 }
 
 /// The file a player plays.
@@ -209,7 +204,7 @@ pub struct MediaEvent {
 }
 
 /// Where a client finds an item's page and bytes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaUrls {
     pub page: String,
     pub original: String,
@@ -221,6 +216,48 @@ pub struct MediaUrls {
     pub thumbnails: Option<String>,
     /// Waveform peaks as JSON (`WaveformPeaks`).
     pub waveform: Option<String>,
+}
+
+/// What a share link's page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "share", rename_all = "lowercase")]
+pub enum ShareView {
+    /// The link has a password: nothing of the item before it is given.
+    Locked,
+    /// The item, with byte addresses signed for this link.
+    Open { item: Box<MediaItem> },
+}
+
+/// The `sig` of a signed file address (`MediaUrls`), for the server
+/// functions that read a file for a page (waveform, scrub previews).
+pub fn signature_in(url: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("sig="))
+        .map(str::to_string)
+}
+
+impl MediaUrls {
+    /// The item's addresses; `query` gives each file's query string (its
+    /// signature, for an item that is not public), by the file's name.
+    pub fn of(item: &MediaItem, query: impl Fn(&str) -> Option<String>) -> Self {
+        let file = |name: &str| match query(name) {
+            Some(query) => format!("/files/{}/{name}?{query}", item.id),
+            None => format!("/files/{}/{name}", item.id),
+        };
+        let original = file("original");
+        let separator = if original.contains('?') { '&' } else { '?' };
+        MediaUrls {
+            page: format!("/media/{}", item.id),
+            download: format!("{original}{separator}download"),
+            original,
+            poster: item.has_poster.then(|| file("poster")),
+            play: item.play.map(|source| file(source.as_str())),
+            thumbnails: item.has_scrub.then(|| file("thumbnails")),
+            waveform: item.has_waveform.then(|| file("waveform")),
+        }
+    }
 }
 
 /// The waveform file's format: `peaks` holds min/max pairs (interleaved,
@@ -300,7 +337,7 @@ impl From<&MediaItem> for UploadResponse {
             title: item.title.clone(),
             kind: item.kind,
             state: item.state.clone(),
-            urls: item.urls(),
+            urls: item.urls.clone(),
         }
     }
 }

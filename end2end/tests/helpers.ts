@@ -34,14 +34,35 @@ export function generateMedia(name: string, args: string[]): string {
 }
 
 /** Uploads `file` as `name` through POST /api/uploads and returns the new item's id. */
-export async function uploadViaApi(request: APIRequestContext, file: string, name: string): Promise<string> {
+export async function uploadViaApi(
+  request: APIRequestContext,
+  file: string,
+  name: string,
+  visibility = "private",
+): Promise<string> {
   const response = await request.post("/api/uploads", {
-    multipart: { file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) } },
+    headers: { Origin: await originOf(request) },
+    multipart: { visibility, file: { name, mimeType: mimeTypeFor(file), buffer: fs.readFileSync(file) } },
   });
   expect(response.status(), `upload of ${name}: ${await response.text()}`).toBeLessThan(300);
   const body = (await response.json()) as { id: string };
   expect(body.id).toMatch(/^[0-9a-f]{32}$/);
   return body.id;
+}
+
+/**
+ * The server's origin, sent as `Origin` with state-changing API requests: a
+ * browser sends it, and the server refuses cookie-borne changes without it.
+ */
+export async function originOf(request: APIRequestContext): Promise<string> {
+  return new URL((await request.get("/healthz")).url()).origin;
+}
+
+/** Calls a server function (form-encoded) as the request context's user. */
+export async function callFn(request: APIRequestContext, name: string, form: Record<string, string>): Promise<unknown> {
+  const response = await request.post(`/api/${name}`, { headers: { Origin: await originOf(request) }, form });
+  expect(response.status(), `${name}: ${await response.text()}`).toBe(200);
+  return response.json();
 }
 
 /**

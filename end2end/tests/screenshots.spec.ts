@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
+import { ADMIN } from "./admin";
 import { PROCESSING_TIMEOUT, failOnPageErrors, generateMedia, gotoHydrated, mediaFile, uploadRow, uploadViaApi } from "./helpers";
 
 // Screenshots of the library and the media page as a person sees them, at
@@ -30,6 +31,7 @@ test.use({ baseURL });
 let server: ChildProcess | undefined;
 let dataDir = "";
 let serverLog = "";
+let session = "";
 
 test.beforeAll(async () => {
   test.setTimeout(90_000);
@@ -45,6 +47,8 @@ test.beforeAll(async () => {
       REEL_LISTEN: `127.0.0.1:${port}`,
       REEL_DATA_DIR: dataDir,
       REEL_UPLOAD_CHUNK_SIZE: "1MiB",
+      REEL_ADMIN_USER: ADMIN.name,
+      REEL_ADMIN_PASSWORD: ADMIN.password,
       LEPTOS_OUTPUT_NAME: "reel",
       LEPTOS_SITE_ROOT: "target/site",
       LEPTOS_SITE_PKG_DIR: "pkg",
@@ -70,6 +74,20 @@ test.beforeAll(async () => {
       { message: "the screenshot server should start", timeout: 60_000 },
     )
     .toBe(200);
+  // This server's own session (the shared server's cookie means nothing here).
+  const login = await fetch(`${baseURL}/api/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username: ADMIN.name, password: ADMIN.password }),
+  });
+  expect(login.status).toBe(200);
+  session = (login.headers.get("set-cookie") ?? "").split(";")[0].split("=")[1] ?? "";
+  expect(session).not.toBe("");
+});
+
+test.beforeEach(async ({ context }) => {
+  await context.clearCookies();
+  await context.addCookies([{ name: "reel_session", value: session, url: baseURL }]);
 });
 
 test.afterAll(async () => {

@@ -2,12 +2,17 @@
 //! asks, and ids parsed into their types (an id of the wrong shape is a
 //! missing item: 404, as for any other unknown id).
 
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
 use leptos::prelude::use_context;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{MediaId, UploadId};
-use crate::server::credentials::actor_of;
-use crate::server::service::{self, Actor, Missing, Service};
+use crate::server::credentials::{Site, credentials_of};
+use crate::server::service::{self, Actor, Credentials, Missing, Service};
 
 /// The service, which the router puts in every server function's context.
 pub(super) fn service() -> Result<Service, ApiError> {
@@ -17,11 +22,46 @@ pub(super) fn service() -> Result<Service, ApiError> {
     })
 }
 
-/// Who sends the request being answered.
-pub(super) fn actor() -> Actor {
-    match use_context::<axum::http::request::Parts>() {
-        Some(parts) => actor_of(&parts.headers),
-        None => Actor::Anonymous,
+/// The site's settings (cookies, client addresses), also in the context.
+pub(super) fn site() -> Result<Site, ApiError> {
+    use_context::<Site>().ok_or_else(|| {
+        tracing::error!("server function called without the site in context");
+        ApiError::internal(ErrorCode::Internal)
+    })
+}
+
+/// What the request carries to say who sends it.
+pub(super) fn credentials() -> Credentials {
+    use_context::<Parts>()
+        .map(|parts| credentials_of(&parts.headers))
+        .unwrap_or_default()
+}
+
+/// Who sends the request being answered (anonymous when its credentials
+/// do not hold).
+pub(super) async fn actor() -> Result<Actor, ApiError> {
+    Ok(service()?.authenticate(&credentials()).await?)
+}
+
+/// The client's address, for throttling sign-in attempts.
+pub(super) fn client_ip() -> Result<IpAddr, ApiError> {
+    let site = site()?;
+    Ok(match use_context::<Parts>() {
+        Some(parts) => {
+            let peer = parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0);
+            site.client_ip(&parts.headers, peer)
+        }
+        None => IpAddr::from([0, 0, 0, 0]),
+    })
+}
+
+/// Adds a `Set-Cookie` to the answer.
+pub(super) fn set_cookie(value: HeaderValue) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(header::SET_COOKIE, value);
     }
 }
 

@@ -13,7 +13,7 @@ use super::context::{actor, media_id, service};
 #[server(endpoint = "cut_points")]
 pub async fn fast_cut_points(id: String) -> Result<CutPoints, ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.cut_points(&actor(), &id).await?)
+    Ok(service()?.cut_points(&actor().await?, &id).await?)
 }
 
 /// Starts an edit; answers the new item (processing) at once. The request is
@@ -21,5 +21,5 @@ pub async fn fast_cut_points(id: String) -> Result<CutPoints, ApiError> {
 #[server(endpoint = "start_edit", input = server_fn::codec::Json)]
 pub async fn start_edit(id: String, request: EditRequest) -> Result<MediaItem, ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.start_edit(&actor(), &id, request).await?)
+    Ok(service()?.start_edit(&actor().await?, &id, request).await?)
 }

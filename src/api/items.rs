@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::accounts::Visibility;
 use crate::error::ApiError;
 use crate::library::{LibraryPage, LibraryQuery, Neighbours};
 use crate::model::MediaItem;
@@ -13,7 +14,7 @@ use super::context::{actor, bad_request, media_id, service};
 #[server(endpoint = "media")]
 pub async fn get_media(id: String) -> Result<MediaItem, ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.item(&actor(), &id).await?)
+    Ok(service()?.item(&actor().await?, &id).await?)
 }
 
 /// One page of the library: filtered by kind and state, searched (each word
@@ -25,7 +26,7 @@ pub async fn get_media(id: String) -> Result<MediaItem, ApiError> {
 #[server(endpoint = "list_library")]
 pub async fn list_library(#[server(flatten)] query: LibraryQuery) -> Result<LibraryPage, ApiError> {
     query.validate().map_err(bad_request)?;
-    Ok(service()?.library_page(&actor(), &query).await?)
+    Ok(service()?.library_page(&actor().await?, &query).await?)
 }
 
 /// The items before and after `id` in the library; none for an unknown id.
@@ -34,23 +35,26 @@ pub async fn media_neighbours(id: String) -> Result<Neighbours, ApiError> {
     let Some(id) = crate::model::MediaId::parse(&id) else {
         return Ok(Neighbours::default());
     };
-    Ok(service()?.neighbours(&actor(), &id).await?)
+    Ok(service()?.neighbours(&actor().await?, &id).await?)
 }
 
 /// Edits an item's title (1 to 200 characters) and description (up to
 /// 5000); both are trimmed. A refusal's code names the field
 /// (`invalid-title`, `invalid-description`) and its message the limit.
+/// `visibility` (`private`, `internal`, `unlisted`, `public`), when given,
+/// changes who may see it; every signed address made before stops working.
 #[server(endpoint = "update_media")]
 pub async fn update_media(
     id: String,
     title: String,
     description: String,
+    #[server(default)] visibility: Option<Visibility>,
 ) -> Result<MediaItem, ApiError> {
     let id = media_id(&id)?;
     let title = crate::library::clean_title(&title).map_err(bad_request)?;
     let description = crate::library::clean_description(&description).map_err(bad_request)?;
     Ok(service()?
-        .update_text(&actor(), &id, &title, &description)
+        .update_item(&actor().await?, &id, &title, &description, visibility)
         .await?)
 }
 
@@ -59,5 +63,5 @@ pub async fn update_media(
 #[server(endpoint = "delete_media")]
 pub async fn delete_media(id: String) -> Result<(), ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.delete(&actor(), &id).await?)
+    Ok(service()?.delete(&actor().await?, &id).await?)
 }

@@ -3,17 +3,21 @@
 //! asks, call one use case of the service layer (`server::service`), and let
 //! the edge error (`server::error`) set the status and code of a refusal.
 
+mod accounts;
 mod edits;
 mod items;
 mod player;
 mod processing;
+mod shares;
 mod uploads;
 
 #[cfg(feature = "ssr")]
 mod context;
 
+pub use accounts::*;
 pub use edits::*;
 pub use items::*;
 pub use player::*;
 pub use processing::*;
+pub use shares::*;
 pub use uploads::*;

@@ -11,7 +11,7 @@ use super::context::{actor, media_id, service};
 #[server(endpoint = "retry_processing")]
 pub async fn retry_processing(id: String) -> Result<(), ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.retry_processing(&actor(), &id).await?)
+    Ok(service()?.retry_processing(&actor().await?, &id).await?)
 }
 
 /// Stops an item's processing (it keeps what is already made and can be
@@ -19,5 +19,5 @@ pub async fn retry_processing(id: String) -> Result<(), ApiError> {
 #[server(endpoint = "cancel_processing")]
 pub async fn cancel_processing(id: String) -> Result<(), ApiError> {
     let id = media_id(&id)?;
-    Ok(service()?.cancel_processing(&actor(), &id).await?)
+    Ok(service()?.cancel_processing(&actor().await?, &id).await?)
 }

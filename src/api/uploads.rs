@@ -12,7 +12,7 @@ use super::context::{actor, service};
 /// with the page, so the zone never waits for the whole library).
 #[server(endpoint = "upload_limits")]
 pub async fn upload_limits() -> Result<crate::model::UploadLimits, ApiError> {
-    Ok(service()?.upload_limits(&actor()))
+    Ok(service()?.upload_limits(&actor().await?))
 }
 
 /// Where a resumable upload stands; the client follows it after its last
@@ -21,5 +21,5 @@ pub async fn upload_limits() -> Result<crate::model::UploadLimits, ApiError> {
 #[server(endpoint = "upload_status")]
 pub async fn upload_status(upload_id: String) -> Result<crate::model::UploadStatus, ApiError> {
     let id = super::context::upload_id(&upload_id)?;
-    Ok(service()?.upload_status(&actor(), &id).await?)
+    Ok(service()?.upload_status(&actor().await?, &id).await?)
 }

@@ -7,6 +7,7 @@
 
 mod card;
 mod dialog;
+mod edit_form;
 mod pager;
 mod toolbar;
 
@@ -15,8 +16,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
+use super::account::{Session, can_upload};
 use super::live::Live;
 use super::upload::{FILE_INPUT_ID, UploadZone};
+use crate::accounts::Me;
 use crate::api;
 use crate::error::ApiError;
 use crate::library::{LibraryPage as Page, LibraryQuery};
@@ -169,9 +172,15 @@ pub(crate) fn LibraryPage() -> impl IntoView {
     );
 
     let pending = RwSignal::new(false);
+    let session = Session::get();
     view! {
         <Title text="Library · Reel"/>
-        <UploadZone limits on_item_changed=refresh/>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let me = session.load().await;
+                can_upload(me.as_ref()).then(|| view! { <UploadZone limits on_item_changed=refresh/> })
+            })}
+        </Transition>
         <section class="library" aria-labelledby="library-heading">
             <div class="library-head">
                 <h2 id="library-heading" tabindex="-1">"Library"</h2>
@@ -190,8 +199,9 @@ pub(crate) fn LibraryPage() -> impl IntoView {
                     {move || Suspend::new(async move {
                         let result = page.await;
                         let query = query.get_untracked();
+                        let me = session.load().await;
                         match result {
-                            Ok(p) if p.items.is_empty() => view! { <Nothing page=p query/> }.into_any(),
+                            Ok(p) if p.items.is_empty() => view! { <Nothing page=p query me/> }.into_any(),
                             Ok(p) => {
                                 view! {
                                     <MediaGrid items=p.items.clone() ui on_changed=refresh/>
@@ -214,7 +224,7 @@ pub(crate) fn LibraryPage() -> impl IntoView {
 /// filter that finds nothing says so and offers a way back; a page past the
 /// end links to the last one.
 #[component]
-fn Nothing(page: Page, query: LibraryQuery) -> impl IntoView {
+fn Nothing(page: Page, query: LibraryQuery, me: Option<Me>) -> impl IntoView {
     let filtered = !query.q.trim().is_empty() || query.kind.is_some() || query.state.is_some();
     if page.total > 0 {
         let last = query.with_page(page.pages()).href("/");
@@ -222,6 +232,23 @@ fn Nothing(page: Page, query: LibraryQuery) -> impl IntoView {
             <div class="empty" data-testid="library-past-end">
                 <p>"There is nothing on this page."</p>
                 <a href=last>{format!("Go to the last page ({})", page.pages())}</a>
+            </div>
+        }
+        .into_any();
+    }
+    if !filtered && me.is_none() {
+        return view! {
+            <div class="empty" data-testid="library-sign-in">
+                <p class="empty-title">"Sign in to see the library"</p>
+                <p><a class="button" href="/login">"Sign in"</a></p>
+            </div>
+        }
+        .into_any();
+    }
+    if !filtered && !can_upload(me.as_ref()) {
+        return view! {
+            <div class="empty" data-testid="library-empty">
+                <p class="empty-title">"Nothing has been shared with you yet"</p>
             </div>
         }
         .into_any();

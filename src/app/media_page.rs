@@ -13,12 +13,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
+use super::account::VisibilityBadge;
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
 use super::player::{NeighbourLinks, Playback, PlayerBar};
 use super::progress::ProcessingStatus;
 use super::scrub::ScrubBar;
 use super::seek::Clock;
+use super::share::SharePanel;
 use super::waveform::Waveform;
 use crate::api;
 use crate::api::{media_neighbours, waveform_bars};
@@ -34,7 +36,7 @@ pub(crate) fn MediaPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let item = Resource::new(id, api::get_media);
     // Made here, not inside the item's view, so hydration finds it in order.
-    let waveform = Resource::new(id, waveform_bars);
+    let waveform = Resource::new(id, |id| waveform_bars(id, None));
     let neighbours = Resource::new(id, media_neighbours);
 
     view! {
@@ -115,15 +117,16 @@ fn MediaView(
         has
     });
 
-    let play = Memo::new(move |_| current.with(|c| c.urls().play));
+    let play = Memo::new(move |_| current.with(|c| c.urls.clone().play));
     let playing = Memo::new(move |_| play.with(Option::is_some));
     // Edits need a playable file, and none are offered after a failure.
+    let can_change = item.can_change;
     let editable = Memo::new(move |_| {
-        playing.get() && !status.with(|s| matches!(s.state, MediaState::Failed(_)))
+        can_change && playing.get() && !status.with(|s| matches!(s.state, MediaState::Failed(_)))
     });
     let selection = RwSignal::new(None::<(f64, f64)>);
-    let poster = Memo::new(move |_| current.with(|c| c.urls().poster));
-    let thumbnails = Memo::new(move |_| current.with(|c| c.urls().thumbnails));
+    let poster = Memo::new(move |_| current.with(|c| c.urls.clone().poster));
+    let thumbnails = Memo::new(move |_| current.with(|c| c.urls.clone().thumbnails));
     let clock = Clock::new(item.duration_secs);
     let video_ref = NodeRef::<html::Video>::new();
     let audio_ref = NodeRef::<html::Audio>::new();
@@ -143,7 +146,7 @@ fn MediaView(
     let status_view = {
         let id = id.clone();
         move || {
-            view! { <ProcessingStatus id=id.clone() status on_changed testid="media-state"/> }
+            view! { <ProcessingStatus id=id.clone() status on_changed testid="media-state" can_change/> }
         }
     };
     let converting = {
@@ -201,7 +204,12 @@ fn MediaView(
                             })}
                         </video>
                         {move || thumbnails.with(Option::is_some).then(|| view! {
-                            <ScrubBar id=id.clone() clock player=video_ref/>
+                            <ScrubBar
+                                id=id.clone()
+                                sig=thumbnails.get_untracked().as_deref().and_then(crate::model::signature_in)
+                                clock
+                                player=video_ref
+                            />
                         })}
                     </div>
                 }
@@ -279,11 +287,12 @@ fn MediaView(
         }
     };
 
-    let urls = item.urls();
+    let urls = item.urls.clone();
     view! {
         <Title text=format!("{} · Reel", item.title)/>
         <article class="media" data-state=move || status.with(|s| s.state.name()) data-kind=kind.as_str()>
             <h1 data-testid="media-heading">{item.title.clone()}</h1>
+            <VisibilityBadge visibility=item.visibility/>
             <EditedFrom item=current/>
             {move || playing.get().then(status_view.clone())}
             {body}
@@ -296,6 +305,7 @@ fn MediaView(
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>
                     "Download original"
                 </a>
+                {can_change.then(|| view! { <SharePanel id=item.id.to_string()/> })}
             </div>
             <dl class="facts">{facts}</dl>
         </article>

@@ -38,6 +38,9 @@ pub(crate) fn ProcessingStatus(
     /// A `data-testid` for the whole block.
     #[prop(optional)]
     testid: Option<&'static str>,
+    /// Whether the asker may cancel or retry (else only the state shows).
+    #[prop(default = true)]
+    can_change: bool,
 ) -> impl IntoView {
     let state = Memo::new(move |_| status.with(|s| s.state.name()));
     let value =
@@ -96,15 +99,17 @@ pub(crate) fn ProcessingStatus(
             <div class="processing-head">
                 <span class="stage" data-testid="processing-stage">{move || stage.get()}</span>
                 <span class="eta" data-testid="processing-eta">{move || eta.get()}</span>
-                <button
-                    type="button"
-                    class="row-button"
-                    data-testid="cancel-processing"
-                    disabled=move || pending.get()
-                    on:click=move |_| act(true)
-                >
-                    "Cancel"
-                </button>
+                {can_change.then(|| view! {
+                    <button
+                        type="button"
+                        class="row-button"
+                        data-testid="cancel-processing"
+                        disabled=move || pending.get()
+                        on:click=move |_| act(true)
+                    >
+                        "Cancel"
+                    </button>
+                })}
             </div>
             <div
                 class="meter"
@@ -125,15 +130,17 @@ pub(crate) fn ProcessingStatus(
         view! {
             <div class="processing-head" role="alert">
                 <span class="reason" data-testid="failure-reason">{move || reason.get()}</span>
-                <button
-                    type="button"
-                    class="row-button"
-                    data-testid="retry-processing"
-                    disabled=move || pending.get()
-                    on:click=move |_| act(false)
-                >
-                    "Retry"
-                </button>
+                {can_change.then(|| view! {
+                    <button
+                        type="button"
+                        class="row-button"
+                        data-testid="retry-processing"
+                        disabled=move || pending.get()
+                        on:click=move |_| act(false)
+                    >
+                        "Retry"
+                    </button>
+                })}
             </div>
         }
     };

@@ -11,7 +11,14 @@ use super::seek::{self, Clock};
 use crate::vtt::{ThumbnailCue, cue_at};
 
 #[component]
-pub(crate) fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -> impl IntoView {
+pub(crate) fn ScrubBar(
+    id: String,
+    /// The signature of the thumbnails address, for an item read by its
+    /// signed addresses only (a share link).
+    sig: Option<String>,
+    clock: Clock,
+    player: NodeRef<html::Video>,
+) -> impl IntoView {
     let root = NodeRef::<html::Div>::new();
     let cues = RwSignal::new(Vec::<ThumbnailCue>::new());
     // Where the pointer is, as a fraction of the bar.
@@ -19,15 +26,15 @@ pub(crate) fn ScrubBar(id: String, clock: Clock, player: NodeRef<html::Video>) -
 
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
-        let id = id.clone();
+        let (id, sig) = (id.clone(), sig.clone());
         leptos::task::spawn_local(async move {
-            if let Ok(list) = crate::api::scrub_cues(id).await {
+            if let Ok(list) = crate::api::scrub_cues(id, sig).await {
                 let _ = cues.try_set(list);
             }
         });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = id;
+    let _ = (id, sig);
 
     let media = move || {
         player

@@ -1,6 +1,8 @@
 //! The pure half of the browser's tus client: everything that decides, with
 //! no browser calls, so it is unit-tested natively. `browser::tus` does the I/O.
 
+use crate::accounts::Visibility;
+
 /// Chunk size when the server does not say otherwise.
 pub(crate) const DEFAULT_CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 /// Uploads sending at once; more wait their turn.
@@ -16,11 +18,16 @@ pub(crate) fn storage_key(name: &str, size: u64, last_modified_ms: f64) -> Strin
 }
 
 /// `Upload-Metadata`: comma-separated `key base64(value)` pairs.
-pub(crate) fn metadata_header(filename: &str, filetype: &str) -> String {
+/// `visibility` says who may see the item (Reel's own key).
+pub(crate) fn metadata_header(filename: &str, filetype: &str, visibility: Visibility) -> String {
     let mut header = format!("filename {}", base64(filename.as_bytes()));
     if !filetype.is_empty() {
         header.push_str(&format!(",filetype {}", base64(filetype.as_bytes())));
     }
+    header.push_str(&format!(
+        ",visibility {}",
+        base64(visibility.as_str().as_bytes())
+    ));
     header
 }
 
@@ -123,20 +130,18 @@ mod tests {
 
     #[test]
     fn metadata_values_are_standard_base64() {
-        assert_eq!(metadata_header("é", ""), "filename w6k=");
         assert_eq!(
-            metadata_header("foob", "video/mp4"),
-            "filename Zm9vYg==,filetype dmlkZW8vbXA0"
+            metadata_header("é", "", Visibility::Public),
+            "filename w6k=,visibility cHVibGlj"
         );
     }
 
     #[test]
     fn metadata_carries_name_and_type() {
         assert_eq!(
-            metadata_header("a.mp4", "video/mp4"),
-            "filename YS5tcDQ=,filetype dmlkZW8vbXA0"
+            metadata_header("a.mp4", "video/mp4", Visibility::Private),
+            "filename YS5tcDQ=,filetype dmlkZW8vbXA0,visibility cHJpdmF0ZQ=="
         );
-        assert_eq!(metadata_header("a", ""), "filename YQ==");
     }
 
     #[test]

@@ -5,8 +5,10 @@
 
 use leptos::prelude::*;
 
+use super::account::VisibilitySelect;
 use super::upload_row::UploadRowView;
 
+use crate::accounts::Visibility;
 use crate::error::ApiError;
 use crate::format;
 use crate::model::UploadLimits;
@@ -70,6 +72,9 @@ pub(crate) struct UploadRow {
     pub key: u64,
     pub filename: String,
     pub size: u64,
+    /// Who may see the item once it is one.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub visibility: Visibility,
     /// File bytes the server has (or is receiving), and the file size.
     pub progress: ArcRwSignal<(f64, f64)>,
     pub bytes_per_sec: ArcRwSignal<f64>,
@@ -80,11 +85,12 @@ pub(crate) struct UploadRow {
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 impl UploadRow {
-    pub(crate) fn new(key: u64, filename: String, size: u64) -> Self {
+    pub(crate) fn new(key: u64, filename: String, size: u64, visibility: Visibility) -> Self {
         UploadRow {
             key,
             filename,
             size,
+            visibility,
             progress: ArcRwSignal::new((0.0, size as f64)),
             bytes_per_sec: ArcRwSignal::new(0.0),
             phase: ArcRwSignal::new(Phase::Queued),
@@ -132,6 +138,8 @@ pub(crate) fn UploadZone(
     let _ = on_item_changed;
     let rows = RwSignal::new(Vec::<UploadRow>::new());
     let dragging = RwSignal::new(false);
+    // Who may see what is uploaded next.
+    let visibility = RwSignal::new(Visibility::Private);
     #[cfg(feature = "hydrate")]
     let next_key = StoredValue::new(0u64);
 
@@ -146,7 +154,15 @@ pub(crate) fn UploadZone(
                     .map(|l| l.upload_chunk_bytes)
                     .unwrap_or(super::tus_protocol::DEFAULT_CHUNK_BYTES),
             );
-            super::browser::start_uploads(files, rows, next_key, limits, on_item_changed);
+            let visibility = visibility.get_untracked();
+            super::browser::start_uploads(
+                files,
+                rows,
+                next_key,
+                limits,
+                on_item_changed,
+                visibility,
+            );
         }
     };
 
@@ -176,6 +192,10 @@ pub(crate) fn UploadZone(
                         input.set_value("");
                     }
                 />
+            </label>
+            <label class="visibility-choice">
+                "Visible to "
+                <VisibilitySelect value=visibility testid="upload-visibility"/>
             </label>
             <p class="muted small">
                 // Inside a Transition so the server and the browser render the same text.

@@ -67,10 +67,58 @@ pub struct Config {
     #[arg(long, env = "REEL_HEAD_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub head_timeout: Duration,
 
+    /// The address people reach Reel at, e.g. https://media.example.org.
+    /// With https, the session cookie is `Secure` (`__Host-` prefixed);
+    /// state-changing requests must come from pages at this origin.
+    #[arg(long, env = "REEL_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Reel sits behind a reverse proxy that sets `X-Forwarded-For`: take
+    /// the client's address (for sign-in throttling) from it.
+    #[arg(long, env = "REEL_TRUST_FORWARDED", default_value = "off", value_parser = clap::builder::BoolishValueParser::new())]
+    pub trust_forwarded: bool,
+
+    /// With no user yet, make this admin at start (headless installs);
+    /// otherwise the log prints a one-time setup link.
+    #[arg(long, env = "REEL_ADMIN_USER", requires = "admin_password")]
+    pub admin_user: Option<String>,
+
+    /// The first admin's password (with --admin-user).
+    #[arg(
+        long,
+        env = "REEL_ADMIN_PASSWORD",
+        hide_env_values = true,
+        requires = "admin_user"
+    )]
+    pub admin_password: Option<String>,
+
+    /// A session unused this long ends, e.g. 14d.
+    #[arg(long, env = "REEL_SESSION_IDLE", default_value = "14d", value_parser = parse_duration)]
+    pub session_idle: Duration,
+
+    /// However used, a session ends this long after sign-in, e.g. 90d.
+    #[arg(long, env = "REEL_SESSION_LIFETIME", default_value = "90d", value_parser = parse_duration)]
+    pub session_lifetime: Duration,
+
+    /// Instead of serving: manage accounts (`reel user add NAME --role admin`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// No background workers: the embedding program (a test) runs the queue
     /// itself with `Jobs::run_one_job`.
     #[arg(skip)]
     pub manual_jobs: bool,
+}
+
+/// What `reel` does instead of serving.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Users: `reel user add NAME [--role admin|member|viewer] [--quota 50GiB]`,
+    /// `reel user set-password NAME`; the password comes from standard input.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
 }
 
 impl Config {
@@ -99,9 +147,32 @@ impl Config {
             job_retry_delay: Duration::from_secs(10),
             direct_path: true,
             head_timeout: Duration::from_secs(30),
+            public_url: None,
+            trust_forwarded: false,
+            admin_user: None,
+            admin_password: None,
+            session_idle: Duration::from_secs(14 * 86_400),
+            session_lifetime: Duration::from_secs(90 * 86_400),
+            command: None,
             manual_jobs: false,
         }
     }
+}
+
+/// `http(s)://host[:port]`, with nothing after the host but a `/`.
+pub fn parse_public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` is not an http:// or https:// address"))?;
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b);
+    if rest.is_empty() || !rest.bytes().all(plain) {
+        return Err(format!(
+            "`{text}` must be just the scheme and host (and port), e.g. https://media.example.org"
+        ));
+    }
+    Ok(text.to_ascii_lowercase())
 }
 
 /// Parses `24h`, `30m`, `3600s`, `2d` (a bare number is seconds).
@@ -260,4 +331,27 @@ mod tests {
         assert!(Config::try_parse_from(["reel", "--workers", "0"]).is_err());
         assert!(Config::try_parse_from(["reel", "--listen", "nowhere"]).is_err());
     }
+}
+
+/// What `reel user` can do.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Adds a user; the password is read from standard input. The first
+    /// user of all must be an admin.
+    Add {
+        name: String,
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: crate::accounts::Role,
+        /// Storage quota, e.g. 50GiB (default: none).
+        #[arg(long, value_parser = parse_size)]
+        quota: Option<u64>,
+    },
+    /// Sets a user's password (read from standard input) and ends their
+    /// sessions.
+    SetPassword { name: String },
+}
+
+fn parse_role(text: &str) -> Result<crate::accounts::Role, String> {
+    crate::accounts::Role::parse(text)
+        .ok_or_else(|| "a role is admin, member or viewer".to_string())
 }

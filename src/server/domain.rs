@@ -2,7 +2,23 @@
 //! about a file and is kept with its item, and a job to queue. No behaviour
 //! beyond small helpers, so every layer may depend on this one.
 
-use crate::model::{JobKind, MediaKind};
+use crate::accounts::{UserId, Visibility};
+use crate::model::{JobKind, MediaEvent, MediaKind};
+
+/// Who owns an item and who may see it (`service::access` decides what that
+/// allows).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ItemAccess {
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
+}
+
+/// A change to an item, with who may hear of it (the event stream filters).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ItemEvent {
+    pub(crate) event: MediaEvent,
+    pub(crate) access: ItemAccess,
+}
 
 /// What the probe learned about an item's original that later work needs:
 /// stored with the item's row, read back by the jobs.

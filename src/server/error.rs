@@ -46,6 +46,16 @@ impl Error {
         }
     }
 
+    /// How long to wait before trying again, for `Retry-After`.
+    pub(crate) fn retry_after(&self) -> Option<u64> {
+        match self {
+            Error::Service(service::Error::TooManyAttempts { retry_after }) => {
+                Some(retry_after.as_secs().max(1))
+            }
+            _ => None,
+        }
+    }
+
     /// What a client may read: 4xx text as is; 5xx is logged and answered generically.
     pub(crate) fn to_api(&self) -> ApiError {
         let (status, code) = self.status_and_code();
@@ -65,6 +75,10 @@ impl Error {
                     "There is no upload with this id. It may have expired or been cancelled."
                 }
                 Missing::Previews => "This item has no scrub previews.",
+                Missing::User => "There is no such user.",
+                Missing::Token => "There is no such token. It may have been revoked.",
+                Missing::Share => "There is nothing at this link. It may have been revoked.",
+                Missing::Page => "There is nothing here.",
             }
             .to_string(),
             other => other.to_string(),
@@ -84,13 +98,22 @@ fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
         E::NotEditable(_) => (StatusCode::BAD_REQUEST, ErrorCode::NotEditable),
         E::EditRefused(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
         E::Upload(e) => upload_status(e),
+        E::SignInRequired => (StatusCode::UNAUTHORIZED, ErrorCode::SignInRequired),
+        E::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+        E::SignInRefused => (StatusCode::UNAUTHORIZED, ErrorCode::SignInRefused),
+        E::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
+        E::QuotaExceeded { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QuotaExceeded),
+        E::ShareExpired => (StatusCode::GONE, ErrorCode::ShareExpired),
+        E::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
         E::Internal(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             match e {
                 Internal::Store(_) => ErrorCode::Storage,
                 Internal::Db(_) => ErrorCode::Database,
                 Internal::Media(_) => ErrorCode::Media,
-                Internal::Jobs(_) | Internal::Corrupt(_) => ErrorCode::Internal,
+                Internal::Jobs(_) | Internal::Corrupt(_) | Internal::Accounts(_) => {
+                    ErrorCode::Internal
+                }
             },
         ),
     }
@@ -123,7 +146,13 @@ fn upload_status(e: &UploadError) -> (StatusCode, ErrorCode) {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (self.status(), Json(self.to_api())).into_response()
+        let mut response = (self.status(), Json(self.to_api())).into_response();
+        if let Some(secs) = self.retry_after() {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 
@@ -132,6 +161,9 @@ impl From<Error> for ApiError {
     fn from(err: Error) -> Self {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(err.status());
+            if let Some(secs) = err.retry_after() {
+                response.insert_header(axum::http::header::RETRY_AFTER, secs.into());
+            }
         }
         err.to_api()
     }

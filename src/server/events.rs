@@ -5,14 +5,14 @@
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use crate::model::MediaEvent;
+use crate::server::domain::ItemEvent;
 
 /// Events buffered per subscriber before it counts as lagging.
 const BUFFER: usize = 256;
 
 #[derive(Clone)]
 pub(crate) struct Events {
-    sender: broadcast::Sender<MediaEvent>,
+    sender: broadcast::Sender<ItemEvent>,
     /// Cancelled when the server stops: open streams end, so graceful
     /// shutdown does not wait for browsers that never hang up.
     closing: CancellationToken,
@@ -43,12 +43,12 @@ impl Events {
         self.closing.clone().cancelled_owned()
     }
 
-    pub(crate) fn publish(&self, event: MediaEvent) {
+    pub(crate) fn publish(&self, event: ItemEvent) {
         // No subscribers is fine: nobody is looking.
         let _ = self.sender.send(event);
     }
 
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<MediaEvent> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<ItemEvent> {
         self.sender.subscribe()
     }
 }

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::model::{MediaId, MediaItem};
-use crate::server::db::{DbError, NewMedia, Repo};
+use crate::accounts::{UserId, Visibility};
+use crate::model::MediaId;
+use crate::server::db::{DbError, NewMedia, Repo, StoredItem};
 use crate::server::filename;
 use crate::server::jobs::{self, Jobs};
 use crate::server::media::{Media, MediaError, ProbeSummary, Rejection};
@@ -46,6 +47,9 @@ pub(crate) struct Received {
     pub(crate) sha256: String,
     /// Already sanitised: metadata only, never a path.
     pub(crate) original_filename: String,
+    /// Whose item it becomes, and who may see it.
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
 }
 
 #[derive(Clone)]
@@ -84,7 +88,7 @@ impl Ingest {
         &self,
         temp: TempFile,
         received: Received,
-    ) -> Result<MediaItem, IngestError> {
+    ) -> Result<StoredItem, IngestError> {
         let probe = self.media.probe(temp.path()).await?;
         let id = MediaId::generate();
         self.store.persist(temp, &id, Variant::Original).await?;
@@ -100,7 +104,7 @@ impl Ingest {
         id: MediaId,
         received: Received,
         probe: ProbeSummary,
-    ) -> Result<MediaItem, IngestError> {
+    ) -> Result<StoredItem, IngestError> {
         let (play, jobs) = jobs::plan_for(&probe);
         let new = NewMedia {
             id: id.clone(),
@@ -110,6 +114,8 @@ impl Ingest {
             sha256: received.sha256,
             facts: probe.facts,
             play,
+            owner: received.owner,
+            visibility: received.visibility,
         };
         let mut attempt = 1;
         let inserted = loop {

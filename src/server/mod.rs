@@ -10,6 +10,8 @@
 //!
 //! `tests/layers` in the crate's tests checks which may call which.
 
+pub(crate) mod accounts;
+pub mod cli;
 pub mod config;
 pub(crate) mod credentials;
 pub(crate) mod db;

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::server::accounts::{Accounts, SessionPolicy};
 use crate::server::config::Config;
+use crate::server::credentials::Site;
 use crate::server::db::Repo;
 use crate::server::events::Events;
 use crate::server::ingest::Ingest;
@@ -26,6 +28,8 @@ pub(crate) struct AppState {
     pub(crate) leptos_options: LeptosOptions,
     pub(crate) service: Service,
     pub(crate) metrics: Arc<Metrics>,
+    /// What the site's address decides (cookies, CSRF, client addresses).
+    pub(crate) site: Site,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,10 @@ pub(crate) enum StartError {
     Jobs(#[source] crate::server::jobs::JobsError),
     #[error("cannot resume the uploads left from the last run: {0}")]
     Uploads(#[source] crate::server::uploads::UploadError),
+    #[error("cannot set up accounts: {0}")]
+    Accounts(#[from] crate::server::accounts::AccountError),
+    #[error("cannot start the service: {0}")]
+    Service(#[from] service::Error),
 }
 
 impl AppState {
@@ -93,6 +101,13 @@ impl AppState {
         // Uploads complete but not yet items are finalised again here.
         uploads.recover(sole).await.map_err(StartError::Uploads)?;
         uploads.spawn_cleanup(uploads::CLEANUP_EVERY);
+        let policy = SessionPolicy {
+            idle: config.session_idle,
+            absolute: config.session_lifetime,
+        };
+        let accounts = Accounts::open(repo.clone(), config.data_dir.clone(), policy)?;
+        first_admin(&accounts, &config).await?;
+        accounts.spawn_sweeper();
         let service = Service::new(service::Parts {
             repo,
             store,
@@ -101,18 +116,45 @@ impl AppState {
             events,
             ingest,
             uploads,
+            accounts,
             limits: service::Limits {
                 max_upload_size: config.max_upload_size,
                 upload_chunk_size: config.upload_chunk_size,
             },
-        });
+        })
+        .await?;
+        let site = Site::new(&config, config.session_lifetime);
         Ok(AppState {
+            site,
             config: Arc::new(config),
             leptos_options,
             service,
             metrics: Arc::default(),
         })
     }
+}
+
+/// With no user yet: the admin from settings, or a one-time setup link in
+/// the log (and in `setup-token` in the data directory).
+async fn first_admin(accounts: &Accounts, config: &Config) -> Result<(), StartError> {
+    if let (Some(name), Some(password)) = (&config.admin_user, &config.admin_password) {
+        if accounts.ensure_admin(name, password).await? {
+            tracing::info!(name, "made the first admin from the settings");
+        }
+        return Ok(());
+    }
+    if let Some(token) = accounts.prepare_setup().await? {
+        let base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| "http://<this server>".to_string());
+        tracing::warn!(
+            "no user yet: open {base}/setup?token={token} to make the first admin \
+             (the token is also in {})",
+            config.data_dir.join("setup-token").display()
+        );
+    }
+    Ok(())
 }
 
 impl FromRef<AppState> for LeptosOptions {

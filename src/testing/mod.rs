@@ -8,10 +8,12 @@ pub mod media;
 
 use std::path::Path;
 
+use crate::accounts::{Role, UserId, Visibility};
 use crate::model::{JobKind, MediaEvent, MediaId, MediaItem, MediaKind, UploadId};
+use crate::server::accounts::Account;
 use crate::server::db::NewMedia;
 pub use crate::server::db::{JobState, JobStatus};
-use crate::server::domain::{MediaFacts, NewJob};
+use crate::server::domain::{ItemAccess, ItemEvent, MediaFacts, NewJob};
 pub use crate::server::jobs::JobReport;
 use crate::server::service::Actor;
 use crate::server::store::Variant;
@@ -72,9 +74,10 @@ impl Hooks {
             .expect("the queue is readable")
     }
 
-    /// The item as the service answers it (with its progress), if it exists.
+    /// The item as the service answers an admin (with its progress and
+    /// signed addresses), if it exists.
     pub async fn item(&self, id: &MediaId) -> Option<MediaItem> {
-        match self.service().item(&Actor::Anonymous, id).await {
+        match self.service().item(&overseer(), id).await {
             Ok(item) => Some(item),
             Err(crate::server::service::Error::NotFound(_)) => None,
             Err(e) => panic!("cannot read the item: {e}"),
@@ -119,11 +122,13 @@ impl Hooks {
             true => vec![NewJob::plain(JobKind::Poster)],
             false => vec![],
         };
-        self.service()
+        let stored = self
+            .service()
             .repo()
             .insert(&new, &jobs)
             .await
-            .expect("insert")
+            .expect("insert");
+        self.service().present(&overseer(), stored)
     }
 
     /// Stores `bytes` as the item's file named `variant` (as in its URL).
@@ -150,14 +155,90 @@ impl Hooks {
         self.service().uploads().is_writing(id)
     }
 
-    /// Live item events, as `/api/events` sees them.
-    pub fn events(&self) -> tokio::sync::broadcast::Receiver<MediaEvent> {
-        self.service().subscribe(&Actor::Anonymous)
+    /// Live item events, all of them (as an admin's `/api/events` sees them).
+    pub fn events(&self) -> Events {
+        Events(self.service().subscribe(&overseer()))
     }
 
-    /// Sends a live event to every open event stream.
+    /// Sends a live event about a public item to every open event stream.
     pub fn publish(&self, event: MediaEvent) {
-        self.service().events().publish(event);
+        let access = ItemAccess {
+            owner: None,
+            visibility: Visibility::Public,
+        };
+        self.service().events().publish(ItemEvent { event, access });
+    }
+
+    /// Sends a live event about the item, heard by whoever may hear of it.
+    pub async fn publish_about(&self, id: &MediaId) {
+        let item = self.item(id).await.expect("the item exists");
+        let access = ItemAccess {
+            owner: item.owner.clone(),
+            visibility: item.visibility,
+        };
+        let event = MediaEvent {
+            id: id.clone(),
+            state: item.state,
+            progress: None,
+            changed: false,
+        };
+        self.service().events().publish(ItemEvent { event, access });
+    }
+
+    /// Sets who may see an item, as its owner's edit would.
+    pub async fn set_visibility(&self, id: &MediaId, visibility: Visibility) {
+        assert!(
+            self.service()
+                .repo()
+                .change_access(id, Some(visibility))
+                .await
+                .expect("update"),
+            "no item {id}"
+        );
+        self.service().forget_facts(id);
+    }
+
+    /// A new user (the first admin of all needs the setup, or these settings:
+    /// `Config::admin_user`).
+    pub async fn add_user(&self, name: &str, password: &str, role: Role) -> UserId {
+        self.service()
+            .accounts()
+            .create_user(name, password, role, None)
+            .await
+            .expect("accounts work")
+            .expect("the name is free")
+    }
+
+    /// A new API token for the user called `name`.
+    pub async fn token_for(&self, name: &str) -> String {
+        let user = self
+            .service()
+            .repo()
+            .user_by_name(name)
+            .await
+            .expect("query")
+            .expect("the user exists");
+        self.service()
+            .accounts()
+            .create_token(&user.id, "tests")
+            .await
+            .expect("a token")
+            .1
+    }
+
+    /// The live setup token, as the log prints it; `None` once a user exists.
+    pub async fn setup_token(&self) -> Option<String> {
+        self.service()
+            .accounts()
+            .prepare_setup()
+            .await
+            .expect("setup")
+    }
+
+    /// Forgets what memory holds about sessions and tokens (another node, or
+    /// a minute later).
+    pub fn forget_credentials(&self) {
+        self.service().accounts().forget_all();
     }
 
     /// Answers sent by the direct byte path so far.
@@ -167,6 +248,24 @@ impl Hooks {
             .metrics
             .answers(crate::server::metrics::Via::Direct)
     }
+}
+
+/// Live events, as an admin hears them.
+pub struct Events(tokio::sync::broadcast::Receiver<ItemEvent>);
+
+impl Events {
+    pub async fn recv(&mut self) -> Result<MediaEvent, tokio::sync::broadcast::error::RecvError> {
+        self.0.recv().await.map(|item| item.event)
+    }
+}
+
+/// Who the hooks act as: an admin who is no user (sees everything).
+fn overseer() -> Actor {
+    Actor::User(Account {
+        id: UserId::parse(&"0".repeat(32)).expect("an id"),
+        name: "tests".into(),
+        role: Role::Admin,
+    })
 }
 
 /// Another connection holding a database's write lock, as a busy writer
@@ -193,6 +292,35 @@ impl HeldWriteLock {
             .await
             .expect("unlock");
     }
+}
+
+/// The first column of every row `sql` answers, as text, read from the
+/// database file directly (what is stored, not what is served).
+pub async fn sql_strings(database: &Path, sql: &'static str) -> Vec<String> {
+    use sqlx::Connection;
+    let url = format!("sqlite:{}?mode=ro", database.display());
+    let mut connection = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("connect");
+    let rows: Vec<(String,)> = sqlx::query_as(sql)
+        .fetch_all(&mut connection)
+        .await
+        .expect("query");
+    rows.into_iter().map(|(s,)| s).collect()
+}
+
+/// Runs one statement on the database file directly (a fault or a clock a
+/// test cannot wait for: a link whose time is up).
+pub async fn sql_execute(database: &Path, sql: &'static str) {
+    use sqlx::Connection;
+    let url = format!("sqlite:{}", database.display());
+    let mut connection = sqlx::SqliteConnection::connect(&url)
+        .await
+        .expect("connect");
+    sqlx::query(sql)
+        .execute(&mut connection)
+        .await
+        .expect("statement");
 }
 
 /// A new item id, as the server makes them (for files no item owns).

@@ -88,7 +88,7 @@ async fn sigterm_lets_a_running_download_finish() {
     let data = tempfile::tempdir().expect("data");
     let mut server = ReelProcess::spawn(data.path());
     let addr = server.addr.clone();
-    let client = reqwest::Client::new();
+    let client = server.admin().await;
     let part = reqwest::multipart::Part::bytes(expected.clone()).file_name("long.wav");
     let created: UploadResponse = client
         .post(format!("http://{addr}/api/uploads"))
@@ -144,8 +144,9 @@ fn a_second_reel_on_the_same_data_directory_is_refused() {
     assert!(stderr.contains("in use by another Reel"), "{stderr}");
 }
 
-#[test]
-fn a_stalled_request_does_not_keep_the_server_from_stopping() {
+#[tokio::test]
+async fn a_stalled_request_does_not_keep_the_server_from_stopping() {
+    use crate::common::{ADMIN, ADMIN_PASSWORD};
     use std::io::Write;
     let data = tempfile::tempdir().expect("data");
     let mut child = reel()
@@ -158,13 +159,21 @@ fn a_stalled_request_does_not_keep_the_server_from_stopping() {
         ])
         .arg(data.path())
         .env("NO_COLOR", "1")
+        .env("REEL_ADMIN_USER", ADMIN)
+        .env("REEL_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let addr = crate::common::process::read_address(&mut child);
+    let cookie =
+        crate::common::accounts::sign_in_at(&format!("http://{addr}"), ADMIN, ADMIN_PASSWORD)
+            .await
+            .expect("signed in");
     // An upload that announces 1 MB and then sends nothing more.
     let mut stalled = std::net::TcpStream::connect(&addr).expect("connect");
-    let head = "POST /api/uploads HTTP/1.1\r\nHost: t\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1000000\r\n\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nRIFF";
+    let head = format!(
+        "POST /api/uploads HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\nCookie: {cookie}\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 1000000\r\n\r\n--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nRIFF"
+    );
     stalled.write_all(head.as_bytes()).expect("send");
     // The request is in flight once its temp file exists (bounded wait on that).
     let tmp = data.path().join("files").join("tmp");
@@ -270,7 +279,9 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     let reel = ReelProcess::spawn(data.path());
     let part =
         reqwest::multipart::Part::bytes(std::fs::read(&source).expect("read")).file_name("old.avi");
-    let created: UploadResponse = reqwest::Client::new()
+    let created: UploadResponse = reel
+        .admin()
+        .await
         .post(format!("{}/api/uploads", reel.origin()))
         .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()
@@ -295,7 +306,11 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
         created.id.as_str(),
     )
     .await;
-    let playable = reqwest::get(format!("{}/files/{}/playable", reel.origin(), created.id))
+    let playable = reel
+        .admin()
+        .await
+        .get(format!("{}/files/{}/playable", reel.origin(), created.id))
+        .send()
         .await
         .expect("get");
     assert_eq!(playable.status(), reqwest::StatusCode::OK);
@@ -315,4 +330,77 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
         created.id.as_str(),
     )
     .await;
+}
+
+/// `reel user …` with the password on standard input; what it printed.
+fn user_command(data: &std::path::Path, args: &[&str], password: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = reel()
+        .arg("--data-dir")
+        .arg(data)
+        .arg("user")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{password}").expect("password");
+    drop(stdin);
+    let out = child.wait_with_output().expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// Headless installs: the first admin and later users come from the
+/// command line, which works while the server runs.
+#[tokio::test]
+async fn reel_user_adds_accounts_and_resets_passwords_from_the_command_line() {
+    use crate::common::accounts::sign_in_at;
+    let data = tempfile::tempdir().expect("data");
+    let password = "a long enough password";
+    let (ok, text) = user_command(data.path(), &["add", "alice"], password);
+    assert!(
+        !ok && text.contains("first user must be an admin"),
+        "{text}"
+    );
+    let (ok, text) = user_command(data.path(), &["add", "boss", "--role", "admin"], "short");
+    assert!(!ok && text.contains("password"), "{text}");
+    let (ok, text) = user_command(data.path(), &["add", "boss", "--role", "admin"], password);
+    assert!(ok, "{text}");
+
+    // The server starts with that admin (no setup link, no second admin).
+    let server = ReelProcess::spawn(data.path());
+    let origin = server.origin();
+    assert!(sign_in_at(&origin, "boss", password).await.is_ok());
+    assert!(
+        sign_in_at(&origin, crate::common::ADMIN, crate::common::ADMIN_PASSWORD)
+            .await
+            .is_err()
+    );
+    let (ok, text) = user_command(data.path(), &["add", "alice", "--role", "member"], password);
+    assert!(ok, "{text}");
+    let (ok, text) = user_command(data.path(), &["add", "Alice"], password);
+    assert!(!ok && text.contains("exists"), "{text}");
+    assert!(sign_in_at(&origin, "alice", password).await.is_ok());
+
+    let (ok, text) = user_command(
+        data.path(),
+        &["set-password", "alice"],
+        "another long password",
+    );
+    assert!(ok, "{text}");
+    assert_eq!(
+        sign_in_at(&origin, "alice", password).await,
+        Err(reqwest::StatusCode::UNAUTHORIZED)
+    );
+    assert!(
+        sign_in_at(&origin, "alice", "another long password")
+            .await
+            .is_ok()
+    );
+    let (ok, text) = user_command(data.path(), &["set-password", "nobody"], password);
+    assert!(!ok && text.contains("no user called nobody"), "{text}");
 }

@@ -107,6 +107,11 @@ async fn stored_bytes_are_never_compressed_on_either_path() {
     let created: UploadResponse = server.upload(&wav).await.json().await.expect("json");
     // The waveform job writes JSON, which must go out as stored too.
     server.hooks.wait_idle().await;
+    // Public, so that plain clients (no credentials) reach both paths.
+    server
+        .hooks
+        .set_visibility(&created.id, reel::accounts::Visibility::Public)
+        .await;
     let base = server.url(&format!("/files/{}", created.id));
 
     // On a new connection HTTP/1.1 is answered by the direct (sendfile)

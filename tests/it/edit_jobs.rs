@@ -63,7 +63,7 @@ async fn an_exact_trim_becomes_a_new_item_linked_to_its_source() {
     assert_eq!(item.sha256.len(), 64);
     let served = server
         .client
-        .get(server.url(&item.urls().original))
+        .get(server.url(&item.urls.clone().original))
         .send()
         .await
         .expect("get");

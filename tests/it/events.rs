@@ -7,14 +7,34 @@ use futures_util::StreamExt;
 use reel::model::{MediaEvent, MediaState, UploadResponse};
 
 /// Reads SSE frames until one `media` event satisfies `done`; returns all seen.
-async fn read_until(
+pub(crate) async fn read_until(
     body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
     done: impl Fn(&MediaEvent) -> bool,
 ) -> Vec<MediaEvent> {
+    let (seen, finished) = read_frames(body, done).await;
+    assert!(finished, "the stream ended first; saw {seen:?}");
+    seen
+}
+
+/// Reads SSE frames until the stream ends (the server stopped); the `media`
+/// events seen.
+pub(crate) async fn read_to_end(
+    body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+) -> Vec<MediaEvent> {
+    read_frames(body, |_| false).await.0
+}
+
+async fn read_frames(
+    body: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    done: impl Fn(&MediaEvent) -> bool,
+) -> (Vec<MediaEvent>, bool) {
     let mut buffer = String::new();
     let mut seen = Vec::new();
     while let Some(chunk) = body.next().await {
-        buffer.push_str(&String::from_utf8_lossy(&chunk.expect("chunk")));
+        let Ok(chunk) = chunk else {
+            break;
+        };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let frame: String = buffer.drain(..end + 2).collect();
             if !frame.lines().any(|l| l == "event: media") {
@@ -28,11 +48,11 @@ async fn read_until(
             let finished = done(&event);
             seen.push(event);
             if finished {
-                return seen;
+                return (seen, true);
             }
         }
     }
-    panic!("the stream ended first; saw {seen:?}");
+    (seen, false)
 }
 
 #[tokio::test]

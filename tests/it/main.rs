@@ -5,6 +5,8 @@
 mod common;
 mod encoding;
 
+mod access_matrix;
+mod accounts;
 mod binary;
 mod byte_serving;
 mod compression;
@@ -13,6 +15,7 @@ mod edit_jobs;
 mod events;
 mod library;
 mod processing;
+mod shares;
 mod static_assets;
 mod traversal;
 mod tus_extensions;

@@ -36,6 +36,11 @@ async fn traversal_attempts_get_404_or_400_and_never_file_contents() {
     // Something worth stealing next to the store.
     std::fs::write(server.dir.path().join("secret.txt"), "TOP-SECRET").expect("write");
     let id = &created.id;
+    // Public, so that the one real address answers a request without credentials.
+    server
+        .hooks
+        .set_visibility(id, reel::accounts::Visibility::Public)
+        .await;
     let targets = [
         "/files/../secret.txt".to_string(),
         "/files/..%2Fsecret.txt/original".to_string(),

@@ -77,12 +77,13 @@ fn body_len(request: &[u8]) -> u64 {
 }
 
 async fn patch_via(
+    client: reqwest::Client,
     origin: &str,
     location: &str,
     offset: u64,
     bytes: Vec<u8>,
 ) -> reqwest::Result<reqwest::Response> {
-    reqwest::Client::new()
+    client
         .patch(format!("{origin}{location}"))
         .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
         .header("Upload-Offset", offset.to_string())
@@ -119,10 +120,11 @@ async fn cut_mid_chunk(how: Cut) {
     let origin = format!("http://{proxy}");
     let chunk = bytes[CHUNK..2 * CHUNK].to_vec();
     let location_for_patch = location.clone();
-    let patch =
-        tokio::spawn(
-            async move { patch_via(&origin, &location_for_patch, CHUNK as u64, chunk).await },
-        );
+    // The same credentials, through the proxy.
+    let client = server.client.clone();
+    let patch = tokio::spawn(async move {
+        patch_via(client, &origin, &location_for_patch, CHUNK as u64, chunk).await
+    });
     // The server is writing the chunk (so the cut lands mid-body), then cut.
     wait_past(&tus, &location, CHUNK as u64).await;
     cut.send(()).expect("proxy waiting");
@@ -220,7 +222,7 @@ async fn an_upload_resumes_after_kill_9_of_the_server() {
     let data = tempfile::tempdir().expect("data");
     let reel = ReelProcess::spawn(data.path());
     let tus = Tus {
-        client: reqwest::Client::new(),
+        client: reel.admin().await,
         origin: reel.origin(),
     };
     let location = tus.create(bytes.len() as u64, "killed.wav").await;
@@ -242,7 +244,7 @@ async fn an_upload_resumes_after_kill_9_of_the_server() {
 
     let reel = ReelProcess::spawn(data.path());
     let tus = Tus {
-        client: reqwest::Client::new(),
+        client: reel.admin().await,
         origin: reel.origin(),
     };
     let kept = tus.offset(&location).await;

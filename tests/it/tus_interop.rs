@@ -64,6 +64,10 @@ async fn tus_js_client_uploads_50_mb_in_5_mb_chunks_byte_identical() {
         .arg(server.url("/api/tus"))
         .arg(&wav)
         .arg(CHUNK.to_string())
+        .env(
+            "REEL_TOKEN",
+            server.admin_token.as_deref().expect("an admin"),
+        )
         .output()
         .await
         .expect("node runs");

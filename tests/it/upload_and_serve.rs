@@ -1,6 +1,6 @@
 //! The vertical slice over real HTTP: upload → probe → store → row → bytes.
 
-use crate::common::{TestServer, sha256_hex, tone_mp3, tone_mp3_with_cover, video_mp4};
+use crate::common::{TestServer, path_of, sha256_hex, tone_mp3, tone_mp3_with_cover, video_mp4};
 use reel::error::ErrorCode;
 use reel::model::{MediaKind, MediaState, UploadResponse};
 use reqwest::StatusCode;
@@ -25,10 +25,12 @@ async fn a_video_upload_is_stored_probed_and_served_whole_and_in_ranges() {
     assert_eq!(location, format!("/media/{}", created.id));
     assert_eq!(created.title, "clip");
     assert_eq!(created.kind, MediaKind::Video);
+    // Private by default: the address carries a signature.
     assert_eq!(
-        created.urls.original,
+        path_of(&created.urls.original),
         format!("/files/{}/original", created.id)
     );
+    assert!(created.urls.original.contains("?sig="));
 
     server.hooks.wait_idle().await;
     let item = server.item(&created.id).await;

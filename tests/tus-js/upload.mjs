@@ -1,6 +1,6 @@
 // Uploads one file with the real tus-js-client, as a browser would, and
 // prints one JSON line: the upload URL, bytes sent, chunks and elapsed time.
-// Usage: node upload.mjs <endpoint> <file> <chunkSize>
+// Usage: REEL_TOKEN=<api token> node upload.mjs <endpoint> <file> <chunkSize>
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
@@ -15,6 +15,7 @@ let chunks = 0;
 const started = process.hrtime.bigint();
 const upload = new tus.Upload(fs.createReadStream(file), {
   endpoint,
+  headers: process.env.REEL_TOKEN ? { Authorization: `Bearer ${process.env.REEL_TOKEN}` } : {},
   chunkSize: Number(chunkSize),
   retryDelays: [0, 200, 1000],
   metadata: { filename: path.basename(file), filetype: 'audio/wav' },

@@ -95,6 +95,7 @@ pub fn start_uploads(
     next_key: StoredValue<u64>,
     limits: (Option<u64>, u64),
     on_item_changed: Callback<()>,
+    visibility: crate::accounts::Visibility,
 ) {
     let (max_upload, chunk_bytes) = limits;
     for index in 0..files.length() {
@@ -103,7 +104,7 @@ pub fn start_uploads(
         };
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        let row = UploadRow::new(key, file.name(), file.size() as u64);
+        let row = UploadRow::new(key, file.name(), file.size() as u64, visibility);
         rows.update(|list| list.insert(0, row.clone()));
         if let Err(message) = precheck(row.size, max_upload) {
             row.phase.set(Phase::Failed { message, id: None });

@@ -217,7 +217,7 @@ async fn open(file: &File, key: &str, row: &UploadRow) -> Result<(String, u64), 
         ("Upload-Length", row.size.to_string()),
         (
             "Upload-Metadata",
-            metadata_header(&file.name(), &file.type_()),
+            metadata_header(&file.name(), &file.type_(), row.visibility),
         ),
     ];
     let answer = match xhr::send(

@@ -2,8 +2,9 @@
 //! file does not exist yet) and an `edit` job; completed with the facts of
 //! the probed result and the processing jobs it needs, in one transaction.
 
-use super::{DbError, Repo, bind_facts, int, jobs, now, read_back};
-use crate::model::{JobKind, MediaId, MediaItem, MediaKind, PlaySource};
+use super::{DbError, Repo, StoredItem, bind_facts, int, jobs, now, read_back};
+use crate::accounts::UserId;
+use crate::model::{JobKind, MediaId, MediaKind, PlaySource};
 use crate::server::domain::{MediaFacts, NewJob};
 
 /// What an edit request records before its job runs.
@@ -17,6 +18,8 @@ pub(crate) struct NewEdit {
     pub(crate) summary: String,
     /// The edit job's parameters (JSON).
     pub(crate) params: String,
+    /// Who asked for the edit: the new item is theirs, private.
+    pub(crate) owner: Option<UserId>,
 }
 
 /// What an edit made, once its output is probed.
@@ -30,13 +33,13 @@ pub(crate) struct FinishedEdit {
 }
 
 impl Repo {
-    pub(crate) async fn insert_edit(&self, new: &NewEdit) -> Result<MediaItem, DbError> {
+    pub(crate) async fn insert_edit(&self, new: &NewEdit) -> Result<StoredItem, DbError> {
         let now = now();
         let mut tx = self.write_transaction().await?;
         sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type,
-                kind, container, state, source_id, edit_summary, created_at, updated_at)
-             VALUES (?, ?, ?, 0, '', 'application/octet-stream', ?, '', 'processing', ?, ?, ?, ?)",
+                kind, container, state, source_id, edit_summary, owner_id, created_at, updated_at)
+             VALUES (?, ?, ?, 0, '', 'application/octet-stream', ?, '', 'processing', ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.title)
@@ -44,6 +47,7 @@ impl Repo {
         .bind(new.kind)
         .bind(&new.source)
         .bind(&new.summary)
+        .bind(&new.owner)
         .bind(&now)
         .bind(&now)
         .execute(&mut *tx)

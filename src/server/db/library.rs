@@ -7,9 +7,10 @@
 
 use std::collections::HashSet;
 
-use super::{DbError, MediaRow, Repo, fits, now};
+use super::{DbError, MediaRow, Repo, StoredItem, fits, now};
+use crate::accounts::UserId;
 use crate::library::{LibraryQuery, Sort};
-use crate::model::{MediaId, MediaItem};
+use crate::model::MediaId;
 
 /// The longest search, in words; the rest are ignored.
 const MAX_SEARCH_WORDS: usize = 16;
@@ -39,6 +40,34 @@ fn order_by(sort: Sort) -> &'static str {
     }
 }
 
+/// Which items a listing may show (`service::access` decides which applies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Every item (an admin).
+    All,
+    /// The user's own items, and others' internal and public ones.
+    SignedIn(UserId),
+    /// Public items only (visitors, when public browsing is on).
+    Public,
+    /// Nothing (visitors, when public browsing is off).
+    Nothing,
+}
+
+impl Listing {
+    /// The condition, and its bound value, that limits a query to what may be listed.
+    pub(super) fn condition(&self) -> (&'static str, Option<String>) {
+        match self {
+            Listing::All => ("", None),
+            Listing::SignedIn(user) => (
+                " AND (owner_id = ? OR visibility IN ('internal', 'public'))",
+                Some(user.to_string()),
+            ),
+            Listing::Public => (" AND visibility = 'public'", None),
+            Listing::Nothing => (" AND 0", None),
+        }
+    }
+}
+
 /// Which query a `WHERE` clause is for: they want different indexes.
 #[derive(Clone, Copy, PartialEq)]
 enum Purpose {
@@ -52,10 +81,13 @@ enum Purpose {
 
 /// The `WHERE` clause of a query, assembled from fixed fragments only (the
 /// values are bound), and the values in the order of their placeholders.
-fn filter(query: &LibraryQuery, purpose: Purpose) -> (String, Vec<String>) {
+fn filter(query: &LibraryQuery, listing: &Listing, purpose: Purpose) -> (String, Vec<String>) {
     let page = purpose == Purpose::Page;
     let mut sql = String::from(" WHERE 1 = 1");
     let mut binds = Vec::new();
+    let (condition, bound) = listing.condition();
+    sql.push_str(condition);
+    binds.extend(bound);
     if let Some(kind) = query.kind {
         sql.push_str(if page {
             " AND +kind = ?"
@@ -89,9 +121,10 @@ impl Repo {
     pub(crate) async fn library_page(
         &self,
         query: &LibraryQuery,
-    ) -> Result<(Vec<MediaItem>, u64), DbError> {
-        let (page_where, binds) = filter(query, Purpose::Page);
-        let (count_where, _) = filter(query, Purpose::Count);
+        listing: &Listing,
+    ) -> Result<(Vec<StoredItem>, u64), DbError> {
+        let (page_where, binds) = filter(query, listing, Purpose::Page);
+        let (count_where, _) = filter(query, listing, Purpose::Count);
         let page_sql = format!(
             "SELECT * FROM media{page_where}{} LIMIT ? OFFSET ?",
             order_by(query.sort)
@@ -113,7 +146,7 @@ impl Repo {
 
         let items = rows
             .into_iter()
-            .map(MediaRow::into_item)
+            .map(MediaRow::into_stored)
             .collect::<Result<Vec<_>, _>>()?;
         Ok((items, fits("total", total)?))
     }

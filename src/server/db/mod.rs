@@ -17,14 +17,18 @@ use sqlx::{FromRow, Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource};
+use crate::accounts::{UserId, Visibility};
+use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource};
 use crate::server::domain::{MediaFacts, NewJob};
 
+mod accounts;
 mod edits;
 mod jobs;
 mod library;
 mod neighbours;
+mod shares;
 mod uploads;
+pub(crate) use accounts::Holder;
 pub(crate) use edits::{FinishedEdit, NewEdit};
 pub(crate) use jobs::{ClaimedJob, now_ms};
 #[cfg_attr(
@@ -32,6 +36,8 @@ pub(crate) use jobs::{ClaimedJob, now_ms};
     allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
 )]
 pub use jobs::{JobState, JobStatus};
+pub(crate) use library::Listing;
+pub(crate) use shares::{NewShare, ShareRow};
 pub(crate) use uploads::{NewUpload, Upload, UploadState};
 
 /// How long a statement waits for a lock before it fails: far longer than
@@ -79,6 +85,8 @@ pub(crate) struct NewMedia {
     pub(crate) facts: MediaFacts,
     /// Set when the original already plays in browsers.
     pub(crate) play: Option<PlaySource>,
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -108,6 +116,8 @@ impl NewMedia {
                 cover_stream: None,
             },
             play: Some(PlaySource::Original),
+            owner: None,
+            visibility: Visibility::Private,
         }
     }
 }
@@ -144,6 +154,17 @@ struct MediaRow {
     edit_summary: Option<String>,
     created_at: String,
     updated_at: String,
+    owner_id: Option<UserId>,
+    visibility: Visibility,
+    access_generation: i64,
+}
+
+/// An item as stored: what pages show, and the access generation its
+/// signed URLs carry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StoredItem {
+    pub(crate) item: MediaItem,
+    pub(crate) generation: i64,
 }
 
 /// A stored integer that must fit `T` (sizes, dimensions); a value that does
@@ -179,6 +200,14 @@ impl MediaRow {
         })
     }
 
+    fn into_stored(self) -> Result<StoredItem, DbError> {
+        let generation = self.access_generation;
+        Ok(StoredItem {
+            item: self.into_item()?,
+            generation,
+        })
+    }
+
     fn into_item(self) -> Result<MediaItem, DbError> {
         let state = match self.state.as_str() {
             "ready" => MediaState::Ready,
@@ -191,7 +220,7 @@ impl MediaRow {
                 }));
             }
         };
-        Ok(MediaItem {
+        let mut item = MediaItem {
             id: self.id,
             title: self.title,
             description: self.description,
@@ -215,7 +244,14 @@ impl MediaRow {
             edit_summary: self.edit_summary,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        })
+            owner: self.owner_id,
+            visibility: self.visibility,
+            can_change: false,
+            urls: MediaUrls::default(),
+        };
+        // Unsigned: the service signs them for whoever asks.
+        item.urls = MediaUrls::of(&item, |_| None);
+        Ok(item)
     }
 }
 
@@ -231,12 +267,12 @@ fn now() -> String {
 async fn read_back(
     tx: &mut Transaction<'static, Sqlite>,
     id: &MediaId,
-) -> Result<MediaItem, DbError> {
+) -> Result<StoredItem, DbError> {
     sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
         .bind(id)
         .fetch_one(&mut **tx)
         .await?
-        .into_item()
+        .into_stored()
 }
 
 /// A statement being built.
@@ -305,7 +341,7 @@ impl Repo {
         &self,
         new: &NewMedia,
         jobs: &[NewJob],
-    ) -> Result<MediaItem, DbError> {
+    ) -> Result<StoredItem, DbError> {
         let now = now();
         let state = if jobs.is_empty() {
             "ready"
@@ -316,8 +352,8 @@ impl Repo {
         let statement = sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
                 container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
-                play_variant, state, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                play_variant, state, owner_id, visibility, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.title)
@@ -327,6 +363,8 @@ impl Repo {
         bind_facts(statement, &new.facts)
             .bind(new.play)
             .bind(state)
+            .bind(&new.owner)
+            .bind(new.visibility)
             .bind(&now)
             .bind(&now)
             .execute(&mut *tx)
@@ -339,11 +377,16 @@ impl Repo {
 
     /// The item's row, without its processing progress (`jobs_of` has that).
     pub(crate) async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
+        Ok(self.get_stored(id).await?.map(|stored| stored.item))
+    }
+
+    /// The item's row with its access generation.
+    pub(crate) async fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError> {
         sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(MediaRow::into_item)
+            .map(MediaRow::into_stored)
             .transpose()
     }
 

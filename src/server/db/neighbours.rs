@@ -2,7 +2,7 @@
 //! first. Ids are UUIDv7, so id order is upload order and the primary key
 //! index answers both queries without sorting.
 
-use super::{DbError, Repo};
+use super::{DbError, Listing, Repo};
 use crate::model::MediaId;
 
 /// An item next to another: enough to link to it (its id and title).
@@ -15,18 +15,27 @@ impl Repo {
     pub(crate) async fn neighbours(
         &self,
         id: &MediaId,
+        listing: &Listing,
     ) -> Result<(Option<Neighbour>, Option<Neighbour>), DbError> {
-        let previous = sqlx::query_as::<_, (MediaId, String)>(
-            "SELECT id, title FROM media WHERE id > ? ORDER BY id ASC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool);
-        let next = sqlx::query_as::<_, (MediaId, String)>(
-            "SELECT id, title FROM media WHERE id < ? ORDER BY id DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool);
-        Ok(tokio::try_join!(previous, next)?)
+        let (condition, bound) = listing.condition();
+        let query = |sql: String| {
+            let query = sqlx::query_as::<_, (MediaId, String)>(sqlx::AssertSqlSafe(sql)).bind(id);
+            match bound.clone() {
+                Some(value) => query.bind(value),
+                None => query,
+            }
+        };
+        // Both texts are fixed fragments; every value is bound.
+        let previous = query(format!(
+            "SELECT id, title FROM media WHERE id > ?{condition} ORDER BY id ASC LIMIT 1"
+        ));
+        let next = query(format!(
+            "SELECT id, title FROM media WHERE id < ?{condition} ORDER BY id DESC LIMIT 1"
+        ));
+        Ok(tokio::try_join!(
+            previous.fetch_optional(&self.pool),
+            next.fetch_optional(&self.pool)
+        )?)
     }
 }
 
@@ -56,17 +65,26 @@ mod tests {
         }
         let title = |n: Option<Neighbour>| n.map(|(_, title)| title);
 
-        let (previous, next) = repo.neighbours(&sorted[1]).await.expect("query");
+        let (previous, next) = repo
+            .neighbours(&sorted[1], &Listing::All)
+            .await
+            .expect("query");
         assert_eq!(title(previous).as_deref(), Some("newest"));
         assert_eq!(title(next).as_deref(), Some("oldest"));
 
-        let (previous, next) = repo.neighbours(&sorted[2]).await.expect("query");
+        let (previous, next) = repo
+            .neighbours(&sorted[2], &Listing::All)
+            .await
+            .expect("query");
         assert_eq!(
             (title(previous), title(next).as_deref()),
             (None, Some("middle"))
         );
 
-        let (previous, next) = repo.neighbours(&sorted[0]).await.expect("query");
+        let (previous, next) = repo
+            .neighbours(&sorted[0], &Listing::All)
+            .await
+            .expect("query");
         assert_eq!(
             (title(previous).as_deref(), title(next)),
             (Some("middle"), None)

@@ -31,7 +31,7 @@ async fn a_writer_waits_for_the_lock_instead_of_failing() {
     );
     held.release().await;
     let item = insert.await.expect("task").expect("the insert succeeds");
-    assert_eq!(repo.jobs_of(&item.id).await.expect("jobs").len(), 1);
+    assert_eq!(repo.jobs_of(&item.item.id).await.expect("jobs").len(), 1);
 }
 
 #[test]

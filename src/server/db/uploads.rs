@@ -5,6 +5,7 @@
 use sqlx::FromRow;
 
 use super::{DbError, Repo, fits, fits_opt, int, now};
+use crate::accounts::{UserId, Visibility};
 use crate::model::{MediaId, UploadId};
 
 /// An upload's life: bytes arrive, then it becomes an item or fails.
@@ -26,6 +27,9 @@ pub(crate) struct NewUpload {
     pub(crate) filetype: Option<String>,
     /// Unix milliseconds.
     pub(crate) expires_at: i64,
+    /// Whose item it will be, and who may see it.
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
 }
 
 #[derive(Clone, Debug)]
@@ -40,6 +44,8 @@ pub(crate) struct Upload {
     pub(crate) failure_reason: Option<String>,
     /// Unix milliseconds.
     pub(crate) expires_at: i64,
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
 }
 
 #[derive(FromRow)]
@@ -53,6 +59,8 @@ struct UploadRow {
     media_id: Option<MediaId>,
     failure_reason: Option<String>,
     expires_at: i64,
+    owner_id: Option<UserId>,
+    visibility: Visibility,
 }
 
 impl UploadRow {
@@ -67,6 +75,8 @@ impl UploadRow {
             media_id: self.media_id,
             failure_reason: self.failure_reason,
             expires_at: self.expires_at,
+            owner: self.owner_id,
+            visibility: self.visibility,
         })
     }
 }
@@ -75,8 +85,9 @@ impl Repo {
     pub(crate) async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
         let now = now();
         sqlx::query(
-            "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at, expires_at)
-             VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?)",
+            "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at,
+                 expires_at, owner_id, visibility)
+             VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(int(new.length))
@@ -85,6 +96,8 @@ impl Repo {
         .bind(&now)
         .bind(&now)
         .bind(new.expires_at)
+        .bind(&new.owner)
+        .bind(new.visibility)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -249,6 +262,8 @@ mod tests {
             filename: "a.wav".into(),
             filetype: Some("audio/wav".into()),
             expires_at: 1_000,
+            owner: None,
+            visibility: Visibility::Private,
         })
         .await
         .expect("create");

@@ -20,12 +20,13 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::model::MediaId;
+use crate::server::credentials::{credentials_of, query_param};
 use crate::server::http::access;
 use crate::server::http::conditional::Conditions;
 use crate::server::http::files::{self, Asked};
 use crate::server::http::sendfile;
 use crate::server::metrics::Via;
-use crate::server::service::{Actor, Source, Variant};
+use crate::server::service::{Credentials, Source, Variant};
 use crate::server::state::AppState;
 
 /// A request head longer than this goes to hyper (which refuses it with 431).
@@ -51,15 +52,19 @@ pub(crate) struct FileRequest {
     pub(crate) variant: Variant,
     pub(crate) asked: Asked,
     /// Who asks (from the same headers the router would read).
-    pub(crate) actor: Actor,
+    pub(crate) credentials: Credentials,
+    /// The URL's `sig`, if any.
+    pub(crate) signature: Option<String>,
     /// `Connection: close`: no further request on this connection.
     pub(crate) close: bool,
     /// Length of the request head in the buffer.
     pub(crate) head_len: usize,
 }
 
-/// What the bytes at the front of the buffer are.
+/// What the bytes at the front of the buffer are. Short-lived, on the stack:
+/// boxing the big variant would cost an allocation per request.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Parsed {
     File(FileRequest),
     /// Not a whole head yet.
@@ -95,14 +100,20 @@ pub(crate) async fn serve(
             },
         };
         let started = Instant::now();
+        // Credentials memory cannot vouch for need the database: the
+        // router asks it (this path never waits on it).
+        let Some(actor) = state.service.authenticate_from_memory(&request.credentials) else {
+            return Next::HandOver;
+        };
         // Any error (an unknown item, a file not made yet, a database
         // failure) goes to the router, which has the one error answer; so
         // does a file this machine does not hold (sendfile needs one).
         let prepared = files::prepare(
             &state.service,
-            &request.actor,
+            &actor,
             &request.id,
             request.variant,
+            request.signature.as_deref(),
             &request.asked,
         )
         .await;
@@ -219,6 +230,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
         return Parsed::Other;
     };
     let mut conditional = HeaderMap::new();
+    let mut credentials = HeaderMap::new();
     let mut close = false;
     for field in request.headers.iter() {
         let name = field.name;
@@ -239,6 +251,11 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
                 return Parsed::Other;
             };
             conditional.append(known.clone(), value);
+        } else if let Some(known) = CREDENTIALS.iter().find(|known| is(known)) {
+            let Ok(value) = HeaderValue::from_bytes(field.value) else {
+                return Parsed::Other;
+            };
+            credentials.append(known.clone(), value);
         }
     }
     Parsed::File(FileRequest {
@@ -249,8 +266,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
             download: files::wants_download(query),
             head,
         },
-        // Before accounts, everyone is the same user: no header says who.
-        actor: Actor::Anonymous,
+        credentials: credentials_of(&credentials),
+        signature: query_param(query, "sig").map(str::to_string),
         close,
         head_len,
     })
@@ -265,6 +282,9 @@ const CONDITIONAL: [HeaderName; 6] = [
     header::IF_UNMODIFIED_SINCE,
     header::IF_RANGE,
 ];
+
+/// The fields that say who asks, read as the router reads them.
+const CREDENTIALS: [HeaderName; 2] = [header::COOKIE, header::AUTHORIZATION];
 
 /// `/files/{id}/{variant}[?query]` with an id and variant that parse. Only
 /// plain characters: anything percent-encoded goes to the router, which

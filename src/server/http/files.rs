@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::model::MediaId;
+use crate::server::credentials::query_param;
 use crate::server::error::Error;
 use crate::server::http::body::{FileBody, Segment, remote_body};
 use crate::server::http::conditional::Conditions;
@@ -37,11 +38,14 @@ pub(crate) async fn serve(
         download: wants_download(query.as_deref()),
         head: method == Method::HEAD,
     };
-    let actor = super::actor(&headers);
+    let signature = query_param(query.as_deref(), "sig");
     let found = MediaId::parse(&id).zip(Variant::parse(&variant));
-    let answer = match found {
-        Some((id, variant)) => prepare(&state.service, &actor, &id, variant, &asked).await,
-        None => Err(service::Error::NotFound(Missing::Item).into()),
+    let answer = match (found, super::actor(&state, &headers).await) {
+        (Some((id, variant)), Ok(actor)) => {
+            prepare(&state.service, &actor, &id, variant, signature, &asked).await
+        }
+        (None, _) => Err(service::Error::NotFound(Missing::Item).into()),
+        (_, Err(e)) => Err(e),
     };
     match answer {
         Ok(answer) => answer.into_response(),
@@ -81,15 +85,18 @@ pub(crate) struct Answer {
 
 /// The answer for an item's stored file, or `NotFound` for an unknown item
 /// or a file not made yet. Both byte paths (the router's and the direct one)
-/// come here, so both ask the service, and so the same rights, for every byte.
+/// come here, so both ask the service, and so the same rights, for every
+/// byte: `actor` may read the item, or `signature` (the URL's `sig`) opens
+/// this very file of it.
 pub(crate) async fn prepare(
     service: &Service,
     actor: &Actor,
     id: &MediaId,
     variant: Variant,
+    signature: Option<&str>,
     asked: &Asked,
 ) -> Result<Answer, Error> {
-    let served = service.serve(actor, id, variant).await?;
+    let served = service.serve(actor, id, variant, signature).await?;
     let mut answer = answer(served, variant, asked);
     allow_cross_origin(&mut answer.headers);
     Ok(answer)
@@ -214,8 +221,9 @@ const ALLOW_HEADERS: &str =
 const EXPOSE_HEADERS: &str =
     "Content-Range, Accept-Ranges, Content-Length, ETag, Last-Modified, Content-Disposition";
 
-/// Any origin may read the bytes, without credentials (`*` forbids them), so
-/// nothing here widens what a cookie could reach once accounts exist.
+/// Any origin may read the bytes, without credentials (`*` forbids them):
+/// what another site can fetch this way is what a visitor could, public
+/// items and signed addresses, never what a cookie opens.
 fn allow_cross_origin(headers: &mut HeaderMap) {
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,

@@ -15,6 +15,7 @@ pub(crate) mod multipart;
 pub(crate) mod plan;
 pub(crate) mod range;
 pub(crate) mod representation;
+pub(crate) mod same_site;
 pub(crate) mod sendfile;
 pub(crate) mod tus;
 pub(crate) mod upload;
@@ -28,8 +29,15 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
 use crate::app::{App, shell};
-pub(crate) use crate::server::credentials::actor_of as actor;
+use crate::server::credentials::credentials_of;
+use crate::server::error::Error;
+use crate::server::service::Actor;
 use crate::server::state::AppState;
+
+/// Who sends a request to a handler (anonymous when its credentials do not hold).
+pub(crate) async fn actor(state: &AppState, headers: &HeaderMap) -> Result<Actor, Error> {
+    Ok(state.service.authenticate(&credentials_of(headers)).await?)
+}
 
 pub(crate) fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -55,13 +63,22 @@ pub(crate) fn router(state: AppState) -> Router {
             routes,
             {
                 let state = state.clone();
-                move || leptos::prelude::provide_context(state.service.clone())
+                move || {
+                    leptos::prelude::provide_context(state.service.clone());
+                    leptos::prelude::provide_context(state.site.clone());
+                }
             },
             move || shell(options.clone()),
         )
         .fallback_service(assets::fallback(state.clone()))
         // Pages and JSON leave compressed if the client accepts it; stored
         // bytes, tus and event streams never do (see `compress`).
+        // State-changing requests riding on a session cookie must come
+        // from this site's pages.
+        .layer(axum::middleware::from_fn_with_state(
+            state.site.clone(),
+            same_site::refuse_cross_site,
+        ))
         .layer(axum::middleware::from_fn(compress::mark_identity))
         .layer(compress::compression())
         .layer(axum::middleware::from_fn_with_state(
@@ -72,12 +89,16 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /metrics`: the counters in Prometheus text format.
+/// `GET /metrics`: the counters in Prometheus text format, for admins
+/// (a scraper uses an admin's API token).
 async fn metrics(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<impl IntoResponse, crate::server::error::Error> {
-    let counters = state.service.counters(&actor(&headers)).await?;
+) -> Result<impl IntoResponse, Error> {
+    let counters = state
+        .service
+        .counters(&actor(&state, &headers).await?)
+        .await?;
     Ok((
         [(
             header::CONTENT_TYPE,

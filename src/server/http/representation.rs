@@ -181,6 +181,11 @@ mod tests {
             sha256: "ab".repeat(32),
             original_filename: "Holiday.2024.mp4".into(),
             kind: MediaKind::Video,
+            access: crate::server::domain::ItemAccess {
+                owner: None,
+                visibility: crate::accounts::Visibility::Private,
+            },
+            generation: 0,
         };
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("f");

@@ -1,13 +1,15 @@
 //! `POST /api/uploads`: one multipart field `file`, streamed into the
 //! service's upload sink (a scratch file, hashed and counted as it grows),
 //! then made an item (probe, store, record). Any failure on the way drops
-//! the sink and its file, so nothing half-written is kept.
+//! the sink and its file, so nothing half-written is kept. A `visibility`
+//! field before `file` says who may see the item (private when absent).
 
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 
+use crate::accounts::Visibility;
 use crate::model::UploadResponse;
 use crate::server::error::Error;
 use crate::server::service;
@@ -24,7 +26,8 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<impl IntoResponse, Error> {
-    let actor = super::actor(&headers);
+    let actor = super::actor(&state, &headers).await?;
+    let mut visibility = Visibility::default();
     // Refuse early when the client announces a body that cannot fit.
     let announced = headers
         .get(header::CONTENT_LENGTH)
@@ -33,12 +36,21 @@ pub(crate) async fn upload(
         .map(|n| n.saturating_sub(MULTIPART_OVERHEAD));
 
     while let Some(mut field) = multipart.next_field().await.map_err(interrupted)? {
+        if field.name() == Some("visibility") {
+            let text = field.text().await.map_err(interrupted)?;
+            visibility = Visibility::parse(text.trim()).ok_or_else(|| {
+                Error::BadRequest(
+                    "visibility is not private, internal, unlisted or public.".to_string(),
+                )
+            })?;
+            continue;
+        }
         if field.name() != Some("file") {
             continue;
         }
         let client_filename = field.file_name().unwrap_or("").to_string();
         let service = &state.service;
-        let mut sink = service.begin_upload(&actor, announced).await?;
+        let mut sink = service.begin_upload(&actor, announced, visibility).await?;
         // A client that stops sending for this long is gone: the sink's
         // scratch file goes with it.
         let idle =

@@ -30,6 +30,7 @@ pub use run::JobReport;
 
 use crate::model::{MediaEvent, MediaId};
 use crate::server::db::{DbError, Repo, now_ms};
+use crate::server::domain::{ItemAccess, ItemEvent};
 use crate::server::events::Events;
 use crate::server::media::Media;
 use crate::server::node::SoleNode;
@@ -346,11 +347,18 @@ impl Jobs {
             }
         };
         let progress = self.progress(media, live).await;
-        self.inner.events.publish(MediaEvent {
-            id: item.id,
-            state: item.state,
-            progress,
-            changed,
+        let access = ItemAccess {
+            owner: item.owner,
+            visibility: item.visibility,
+        };
+        self.inner.events.publish(ItemEvent {
+            event: MediaEvent {
+                id: item.id,
+                state: item.state,
+                progress,
+                changed,
+            },
+            access,
         });
     }
 }

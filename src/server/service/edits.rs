@@ -16,9 +16,13 @@ const TITLE_LIMIT: usize = 200;
 
 impl Service {
     /// The source item and its playable file, or why it cannot be edited.
-    async fn editable(&self, id: &MediaId) -> Result<(MediaItem, Materialised, String)> {
+    async fn editable(
+        &self,
+        actor: &Actor,
+        id: &MediaId,
+    ) -> Result<(MediaItem, Materialised, String)> {
         let repo = &self.inner.repo;
-        let item = repo.get(id).await?.ok_or(Error::NotFound(Missing::Item))?;
+        let item = self.changeable(actor, id).await?.item;
         if let MediaState::Failed(_) = item.state {
             return Err(Error::NotEditable(NotEditable::Failed));
         }
@@ -33,8 +37,8 @@ impl Service {
     }
 
     /// Where a fast cut may start in the item's playable file.
-    pub(crate) async fn cut_points(&self, _actor: &Actor, id: &MediaId) -> Result<CutPoints> {
-        let (item, file, demuxer) = self.editable(id).await?;
+    pub(crate) async fn cut_points(&self, actor: &Actor, id: &MediaId) -> Result<CutPoints> {
+        let (item, file, demuxer) = self.editable(actor, id).await?;
         Ok(self
             .inner
             .media
@@ -45,11 +49,11 @@ impl Service {
     /// Validates `request` and records the new item with its queued edit job.
     pub(crate) async fn start_edit(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         id: &MediaId,
         request: EditRequest,
     ) -> Result<MediaItem> {
-        let (item, file, demuxer) = self.editable(id).await?;
+        let (item, file, demuxer) = self.editable(actor, id).await?;
         let source = EditSource::of(&item, file.path(), &demuxer);
         let cut_points = match request {
             EditRequest::Trim {
@@ -82,10 +86,12 @@ impl Service {
             params: serde_json::to_string(&params).map_err(|e| {
                 super::Internal::Corrupt(format!("cannot encode an edit's parameters: {e}"))
             })?,
+            // The new item is the editor's, private (whoever owned the source).
+            owner: actor.account().map(|a| a.id.clone()),
         };
         let created = self.inner.repo.insert_edit(&new).await?;
         self.inner.jobs.wake();
-        Ok(created)
+        self.item(actor, &created.item.id).await
     }
 }
 

@@ -1,18 +1,20 @@
 //! What serving an item's bytes needs from its row, cached in memory so the
 //! hot path of byte serving makes no database round trip.
 //!
-//! These facts are fixed when the item is stored (content type, hash, the
-//! user's file name) and never updated, so a cached copy cannot go stale.
-//! (An edited item gets them when its edit finishes; until then its hash is
-//! empty and nothing is cached.) An
-//! item that is deleted must be `evict`ed; until then its facts stay here, but
-//! serving also opens the file, which a deleted item no longer has.
+//! Most facts are fixed when the item is stored (content type, hash, the
+//! user's file name). (An edited item gets them when its edit finishes;
+//! until then its hash is empty and nothing is cached.) Who may see it can
+//! change: the service `evict`s an item whenever its visibility or access
+//! generation changes, and when it is deleted. A read that began before an
+//! eviction does not put its stale facts back (a change counter, as in
+//! `store::OpenFiles`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::model::{MediaId, MediaKind};
 use crate::server::db::{DbError, Repo};
+use crate::server::domain::ItemAccess;
 
 /// Entries kept; a few hundred bytes each, so a few MiB at most.
 pub(super) const CAPACITY: usize = 8192;
@@ -24,6 +26,10 @@ pub(crate) struct ServingFacts {
     pub(crate) original_filename: String,
     /// Decides the type of the playable copy (video or audio MP4).
     pub(crate) kind: MediaKind,
+    /// Who may read the bytes.
+    pub(crate) access: ItemAccess,
+    /// What signed URLs must carry to be valid.
+    pub(crate) generation: i64,
 }
 
 /// A bounded map from id to facts that drops the least recently used
@@ -38,6 +44,8 @@ struct Inner {
     entries: HashMap<MediaId, Entry>,
     clock: u64,
     capacity: usize,
+    /// Bumped by every eviction.
+    evictions: u64,
 }
 
 struct Entry {
@@ -52,6 +60,7 @@ impl FactsCache {
                 entries: HashMap::new(),
                 clock: 0,
                 capacity: capacity.max(1),
+                evictions: 0,
             })),
         }
     }
@@ -70,18 +79,25 @@ impl FactsCache {
         if let Some(facts) = self.cached(id) {
             return Ok(Some(facts));
         }
-        let Some(item) = repo.get(id).await? else {
+        let evictions = self.lock().evictions;
+        let Some(stored) = repo.get_stored(id).await? else {
             return Ok(None);
         };
+        let item = stored.item;
         let facts = Arc::new(ServingFacts {
             content_type: item.content_type,
             sha256: item.sha256,
             original_filename: item.original_filename,
             kind: item.kind,
+            access: ItemAccess {
+                owner: item.owner,
+                visibility: item.visibility,
+            },
+            generation: stored.generation,
         });
         // An edit still being made has no hash yet: its facts will change.
         if !facts.sha256.is_empty() {
-            self.insert(id.clone(), Arc::clone(&facts));
+            self.insert(id.clone(), Arc::clone(&facts), evictions);
         }
         Ok(Some(facts))
     }
@@ -95,8 +111,12 @@ impl FactsCache {
         Some(Arc::clone(&entry.facts))
     }
 
-    fn insert(&self, id: MediaId, facts: Arc<ServingFacts>) {
+    /// Keeps facts read when `evictions` was current, unless one came since.
+    fn insert(&self, id: MediaId, facts: Arc<ServingFacts>, evictions: u64) {
         let mut inner = self.lock();
+        if inner.evictions != evictions {
+            return;
+        }
         inner.clock += 1;
         let used = inner.clock;
         if inner.entries.len() >= inner.capacity && !inner.entries.contains_key(&id) {
@@ -114,8 +134,17 @@ impl FactsCache {
     }
 
     /// Forgets an item (for delete): the next request reads the database again.
+    /// Forgets every item (many changed at once: the first admin took them).
+    pub(super) fn clear(&self) {
+        let mut inner = self.lock();
+        inner.evictions += 1;
+        inner.entries.clear();
+    }
+
     pub(super) fn evict(&self, id: &MediaId) {
-        self.lock().entries.remove(id);
+        let mut inner = self.lock();
+        inner.evictions += 1;
+        inner.entries.remove(id);
     }
 
     #[cfg(test)]
@@ -139,6 +168,11 @@ mod tests {
             sha256: "0".repeat(64),
             original_filename: name.into(),
             kind: MediaKind::Audio,
+            access: ItemAccess {
+                owner: None,
+                visibility: crate::accounts::Visibility::Public,
+            },
+            generation: 0,
         })
     }
 
@@ -150,10 +184,10 @@ mod tests {
             MediaId::generate(),
             MediaId::generate(),
         );
-        cache.insert(a.clone(), facts("a"));
-        cache.insert(b.clone(), facts("b"));
+        cache.insert(a.clone(), facts("a"), 0);
+        cache.insert(b.clone(), facts("b"), 0);
         assert!(cache.cached(&a).is_some()); // b is now the oldest
-        cache.insert(c.clone(), facts("c"));
+        cache.insert(c.clone(), facts("c"), 0);
         assert_eq!(cache.len(), 2);
         assert!(cache.cached(&b).is_none());
         assert_eq!(cache.cached(&a).expect("a").original_filename, "a");
@@ -164,12 +198,15 @@ mod tests {
     fn evicted_items_are_forgotten() {
         let cache = FactsCache::new(4);
         let a = MediaId::generate();
-        cache.insert(a.clone(), facts("a"));
-        cache.insert(a.clone(), facts("a2"));
+        cache.insert(a.clone(), facts("a"), 0);
+        cache.insert(a.clone(), facts("a2"), 0);
         assert_eq!(cache.len(), 1);
         cache.evict(&a);
         assert!(cache.cached(&a).is_none());
         assert!(cache.is_empty());
+        // Facts read before the eviction are not kept.
+        cache.insert(a.clone(), facts("stale"), 0);
+        assert!(cache.cached(&a).is_none());
     }
 
     #[tokio::test]

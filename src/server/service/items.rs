@@ -1,58 +1,92 @@
 //! The library's use cases: an item, a page of items, the items either side
-//! of one, editing an item's text, deleting an item with everything it has.
+//! of one, editing an item's text and visibility, deleting an item with
+//! everything it has. Each asks `access` first; what the asker may not see
+//! is missing.
 //!
 //! Deleting puts the row first: once it is gone no page, job or byte request
 //! finds the item, and whatever files a crash leaves behind belong to no row,
 //! which is exactly what the start-up sweep (`node::sweep_orphans`) removes.
 
+use super::access::{self, Actor, ItemAccess};
+use super::{Error, Missing, Result, Service};
+use crate::accounts::Visibility;
 use crate::library::{LibraryPage, LibraryQuery, Neighbour, Neighbours};
 use crate::model::{MediaId, MediaItem, MediaState};
+use crate::server::db::StoredItem;
 use crate::server::jobs::progress_of;
 
-use super::{Actor, Error, Missing, Result, Service};
+fn access_of(item: &MediaItem) -> ItemAccess {
+    ItemAccess {
+        owner: item.owner.clone(),
+        visibility: item.visibility,
+    }
+}
 
 impl Service {
-    /// One item, with its processing progress.
-    pub(crate) async fn item(&self, _actor: &Actor, id: &MediaId) -> Result<MediaItem> {
-        let item = self
-            .inner
-            .repo
-            .get(id)
-            .await?
-            .ok_or(Error::NotFound(Missing::Item))?;
-        self.with_progress(item).await
-    }
-
-    /// Fills in how far an item's processing has come.
-    pub(crate) async fn with_progress(&self, mut item: MediaItem) -> Result<MediaItem> {
-        if item.state == MediaState::Processing {
-            let jobs = self.inner.repo.jobs_of(&item.id).await?;
-            item.progress = progress_of(&jobs, None);
+    /// The item, if `actor` may see it.
+    pub(super) async fn readable(&self, actor: &Actor, id: &MediaId) -> Result<StoredItem> {
+        match self.inner.repo.get_stored(id).await? {
+            Some(stored) if access::can_read(actor, &access_of(&stored.item)) => Ok(stored),
+            _ => Err(Error::NotFound(Missing::Item)),
         }
-        Ok(item)
     }
 
-    /// One page of the library; `query` must have passed `validate`.
+    /// The item, if `actor` may change it (`Forbidden` when they may only see it).
+    pub(super) async fn changeable(&self, actor: &Actor, id: &MediaId) -> Result<StoredItem> {
+        let stored = self.readable(actor, id).await?;
+        if !access::can_change(actor, &access_of(&stored.item)) {
+            return Err(Error::Forbidden);
+        }
+        Ok(stored)
+    }
+
+    /// One item, with its processing progress.
+    pub(crate) async fn item(&self, actor: &Actor, id: &MediaId) -> Result<MediaItem> {
+        let stored = self.readable(actor, id).await?;
+        self.with_progress(actor, stored).await
+    }
+
+    /// The item as `actor` sees it, with how far its processing has come.
+    pub(crate) async fn with_progress(
+        &self,
+        actor: &Actor,
+        mut stored: StoredItem,
+    ) -> Result<MediaItem> {
+        if stored.item.state == MediaState::Processing {
+            let jobs = self.inner.repo.jobs_of(&stored.item.id).await?;
+            stored.item.progress = progress_of(&jobs, None);
+        }
+        Ok(self.present(actor, stored))
+    }
+
+    /// One page of what `actor` may list; `query` must have passed `validate`.
     pub(crate) async fn library_page(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         query: &LibraryQuery,
     ) -> Result<LibraryPage> {
         let repo = &self.inner.repo;
-        let (mut items, total) = repo.library_page(query).await?;
-        let processing: Vec<MediaId> = items
+        let listing = access::listing(actor, self.public_browsing());
+        let (stored, total) = repo.library_page(query, &listing).await?;
+        let processing: Vec<MediaId> = stored
             .iter()
-            .filter(|item| item.state == MediaState::Processing)
-            .map(|item| item.id.clone())
+            .filter(|s| s.item.state == MediaState::Processing)
+            .map(|s| s.item.id.clone())
             .collect();
-        if !processing.is_empty() {
-            let mut jobs = repo.jobs_of_many(&processing).await?;
-            for item in &mut items {
-                if let Some(jobs) = jobs.remove(&item.id) {
-                    item.progress = progress_of(&jobs, None);
+        let mut jobs = if processing.is_empty() {
+            Default::default()
+        } else {
+            repo.jobs_of_many(&processing).await?
+        };
+        let items = stored
+            .into_iter()
+            .map(|mut s| {
+                if let Some(jobs) = jobs.remove(&s.item.id) {
+                    s.item.progress = progress_of(&jobs, None);
                 }
-            }
-        }
+                self.present(actor, s)
+            })
+            .collect();
         Ok(LibraryPage {
             items,
             total,
@@ -61,10 +95,14 @@ impl Service {
         })
     }
 
-    /// The items before and after `id` in the library's order; none for an
-    /// unknown id.
-    pub(crate) async fn neighbours(&self, _actor: &Actor, id: &MediaId) -> Result<Neighbours> {
-        let (previous, next) = self.inner.repo.neighbours(id).await?;
+    /// The items before and after `id` among those `actor` may list; none
+    /// for an item they may not see.
+    pub(crate) async fn neighbours(&self, actor: &Actor, id: &MediaId) -> Result<Neighbours> {
+        if self.readable(actor, id).await.is_err() {
+            return Ok(Neighbours::default());
+        }
+        let listing = access::listing(actor, self.public_browsing());
+        let (previous, next) = self.inner.repo.neighbours(id, &listing).await?;
         let link = |(id, title)| Neighbour { id, title };
         Ok(Neighbours {
             previous: previous.map(link),
@@ -73,23 +111,34 @@ impl Service {
     }
 
     /// Sets an item's title and description (already cleaned by
-    /// `library::clean_title` and `library::clean_description`).
-    pub(crate) async fn update_text(
+    /// `library::clean_title` and `library::clean_description`), and its
+    /// visibility when given.
+    pub(crate) async fn update_item(
         &self,
         actor: &Actor,
         id: &MediaId,
         title: &str,
         description: &str,
+        visibility: Option<Visibility>,
     ) -> Result<MediaItem> {
+        let stored = self.changeable(actor, id).await?;
         if !self.inner.repo.update_text(id, title, description).await? {
             return Err(Error::NotFound(Missing::Item));
+        }
+        if let Some(visibility) = visibility
+            && visibility != stored.item.visibility
+        {
+            self.inner.repo.change_access(id, Some(visibility)).await?;
+            // Byte serving must learn who may read it now.
+            self.inner.facts.evict(id);
         }
         self.item(actor, id).await
     }
 
     /// Deletes an item with everything it has: its processing stops (and has
     /// stopped when this returns), its row and jobs go, then every stored file.
-    pub(crate) async fn delete(&self, _actor: &Actor, id: &MediaId) -> Result<()> {
+    pub(crate) async fn delete(&self, actor: &Actor, id: &MediaId) -> Result<()> {
+        self.changeable(actor, id).await?;
         let inner = &self.inner;
         // Running ffmpeg is killed and queued jobs never start; once this
         // returns no worker of this process writes for the item any more.

@@ -5,14 +5,24 @@
 //! `db` rows, `media` ffmpeg, `jobs` the queue, `uploads` resumable uploads,
 //! `events` live changes.
 
+mod access;
+mod accounts;
 mod edits;
 mod facts;
 mod files;
 mod items;
 mod processing;
+mod shares;
+mod signing;
 mod uploads;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+pub(crate) use crate::server::domain::ItemEvent;
+pub(crate) use access::{Actor, ItemAccess};
+pub(crate) use accounts::Credentials;
 
 pub(crate) use facts::ServingFacts;
 pub(crate) use files::Served;
@@ -23,6 +33,7 @@ pub(crate) use uploads::Limits;
 pub(crate) use crate::server::store::{RangeReader, Source, Variant};
 pub(crate) use crate::server::uploads::{Algorithm, Checksum, Metadata, Patch, UploadError};
 
+use crate::server::accounts::{AccountError, Accounts};
 use crate::server::db::{DbError, Repo};
 use crate::server::events::Events;
 use crate::server::ingest::Ingest;
@@ -32,14 +43,6 @@ use crate::server::media::{Media, MediaError, Rejection};
 use crate::server::store::{Store, StoreError};
 use crate::server::uploads::Uploads;
 
-/// Who asks. Before accounts everyone who reaches the server is the same
-/// local user; the accounts issue adds users, and rights are checked here.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Actor {
-    /// Whoever reaches the server (no accounts yet: allowed everything).
-    Anonymous,
-}
-
 /// What was not there (or, later, not theirs to see: the two look the same).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Missing {
@@ -47,6 +50,11 @@ pub(crate) enum Missing {
     Upload,
     /// An item without scrub previews.
     Previews,
+    User,
+    Token,
+    Share,
+    /// A page for admins only, or the setup page once an admin exists.
+    Page,
 }
 
 /// Why an item cannot be edited as it is.
@@ -80,6 +88,24 @@ pub(crate) enum Error {
     EditRefused(EditRefusal),
     #[error(transparent)]
     Upload(UploadError),
+    #[error("Sign in to do this.")]
+    SignInRequired,
+    #[error("Your account may not do this.")]
+    Forbidden,
+    #[error("The name or the password is not right.")]
+    SignInRefused,
+    #[error("Too many failed attempts. Try again in {} seconds.", .retry_after.as_secs().max(1))]
+    TooManyAttempts { retry_after: Duration },
+    #[error(
+        "This would go past your storage quota of {}; {} is in use.",
+        crate::format::bytes(*.quota),
+        crate::format::bytes(*.used)
+    )]
+    QuotaExceeded { quota: u64, used: u64 },
+    #[error("This link has expired.")]
+    ShareExpired,
+    #[error("A user with this name exists already.")]
+    NameTaken,
     /// The server's own trouble; the details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] Internal),
@@ -98,6 +124,14 @@ pub(crate) enum Internal {
     Jobs(#[from] JobsError),
     #[error("a stored file is unreadable: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Accounts(#[from] AccountError),
+}
+
+impl From<AccountError> for Error {
+    fn from(e: AccountError) -> Self {
+        Error::Internal(e.into())
+    }
 }
 
 impl From<StoreError> for Error {
@@ -161,6 +195,9 @@ struct Inner {
     parts: Parts,
     /// Item facts byte serving needs, kept in memory.
     facts: facts::FactsCache,
+    /// Whether visitors who are not signed in see public items listed (a
+    /// site setting, read at start and kept current here).
+    public_browsing: AtomicBool,
 }
 
 /// The parts read as the service's own (`self.inner.repo`).
@@ -181,21 +218,30 @@ pub(crate) struct Parts {
     pub(crate) events: Events,
     pub(crate) ingest: Ingest,
     pub(crate) uploads: Uploads,
+    pub(crate) accounts: Accounts,
     pub(crate) limits: Limits,
 }
 
 impl Service {
-    pub(crate) fn new(parts: Parts) -> Self {
-        Service {
+    /// The service over `parts`, with the site settings read from the rows.
+    pub(crate) async fn new(parts: Parts) -> Result<Self> {
+        let public_browsing = parts
+            .repo
+            .setting(accounts::PUBLIC_BROWSING)
+            .await?
+            .is_some_and(|v| v == "on");
+        Ok(Service {
             inner: Arc::new(Inner {
                 parts,
                 facts: facts::FactsCache::new(facts::CAPACITY),
+                public_browsing: AtomicBool::new(public_browsing),
             }),
-        }
+        })
     }
 
     /// The counters of the layers below, for operators.
-    pub(crate) async fn counters(&self, _actor: &Actor) -> Result<Counters> {
+    pub(crate) async fn counters(&self, actor: &Actor) -> Result<Counters> {
+        self.admin(actor)?;
         let active = self.inner.jobs.active().await?;
         Ok(Counters {
             uploads_stored: self.inner.ingest.stored(),
@@ -204,13 +250,24 @@ impl Service {
         })
     }
 
-    /// Live item changes, for the event stream. Every actor may follow them
-    /// today; with accounts each event is filtered by who may see the item.
+    /// Live item changes, for the event stream; `hears` tells which of them
+    /// `actor` may learn of (the stream drops the others).
     pub(crate) fn subscribe(
         &self,
         _actor: &Actor,
-    ) -> tokio::sync::broadcast::Receiver<crate::model::MediaEvent> {
+    ) -> tokio::sync::broadcast::Receiver<crate::server::domain::ItemEvent> {
         self.inner.events.subscribe()
+    }
+
+    /// Whether `actor` may learn of an item's change from the event stream:
+    /// of the items they may list, and of one they follow by its address
+    /// (`followed`: its page asked for its events) if they may read it.
+    pub(crate) fn hears(&self, actor: &Actor, access: &ItemAccess, followed: bool) -> bool {
+        if followed {
+            access::can_read(actor, access)
+        } else {
+            access::can_list(actor, access, self.public_browsing())
+        }
     }
 
     /// Resolves when the server stops; event streams end with it.
@@ -227,6 +284,11 @@ impl Service {
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn repo(&self) -> &Repo {
         &self.inner.repo
+    }
+
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
     }
 
     #[cfg(any(test, feature = "testing"))]

@@ -1,12 +1,13 @@
 //! Processing use cases: the "Retry" and "Cancel" buttons.
 
+use super::access::Actor;
+use super::{Error, Result, Service};
 use crate::model::MediaId;
-
-use super::{Actor, Error, Result, Service};
 
 impl Service {
     /// Queues an item's failed and cancelled processing again.
-    pub(crate) async fn retry_processing(&self, _actor: &Actor, id: &MediaId) -> Result<()> {
+    pub(crate) async fn retry_processing(&self, actor: &Actor, id: &MediaId) -> Result<()> {
+        self.changeable(actor, id).await?;
         if !self.inner.jobs.retry(id).await? {
             return Err(Error::NothingToRetry);
         }
@@ -15,7 +16,8 @@ impl Service {
 
     /// Stops an item's processing; the item keeps what is already made and
     /// can be retried. Returns once the running work has stopped.
-    pub(crate) async fn cancel_processing(&self, _actor: &Actor, id: &MediaId) -> Result<()> {
+    pub(crate) async fn cancel_processing(&self, actor: &Actor, id: &MediaId) -> Result<()> {
+        self.changeable(actor, id).await?;
         if !self.inner.jobs.cancel(id).await? {
             return Err(Error::NothingToCancel);
         }

@@ -6,13 +6,15 @@ use bytes::Bytes;
 use futures_util::Stream;
 use sha2::{Digest, Sha256};
 
+use crate::accounts::Visibility;
 use crate::model::{MediaItem, UploadId, UploadLimits, UploadStatus};
 use crate::server::filename;
 use crate::server::ingest::Received;
 use crate::server::store::TempWriter;
 use crate::server::uploads::{Created, Info, Metadata, Patch, Progress};
 
-use super::{Actor, Error, Missing, Result, Service};
+use super::access::{self, Actor};
+use super::{Error, Missing, Result, Service};
 
 /// The upload settings the service enforces and pages show.
 #[derive(Clone, Copy, Debug)]
@@ -30,13 +32,26 @@ pub(crate) struct MultipartSink {
     hasher: Sha256,
     size: u64,
     limit: u64,
+    /// Set when the quota, not the upload limit, is what `limit` is.
+    quota: Option<Quota>,
+    visibility: Visibility,
+}
+
+/// A user's storage quota and what they used when the upload began.
+#[derive(Clone, Copy, Debug)]
+struct Quota {
+    quota: u64,
+    used: u64,
 }
 
 impl MultipartSink {
     pub(crate) async fn write(&mut self, chunk: &[u8]) -> Result<()> {
         self.size += chunk.len() as u64;
         if self.size > self.limit {
-            return Err(Error::TooLarge { limit: self.limit });
+            return Err(match self.quota {
+                Some(Quota { quota, used }) => Error::QuotaExceeded { quota, used },
+                None => Error::TooLarge { limit: self.limit },
+            });
         }
         self.hasher.update(chunk);
         self.writer.write(chunk).await?;
@@ -57,27 +72,57 @@ impl Service {
     /// will send (refused at once when it cannot fit).
     pub(crate) async fn begin_upload(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         announced: Option<u64>,
+        visibility: Visibility,
     ) -> Result<MultipartSink> {
-        let limit = self.inner.limits.max_upload_size;
-        if announced.is_some_and(|n| n > limit) {
-            return Err(Error::TooLarge { limit });
+        let room = self.room_for(actor).await?;
+        let max = self.inner.limits.max_upload_size;
+        if announced.is_some_and(|n| n > max) {
+            return Err(Error::TooLarge { limit: max });
         }
+        room.admits(announced.unwrap_or(0))?;
         let writer = self.inner.store.create_temp().await?.into_writer().await?;
+        let (limit, quota) = match room {
+            Some(q) if q.quota.saturating_sub(q.used) < max => {
+                (q.quota.saturating_sub(q.used), Some(q))
+            }
+            _ => (max, None),
+        };
         Ok(MultipartSink {
             writer,
             hasher: Sha256::new(),
             size: 0,
             limit,
+            quota,
+            visibility,
         })
+    }
+
+    /// Refuses `actor` if they may not upload; their quota, if they have one.
+    async fn room_for(&self, actor: &Actor) -> Result<Option<Quota>> {
+        let account = match actor.account() {
+            None => return Err(Error::SignInRequired),
+            Some(_) if !access::can_upload(actor) => return Err(Error::Forbidden),
+            Some(account) => account,
+        };
+        let repo = &self.inner.repo;
+        let Some(user) = repo.user(&account.id).await? else {
+            return Err(Error::SignInRequired);
+        };
+        let Some(quota) = user.quota_bytes else {
+            return Ok(None);
+        };
+        let used = repo.bytes_owned(&account.id).await?;
+        let quota = u64::try_from(quota).unwrap_or(0);
+        Ok(Some(Quota { quota, used }))
     }
 
     /// Ends a one-shot upload: the bytes become an item (probed, stored,
     /// recorded, processing queued), or are refused and gone.
     pub(crate) async fn finish_upload(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         sink: MultipartSink,
         client_filename: &str,
     ) -> Result<MediaItem> {
@@ -85,6 +130,7 @@ impl Service {
             writer,
             hasher,
             size,
+            visibility,
             ..
         } = sink;
         let temp = writer.finish().await?;
@@ -92,6 +138,8 @@ impl Service {
             size,
             sha256: hex::encode(hasher.finalize()),
             original_filename: filename::sanitize(client_filename),
+            owner: actor.account().map(|a| a.id.clone()),
+            visibility,
         };
         let item = self
             .inner
@@ -99,25 +147,55 @@ impl Service {
             .admit_temp(temp, received)
             .await
             .map_err(ingest)?;
-        self.with_progress(item).await
+        self.with_progress(actor, item).await
     }
 
+    /// A new resumable upload; its item will be `actor`'s, seen as the
+    /// metadata's `visibility` says (private when it says nothing).
     pub(crate) async fn create_upload(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         length: u64,
         metadata: Metadata,
     ) -> Result<Created> {
-        Ok(self.inner.uploads.create(length, metadata).await?)
+        let room = self.room_for(actor).await?;
+        let max = self.inner.limits.max_upload_size;
+        if length > max {
+            return Err(Error::TooLarge { limit: max });
+        }
+        room.admits(length)?;
+        let visibility = metadata.visibility.unwrap_or_default();
+        let owner = actor.account().map(|a| a.id.clone());
+        Ok(self
+            .inner
+            .uploads
+            .create(length, metadata, owner, visibility)
+            .await?)
     }
 
-    pub(crate) async fn upload_info(&self, _actor: &Actor, id: &UploadId) -> Result<Info> {
+    /// Refuses a resumable upload to anyone but its owner (and the admins):
+    /// to them it is missing.
+    async fn own_upload(&self, actor: &Actor, id: &UploadId) -> Result<()> {
+        let owner = self.inner.uploads.owner_of(id).await?;
+        let theirs = match (&owner, actor.account()) {
+            (None, _) | (_, None) => false,
+            (Some(owner), Some(account)) => actor.is_admin() || owner.as_ref() == Some(&account.id),
+        };
+        if theirs {
+            Ok(())
+        } else {
+            Err(Error::NotFound(Missing::Upload))
+        }
+    }
+
+    pub(crate) async fn upload_info(&self, actor: &Actor, id: &UploadId) -> Result<Info> {
+        self.own_upload(actor, id).await?;
         Ok(self.inner.uploads.info(id).await?)
     }
 
     pub(crate) async fn append_upload<S, E>(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         id: &UploadId,
         patch: Patch<S>,
     ) -> Result<Progress>
@@ -125,25 +203,40 @@ impl Service {
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
+        self.own_upload(actor, id).await?;
         Ok(self.inner.uploads.patch(id, patch).await?)
     }
 
-    pub(crate) async fn terminate_upload(&self, _actor: &Actor, id: &UploadId) -> Result<()> {
+    pub(crate) async fn terminate_upload(&self, actor: &Actor, id: &UploadId) -> Result<()> {
+        self.own_upload(actor, id).await?;
         Ok(self.inner.uploads.terminate(id).await?)
     }
 
     /// Where a resumable upload stands (the browser follows it after its
     /// last chunk until the upload is an item).
-    pub(crate) async fn upload_status(
-        &self,
-        _actor: &Actor,
-        id: &UploadId,
-    ) -> Result<UploadStatus> {
+    pub(crate) async fn upload_status(&self, actor: &Actor, id: &UploadId) -> Result<UploadStatus> {
+        self.own_upload(actor, id).await?;
         self.inner
             .uploads
             .status(id)
             .await?
             .ok_or(Error::NotFound(Missing::Upload))
+    }
+}
+
+trait Admits {
+    /// Refuses `bytes` more when they would pass the quota.
+    fn admits(&self, bytes: u64) -> Result<()>;
+}
+
+impl Admits for Option<Quota> {
+    fn admits(&self, bytes: u64) -> Result<()> {
+        match *self {
+            Some(Quota { quota, used }) if used.saturating_add(bytes) > quota => {
+                Err(Error::QuotaExceeded { quota, used })
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -161,6 +161,8 @@ impl Uploads {
             size,
             sha256,
             original_filename: row.filename,
+            owner: row.owner,
+            visibility: row.visibility,
         };
         self.inner
             .ingest

@@ -24,6 +24,7 @@ use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::accounts::{UserId, Visibility};
 use crate::model::UploadId;
 use crate::server::db::{DbError, NewUpload, Repo, Upload, UploadState};
 use crate::server::filename;
@@ -73,6 +74,8 @@ pub(crate) enum UploadError {
 pub(crate) struct Metadata {
     pub(crate) filename: Option<String>,
     pub(crate) filetype: Option<String>,
+    /// Who may see the item (`None`: private).
+    pub(crate) visibility: Option<Visibility>,
 }
 
 type Result<T, E = UploadError> = std::result::Result<T, E>;
@@ -222,13 +225,26 @@ impl Uploads {
         })
     }
 
+    /// Who the upload belongs to; `None` when there is no such upload.
+    pub(crate) async fn owner_of(&self, id: &UploadId) -> Result<Option<Option<UserId>>> {
+        Ok(self.inner.repo.get_upload(id).await?.map(|row| row.owner))
+    }
+
     /// Whether a request is writing to the upload right now.
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn is_writing(&self, id: &UploadId) -> bool {
         self.inner.writers().contains_key(id)
     }
 
-    pub(crate) async fn create(&self, length: u64, metadata: Metadata) -> Result<Created> {
+    /// A new upload of `length` bytes that will be `owner`'s item, seen as
+    /// `visibility` says.
+    pub(crate) async fn create(
+        &self,
+        length: u64,
+        metadata: Metadata,
+        owner: Option<UserId>,
+        visibility: Visibility,
+    ) -> Result<Created> {
         let limit = self.inner.max_size;
         if length > limit {
             return Err(UploadError::OverMaxSize { limit });
@@ -242,6 +258,8 @@ impl Uploads {
             filename: filename::sanitize(metadata.filename.as_deref().unwrap_or("")),
             filetype: metadata.filetype,
             expires_at: millis(expires),
+            owner,
+            visibility,
         };
         if let Err(e) = self.inner.repo.create_upload(&new).await {
             let _ = self.inner.store.remove_partial(&id).await;

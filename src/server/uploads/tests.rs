@@ -35,9 +35,10 @@ async fn finalising_waits_out_a_busy_database() {
     let metadata = Metadata {
         filename: Some("tone.wav".into()),
         filetype: None,
+        visibility: None,
     };
     let created = uploads
-        .create(bytes.len() as u64, metadata)
+        .create(bytes.len() as u64, metadata, None, Visibility::Private)
         .await
         .expect("create");
 

@@ -17,6 +17,8 @@ impl ReelProcess {
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("LEPTOS_OUTPUT_NAME", "reel")
+            .env("REEL_ADMIN_USER", super::ADMIN)
+            .env("REEL_ADMIN_PASSWORD", super::ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
@@ -29,6 +31,15 @@ impl ReelProcess {
 
     pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A client signed in as the admin (a session cookie and this origin).
+    pub(crate) async fn admin(&self) -> reqwest::Client {
+        let origin = self.origin();
+        let cookie = super::accounts::sign_in_at(&origin, super::ADMIN, super::ADMIN_PASSWORD)
+            .await
+            .expect("the admin signs in");
+        super::accounts::cookie_client_at(&origin, &cookie)
     }
 
     /// SIGKILL: no graceful shutdown, no flushing, as a crash would be.

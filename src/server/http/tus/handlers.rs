@@ -58,7 +58,7 @@ pub(super) async fn create(
         None
     };
 
-    let actor = actor(&headers);
+    let actor = actor(&state, &headers).await?;
     let service = &state.service;
     let created = service.create_upload(&actor, length, metadata).await?;
     let location = format!("{BASE}/{}", created.id);
@@ -101,7 +101,10 @@ pub(super) async fn head(
     headers: HeaderMap,
 ) -> Result<Response, Error> {
     let id = upload_id(&id)?;
-    let info = state.service.upload_info(&actor(&headers), &id).await?;
+    let info = state
+        .service
+        .upload_info(&actor(&state, &headers).await?, &id)
+        .await?;
     let metadata = format_metadata(&info.filename, info.filetype.as_deref());
     let mut response = (
         StatusCode::OK,
@@ -140,7 +143,7 @@ pub(super) async fn patch(
     };
     let progress = state
         .service
-        .append_upload(&actor(&headers), &id, patch)
+        .append_upload(&actor(&state, &headers).await?, &id, patch)
         .await?;
     let mut response = (
         StatusCode::NO_CONTENT,
@@ -162,7 +165,7 @@ pub(super) async fn terminate(
     let id = upload_id(&id)?;
     state
         .service
-        .terminate_upload(&actor(&headers), &id)
+        .terminate_upload(&actor(&state, &headers).await?, &id)
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

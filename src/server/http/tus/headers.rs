@@ -110,6 +110,12 @@ pub(crate) fn parse_metadata(headers: &HeaderMap) -> Result<Metadata, TusError> 
         match key {
             "filename" => metadata.filename = decoded,
             "filetype" => metadata.filetype = decoded.filter(|t| looks_like_media_type(t)),
+            "visibility" => {
+                let text = decoded.unwrap_or_default();
+                metadata.visibility = Some(crate::accounts::Visibility::parse(&text).ok_or(
+                    bad("visibility is not private, internal, unlisted or public"),
+                )?);
+            }
             _ => {}
         }
     }

@@ -1,0 +1,455 @@
+//! Who may read and change what, over every path: every byte route (GET,
+//! HEAD, ranges; through the router and the direct `sendfile` path alike),
+//! the server functions, the event stream, resumable uploads and metrics,
+//! for every kind of asker against every visibility. A refusal to read
+//! looks like a missing item (404); a reader who may not change gets 403.
+
+use reqwest::StatusCode;
+
+use crate::common::accounts::{User, call, code};
+use crate::common::{TestServer, tone_wav};
+use crate::events::{read_to_end, read_until};
+use reel::accounts::{Role, Visibility};
+use reel::model::UploadResponse;
+
+/// Everyone who asks, and what the table expects of them.
+struct Asker {
+    label: &'static str,
+    client: reqwest::Client,
+    role: Option<Role>,
+    /// Owns the items.
+    owner: bool,
+}
+
+impl Asker {
+    fn reads(&self, v: Visibility) -> bool {
+        self.owner
+            || self.role == Some(Role::Admin)
+            || match v {
+                Visibility::Private => false,
+                Visibility::Internal => self.role.is_some(),
+                Visibility::Unlisted | Visibility::Public => true,
+            }
+    }
+
+    /// Listed, searched and announced (public browsing is off).
+    fn lists(&self, v: Visibility) -> bool {
+        self.owner
+            || self.role == Some(Role::Admin)
+            || matches!(v, Visibility::Internal | Visibility::Public) && self.role.is_some()
+    }
+
+    fn changes(&self) -> bool {
+        self.owner || self.role == Some(Role::Admin)
+    }
+}
+
+struct World {
+    server: TestServer,
+    askers: Vec<Asker>,
+    /// One item per visibility, with its owner's signed addresses.
+    items: Vec<(Visibility, UploadResponse)>,
+    owner: User,
+}
+
+async fn world(direct_path: bool) -> World {
+    let server = TestServer::start_with(|c| c.direct_path = direct_path).await;
+    let owner = User::new(&server, "owner", Role::Member).await;
+    let other = User::new(&server, "other", Role::Member).await;
+    let viewer = User::new(&server, "viewer", Role::Viewer).await;
+    let media = tempfile::tempdir().expect("tmp");
+    let wav = tone_wav(media.path(), 1);
+    let mut items = Vec::new();
+    for visibility in Visibility::ALL {
+        let bytes = std::fs::read(&wav).expect("wav");
+        let form = reqwest::multipart::Form::new()
+            .text("visibility", visibility.as_str())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("tone.wav"),
+            );
+        let answer = owner
+            .api
+            .post(server.url("/api/uploads"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(answer.status(), StatusCode::CREATED);
+        items.push((
+            visibility,
+            answer.json::<UploadResponse>().await.expect("json"),
+        ));
+    }
+    server.hooks.wait_idle().await;
+    let askers = vec![
+        Asker {
+            label: "visitor",
+            client: reqwest::Client::new(),
+            role: None,
+            owner: false,
+        },
+        Asker {
+            label: "owner (cookie)",
+            client: owner.browser.clone(),
+            role: Some(Role::Member),
+            owner: true,
+        },
+        Asker {
+            label: "owner (token)",
+            client: owner.api.clone(),
+            role: Some(Role::Member),
+            owner: true,
+        },
+        Asker {
+            label: "other member",
+            client: other.browser.clone(),
+            role: Some(Role::Member),
+            owner: false,
+        },
+        Asker {
+            label: "viewer",
+            client: viewer.api.clone(),
+            role: Some(Role::Viewer),
+            owner: false,
+        },
+        Asker {
+            label: "admin",
+            client: server.client.clone(),
+            role: Some(Role::Admin),
+            owner: false,
+        },
+    ];
+    World {
+        server,
+        askers,
+        items,
+        owner,
+    }
+}
+
+async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
+    request.send().await.expect("request").status()
+}
+
+/// Every byte route and read-only server function, for every asker and item.
+async fn reads_match_the_table(direct_path: bool) {
+    let w = world(direct_path).await;
+    let s = &w.server;
+    for asker in &w.askers {
+        for (visibility, item) in &w.items {
+            let case = format!(
+                "{} on {visibility:?} ({})",
+                asker.label,
+                if direct_path { "direct" } else { "router" }
+            );
+            let id = item.id.as_str();
+            let (ok, partial) = if asker.reads(*visibility) {
+                (StatusCode::OK, StatusCode::PARTIAL_CONTENT)
+            } else {
+                (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+            };
+            let original = s.url(&format!("/files/{id}/original"));
+            let c = &asker.client;
+            assert_eq!(status_of(c.get(&original)).await, ok, "GET: {case}");
+            assert_eq!(status_of(c.head(&original)).await, ok, "HEAD: {case}");
+            assert_eq!(
+                status_of(c.get(&original).header("range", "bytes=0-9")).await,
+                partial,
+                "range: {case}"
+            );
+            assert_eq!(
+                status_of(c.get(s.url(&format!("/files/{id}/waveform")))).await,
+                ok,
+                "waveform: {case}"
+            );
+            assert_eq!(
+                status_of(c.get(s.url(&format!("/files/{id}/poster")))).await,
+                StatusCode::NOT_FOUND,
+                "none: {case}"
+            );
+            assert_eq!(
+                call(c, s, "media", &[("id", id)]).await.0,
+                ok,
+                "get_media: {case}"
+            );
+            assert_eq!(
+                call(c, s, "waveform_bars", &[("id", id)]).await.0,
+                ok,
+                "waveform_bars: {case}"
+            );
+            let (_, page) = call(c, s, "list_library", &[]).await;
+            let listed = page["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i["id"] == id));
+            assert_eq!(listed, asker.lists(*visibility), "listed: {case}");
+            let (_, neighbours) = call(c, s, "media_neighbours", &[("id", id)]).await;
+            let leaked = w.items.iter().any(|(v, other)| {
+                !asker.lists(*v) && neighbours.to_string().contains(other.id.as_str())
+            });
+            assert!(
+                !leaked,
+                "neighbours name an item the asker may not list: {case}: {neighbours}"
+            );
+
+            // Changing: the reader who may not change is told so; others see nothing.
+            let expected = match (asker.reads(*visibility), asker.changes()) {
+                (_, true) => StatusCode::OK,
+                (true, false) => StatusCode::FORBIDDEN,
+                (false, false) => StatusCode::NOT_FOUND,
+            };
+            let form = [("id", id), ("title", "tone"), ("description", "")];
+            assert_eq!(
+                call(c, s, "update_media", &form).await.0,
+                expected,
+                "update: {case}"
+            );
+            assert_eq!(
+                call(c, s, "list_shares", &[("id", id)]).await.0,
+                expected,
+                "shares: {case}"
+            );
+            if !asker.changes() {
+                assert_eq!(
+                    call(c, s, "delete_media", &[("id", id)]).await.0,
+                    expected,
+                    "delete: {case}"
+                );
+                let (status, _) = call(c, s, "retry_processing", &[("id", id)]).await;
+                assert_eq!(status, expected, "retry: {case}");
+            }
+        }
+    }
+    // Everything above was refused or changed nothing: all four still there.
+    for (_, item) in &w.items {
+        assert!(s.hooks.item(&item.id).await.is_some());
+    }
+}
+
+#[tokio::test]
+async fn reads_and_changes_follow_the_table_on_the_direct_path() {
+    reads_match_the_table(true).await;
+}
+
+#[tokio::test]
+async fn reads_and_changes_follow_the_table_through_the_router() {
+    reads_match_the_table(false).await;
+}
+
+/// Signed addresses open one file of one item, for anyone, until the item's
+/// access changes; the direct path checks them without the database.
+#[tokio::test]
+async fn signed_addresses_open_one_file_until_access_changes() {
+    let w = world(true).await;
+    let s = &w.server;
+    let visitor = reqwest::Client::new();
+    let (_, private) = w
+        .items
+        .iter()
+        .find(|(v, _)| *v == Visibility::Private)
+        .expect("private");
+    let (_, public) = w
+        .items
+        .iter()
+        .find(|(v, _)| *v == Visibility::Public)
+        .expect("public");
+    assert!(
+        !public.urls.original.contains("sig="),
+        "public addresses need no signature"
+    );
+    let signed = s.url(&private.urls.original);
+    assert!(signed.contains("sig="), "{signed}");
+    let before = s.hooks.direct_answers();
+    assert_eq!(status_of(visitor.get(&signed)).await, StatusCode::OK);
+    assert_eq!(
+        status_of(visitor.get(&signed).header("range", "bytes=0-1")).await,
+        StatusCode::PARTIAL_CONTENT
+    );
+    assert_eq!(s.hooks.direct_answers(), before + 2, "answered by sendfile");
+    let sig = signed.split_once("sig=").expect("sig").1;
+    let id = private.id.as_str();
+    // Not another file of the item, not another item, not a changed signature.
+    let waveform = s.url(&format!("/files/{id}/waveform?sig={sig}"));
+    assert_eq!(
+        status_of(visitor.get(waveform)).await,
+        StatusCode::NOT_FOUND
+    );
+    let (_, internal) = w
+        .items
+        .iter()
+        .find(|(v, _)| *v == Visibility::Internal)
+        .expect("internal");
+    let elsewhere = s.url(&format!("/files/{}/original?sig={sig}", internal.id));
+    assert_eq!(
+        status_of(visitor.get(elsewhere)).await,
+        StatusCode::NOT_FOUND
+    );
+    let tampered = signed.replace("sig=", "sig=9");
+    assert_eq!(
+        status_of(visitor.get(tampered)).await,
+        StatusCode::NOT_FOUND
+    );
+    // A change of who may see it voids every address signed before.
+    let form = [
+        ("id", id),
+        ("title", "tone"),
+        ("description", ""),
+        ("visibility", "internal"),
+    ];
+    assert_eq!(
+        call(&w.owner.browser, s, "update_media", &form).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(status_of(visitor.get(&signed)).await, StatusCode::NOT_FOUND);
+    let form = [
+        ("id", id),
+        ("title", "tone"),
+        ("description", ""),
+        ("visibility", "private"),
+    ];
+    assert_eq!(
+        call(&w.owner.browser, s, "update_media", &form).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status_of(visitor.get(&signed)).await,
+        StatusCode::NOT_FOUND,
+        "not even back at private"
+    );
+}
+
+/// The event stream tells each subscriber only of what they may list.
+#[tokio::test]
+async fn events_reach_only_those_who_may_list_the_item() {
+    let mut w = world(true).await;
+    let s = &w.server;
+    let mut streams = Vec::new();
+    for asker in &w.askers {
+        let answer = asker
+            .client
+            .get(s.url("/api/events"))
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(answer.status(), StatusCode::OK);
+        streams.push(answer.bytes_stream());
+    }
+    for (_, item) in &w.items {
+        s.hooks.publish_about(&item.id).await;
+    }
+    // A last event everyone hears: whatever came before it has arrived.
+    let sentinel = reel::testing::fresh_media_id();
+    s.hooks.publish(reel::model::MediaEvent {
+        id: sentinel.clone(),
+        state: reel::model::MediaState::Ready,
+        progress: None,
+        changed: false,
+    });
+    let mut heard_by = Vec::new();
+    for (asker, stream) in w.askers.iter().zip(streams.iter_mut()) {
+        // A visitor hears nothing at all while public browsing is off, not
+        // even the sentinel: their stream is read to its end instead, once
+        // the server has stopped.
+        if asker.role.is_some() {
+            heard_by.push((asker, read_until(stream, |e| e.id == sentinel).await));
+        }
+    }
+    w.server.begin_shutdown();
+    for (asker, stream) in w.askers.iter().zip(streams.iter_mut()) {
+        if asker.role.is_none() {
+            heard_by.push((asker, read_to_end(stream).await));
+        }
+    }
+    for (asker, seen) in heard_by {
+        for (visibility, item) in &w.items {
+            let heard = seen.iter().any(|e| e.id == item.id);
+            assert_eq!(
+                heard,
+                asker.lists(*visibility),
+                "{} on {visibility:?}",
+                asker.label
+            );
+        }
+    }
+}
+
+/// Resumable uploads are their owner's (and the admins'); to anyone else
+/// they do not exist. Operators' counters are for admins.
+#[tokio::test]
+async fn uploads_in_progress_and_metrics_are_not_for_everyone() {
+    let w = world(true).await;
+    let s = &w.server;
+    let created = w
+        .owner
+        .api
+        .post(s.url("/api/tus"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", "100")
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = s.url(created.headers()["location"].to_str().expect("text"));
+    let upload_id = location.rsplit('/').next().expect("id").to_string();
+    for asker in &w.askers {
+        let c = &asker.client;
+        let tus = |r: reqwest::RequestBuilder| r.header("Tus-Resumable", "1.0.0");
+        let expected = if asker.changes() {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(
+            status_of(tus(c.head(&location))).await,
+            expected,
+            "HEAD: {}",
+            asker.label
+        );
+        let (status, _) = call(c, s, "upload_status", &[("upload_id", &upload_id)]).await;
+        assert_eq!(status, expected, "status: {}", asker.label);
+        if !asker.changes() {
+            let patch = tus(c.patch(&location))
+                .header("Upload-Offset", "0")
+                .header("content-type", "application/offset+octet-stream")
+                .body(vec![0u8; 10]);
+            assert_eq!(
+                status_of(patch).await,
+                StatusCode::NOT_FOUND,
+                "PATCH: {}",
+                asker.label
+            );
+            assert_eq!(
+                status_of(tus(c.delete(&location))).await,
+                StatusCode::NOT_FOUND,
+                "DELETE: {}",
+                asker.label
+            );
+        }
+        let metrics = status_of(c.get(s.url("/metrics"))).await;
+        let expected = match asker.role {
+            Some(Role::Admin) => StatusCode::OK,
+            Some(_) => StatusCode::FORBIDDEN,
+            None => StatusCode::UNAUTHORIZED,
+        };
+        assert_eq!(metrics, expected, "metrics: {}", asker.label);
+        // Viewers and visitors upload nothing.
+        if !matches!(asker.role, Some(Role::Admin | Role::Member)) {
+            let answer = tus(c.post(s.url("/api/tus")))
+                .header("Upload-Length", "1")
+                .send()
+                .await
+                .expect("tus");
+            let want = if asker.role.is_some() {
+                StatusCode::FORBIDDEN
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            assert_eq!(answer.status(), want, "upload: {}", asker.label);
+            let body: serde_json::Value = answer.json().await.expect("json");
+            assert!(
+                matches!(code(&body), "forbidden" | "sign-in-required"),
+                "{body}"
+            );
+        }
+    }
+}
