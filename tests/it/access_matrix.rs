@@ -6,7 +6,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::accounts::{User, call, code};
+use crate::common::accounts::{User, call, code, upload_as};
 use crate::common::{TestServer, tone_wav};
 use crate::events::{read_to_end, read_until};
 use reel::accounts::{Role, Visibility};
@@ -62,24 +62,8 @@ async fn world(direct_path: bool) -> World {
     let mut items = Vec::new();
     for visibility in Visibility::ALL {
         let bytes = std::fs::read(&wav).expect("wav");
-        let form = reqwest::multipart::Form::new()
-            .text("visibility", visibility.as_str())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name("tone.wav"),
-            );
-        let answer = owner
-            .api
-            .post(server.url("/api/uploads"))
-            .multipart(form)
-            .send()
-            .await
-            .expect("upload");
-        assert_eq!(answer.status(), StatusCode::CREATED);
-        items.push((
-            visibility,
-            answer.json::<UploadResponse>().await.expect("json"),
-        ));
+        let created = upload_as(&owner.api, &server, bytes, Some(visibility)).await;
+        items.push((visibility, created));
     }
     server.hooks.wait_idle().await;
     let askers = vec![

@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::accounts::{User, call, code};
+use crate::common::accounts::{User, call, code, upload_as, user_id};
 use crate::common::{TestServer, tone_wav};
 use reel::accounts::Role;
 use reel::model::UploadResponse;
@@ -12,19 +12,7 @@ use reel::model::UploadResponse;
 async fn private_item(server: &TestServer, owner: &User) -> UploadResponse {
     let media = tempfile::tempdir().expect("tmp");
     let bytes = std::fs::read(tone_wav(media.path(), 1)).expect("wav");
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("tone.wav"),
-    );
-    let answer = owner
-        .api
-        .post(server.url("/api/uploads"))
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(answer.status(), StatusCode::CREATED);
-    answer.json().await.expect("json")
+    upload_as(&owner.api, server, bytes, None).await
 }
 
 /// The link's secret, from the address the owner was given.
@@ -102,6 +90,25 @@ async fn a_link_plays_a_private_item_until_it_is_revoked() {
         "shared bytes go by sendfile too"
     );
     assert_eq!(view["item"]["can_change"], false);
+    // The link's signature opens its own item only: not another of the
+    // owner's items, not another file of this one.
+    let another = private_item(&server, &owner).await;
+    server.hooks.wait_idle().await;
+    let waveform = server.url(&format!("/files/{}/waveform", item.id));
+    let owned = owner.api.get(&waveform).send().await.expect("get");
+    assert_eq!(owned.status(), StatusCode::OK, "the file exists");
+    let sig = original.split_once('?').expect("a query").1;
+    for path in [
+        format!("/files/{}/original?{sig}", another.id),
+        format!("/files/{}/waveform?{sig}", item.id),
+    ] {
+        let answer = reqwest::Client::new()
+            .get(server.url(&path))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+    }
 
     // Listed for the owner; revoked, the page and the addresses it gave stop.
     let (_, listed) = call(
@@ -238,16 +245,7 @@ async fn quotas_refuse_uploads_that_would_pass_them_and_keep_nothing() {
     let ana = User::new(&server, "ana", Role::Member).await;
     let media = tempfile::tempdir().expect("tmp");
     let wav = std::fs::read(tone_wav(media.path(), 1)).expect("wav");
-    let (_, users) = call(&server.client, &server, "list_users", &[]).await;
-    let id = users
-        .as_array()
-        .expect("users")
-        .iter()
-        .find(|u| u["name"] == "ana")
-        .expect("ana")["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
+    let id = user_id(&server, "ana").await;
     let quota = (wav.len() * 3 / 2).to_string();
     let (status, _) = call(
         &server.client,

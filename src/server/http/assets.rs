@@ -62,8 +62,17 @@ pub(crate) fn pkg_path(state: &AppState) -> String {
 pub(crate) fn fallback(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let root = options.site_root.to_string();
-    let not_found =
-        ErrorHandler::new_with_context(move || provide_context(state.clone()), shell, options);
+    // The 404 page is the app too: its server functions (who is signed in)
+    // need what the routes' pages get.
+    let not_found = ErrorHandler::new_with_context(
+        move || {
+            provide_context(state.service.clone());
+            provide_context(state.site.clone());
+            provide_context(state.clone());
+        },
+        shell,
+        options,
+    );
     let files = ServeDir::new(root)
         .precompressed_br()
         .precompressed_gzip()

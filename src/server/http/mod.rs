@@ -39,8 +39,20 @@ pub(crate) async fn actor(state: &AppState, headers: &HeaderMap) -> Result<Actor
     Ok(state.service.authenticate(&credentials_of(headers)).await?)
 }
 
+/// The app's routes, listed once per process. Listing them runs the app
+/// with resource loading suppressed process-wide (a global flag in
+/// leptos_server), and a resource first polled meanwhile by a page render
+/// elsewhere in the process never resolves (leptos-rs/leptos#4773): with
+/// several servers in one process, as in the tests, a later server's
+/// listing could hang an earlier server's render.
+fn app_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub(crate) fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

@@ -119,3 +119,43 @@ pub(crate) async fn call(
 pub(crate) fn code(answer: &serde_json::Value) -> &str {
     answer["code"].as_str().unwrap_or("")
 }
+
+/// The id of the user called `name`, as the admin's users page lists it.
+pub(crate) async fn user_id(server: &TestServer, name: &str) -> String {
+    let (_, users) = call(&server.client, server, "list_users", &[]).await;
+    users
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["name"] == name)
+        .unwrap_or_else(|| panic!("no user {name}"))["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// Uploads `bytes` as `tone.wav` through `/api/uploads` with `client`, with
+/// the given visibility (or the default, private); the created item.
+pub(crate) async fn upload_as(
+    client: &reqwest::Client,
+    server: &TestServer,
+    bytes: Vec<u8>,
+    visibility: Option<reel::accounts::Visibility>,
+) -> reel::model::UploadResponse {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(visibility) = visibility {
+        form = form.text("visibility", visibility.as_str());
+    }
+    let form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("tone.wav"),
+    );
+    let answer = client
+        .post(server.url("/api/uploads"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    answer.json().await.expect("json")
+}
