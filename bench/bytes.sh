@@ -4,7 +4,7 @@
 # full GETs with 1 and 16 connections, random 64 KiB ranges with 64
 # connections, and peak RSS with 100 concurrent full streams.
 # Loopback only; every wrk run is bounded (BENCH_SECONDS, default 10 s).
-# Usage: bench/bytes.sh [size_mb]   (builds target/release/reel when missing)
+# Usage: [BENCH_ACCESS=signed|public] bench/bytes.sh [size_mb]   (builds target/release/reel when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-200}
@@ -50,13 +50,27 @@ bytes=$(stat -c %s "$work/big.wav")
 
 reel_port=$(free_port)
 REEL_DATA_DIR="$work/data" REEL_LISTEN="127.0.0.1:$reel_port" LEPTOS_OUTPUT_NAME=reel \
+  REEL_ADMIN_USER=bench REEL_ADMIN_PASSWORD=bench-password-1 \
   LEPTOS_SITE_ROOT=target/site RUST_LOG=warn NO_COLOR=1 "$bin" >"$work/reel.log" 2>&1 &
 reel_pid=$!
-wait_up "http://127.0.0.1:$reel_port/healthz"
-id=$(curl -sf -F "file=@$work/big.wav" "http://127.0.0.1:$reel_port/api/uploads" |
-  grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4)
+origin="http://127.0.0.1:$reel_port"
+wait_up "$origin/healthz"
+# Sign in (builds from before accounts have no sign-in and need none).
+curl -sf -c "$work/jar" -d username=bench -d password=bench-password-1 "$origin/api/login" \
+  >/dev/null || true
+answer=$(curl -sf -b "$work/jar" -H "Origin: $origin" -F "file=@$work/big.wav" "$origin/api/uploads")
+id=$(grep -o '"id":"[0-9a-f]*"' <<<"$answer" | cut -d'"' -f4)
 [ -n "$id" ] || { echo "upload failed" >&2; exit 1; }
-reel_url="http://127.0.0.1:$reel_port/files/$id/original"
+# BENCH_ACCESS=signed (default): the private item's signed address, as its
+# owner's page and share links use; public: the item made public first.
+path=$(grep -o '"original":"[^"]*"' <<<"$answer" | cut -d'"' -f4)
+if [ "${BENCH_ACCESS:-signed}" = public ]; then
+  curl -sf -b "$work/jar" -H "Origin: $origin" -d "id=$id" -d title=big -d description= -d visibility=public \
+    "$origin/api/update_media" >/dev/null || true
+  path="/files/$id/original"
+fi
+reel_url="$origin$path"
+echo "reel serves $path"
 
 # nginx serves a hard link to the very file Reel stores: one inode, one page cache.
 mkdir -p "$work/nginx/www" "$work/nginx/tmp"
