@@ -39,6 +39,7 @@ def start_reel(work: Path, port: int):
     log = open(work / "reel.log", "a")
     env = dict(os.environ, REEL_DATA_DIR=str(work / "data"), REEL_LISTEN=f"127.0.0.1:{port}",
                REEL_WORKERS="1", LEPTOS_OUTPUT_NAME="reel", LEPTOS_SITE_ROOT="target/site",
+               REEL_ADMIN_USER="bench", REEL_ADMIN_PASSWORD="bench-password-1",
                RUST_LOG="warn", NO_COLOR="1")
     proc = subprocess.Popen([str(BIN)], cwd=ROOT, env=env, stdout=log, stderr=log)
     for _ in range(400):
@@ -105,12 +106,17 @@ def percentile(samples, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+# Who asks: the benchmark's admin (set in main; builds from before accounts need none).
+AUTH = {}
+
+
 def measure(conn, method, path, bodies):
     times = []
     for i in range(REQUESTS + 20):
         body = bodies[i % len(bodies)]
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    "Accept": "application/json"} if method == "POST" else {}
+        headers.update(AUTH)
         started = time.perf_counter()
         conn.request(method, path, body=body if method == "POST" else None, headers=headers)
         response = conn.getresponse()
@@ -135,6 +141,10 @@ def main():
     print(f"{ITEMS} rows generated in {time.perf_counter() - started:.1f} s; "
           f"{REQUESTS} requests per case; {os.cpu_count()} cores\n")
     proc = start_reel(work, port)
+    token = subprocess.run([str(ROOT / "bench/token.sh"), f"http://127.0.0.1:{port}"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    if token:
+        AUTH["Authorization"] = f"Bearer {token}"
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         cases = [

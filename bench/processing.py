@@ -57,6 +57,7 @@ def start_reel(work: Path, port: int):
     log = open(work / "reel.log", "w")
     env = dict(os.environ, REEL_DATA_DIR=str(work / "data"), REEL_LISTEN=f"127.0.0.1:{port}",
                REEL_WORKERS="1", LEPTOS_OUTPUT_NAME="reel", LEPTOS_SITE_ROOT="target/site",
+               REEL_ADMIN_USER="bench", REEL_ADMIN_PASSWORD="bench-password-1",
                RUST_LOG="warn,reel::server::media::process=debug", NO_COLOR="1")
     proc = subprocess.Popen([str(BIN)], cwd=ROOT, env=env, stdout=log, stderr=log)
     for _ in range(400):
@@ -66,9 +67,16 @@ def start_reel(work: Path, port: int):
     raise SystemExit("reel did not start")
 
 
+def token(port: int) -> list:
+    """curl arguments that sign the benchmark's admin in (none before accounts)."""
+    found = subprocess.run([str(ROOT / "bench/token.sh"), f"http://127.0.0.1:{port}"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    return ["-H", f"Authorization: Bearer {found}"] if found else []
+
+
 def upload(port: int, path: Path):
     out = subprocess.run(
-        ["curl", "-sf", "-w", "\n%{time_total}", "-F", f"file=@{path}",
+        ["curl", "-sf", "-w", "\n%{time_total}", *token(port), "-F", f"file=@{path}",
          f"http://127.0.0.1:{port}/api/uploads"],
         check=True, capture_output=True, text=True).stdout
     body, total = out.rsplit("\n", 1)

@@ -59,10 +59,10 @@ peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 
 settled() { # upload id: waits until the item's processing (the waveform of 1 GB of sound) is over
   local media
-  media=$(curl -s -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
+  media=$(curl -s "${auth[@]}" -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
     node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).phase.media_id))')
   for _ in $(seq 1200); do
-    state=$(curl -s -d "id=$media" "http://127.0.0.1:$reel_port/api/media" |
+    state=$(curl -s "${auth[@]}" -d "id=$media" "http://127.0.0.1:$reel_port/api/media" |
       node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).state.state)}catch{console.log("?")}})')
     [ "$state" = processing ] || return 0
     sleep 0.1
@@ -73,7 +73,7 @@ settled() { # upload id: waits until the item's processing (the waveform of 1 GB
 
 finalised() { # upload id: polls Reel's upload_status until it has left receiving/finalising (<= 120 s)
   for _ in $(seq 1200); do
-    phase=$(curl -s -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
+    phase=$(curl -s "${auth[@]}" -d "upload_id=$1" "http://127.0.0.1:$reel_port/api/upload_status" |
       node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{console.log(JSON.parse(s).phase.phase)}catch{console.log("?")}})')
     case "$phase" in done) settled "$1"; return 0 ;; failed) echo "bench: Reel failed the upload" >&2; exit 1 ;; esac
     sleep 0.1
@@ -84,6 +84,7 @@ finalised() { # upload id: polls Reel's upload_status until it has left receivin
 
 reel_port=$(free_port)
 REEL_DATA_DIR="$work/reel" REEL_LISTEN="127.0.0.1:$reel_port" LEPTOS_OUTPUT_NAME=reel \
+  REEL_ADMIN_USER=bench REEL_ADMIN_PASSWORD=bench-password-1 \
   LEPTOS_SITE_ROOT=target/site RUST_LOG=warn NO_COLOR=1 "$bin" >"$work/reel.log" 2>&1 &
 reel_pid=$!
 pids+=("$reel_pid")
@@ -93,6 +94,10 @@ node bench/tus-node/server.mjs "$node_port" "$work/node" >"$work/node.log" 2>&1 
 node_pid=$!
 pids+=("$node_pid")
 wait_for "http://127.0.0.1:$reel_port/healthz"
+# Both clients send it to both servers (@tus/server ignores it).
+REEL_TOKEN=$(bench/token.sh "http://127.0.0.1:$reel_port")
+export REEL_TOKEN
+auth=(${REEL_TOKEN:+-H "Authorization: Bearer $REEL_TOKEN"})
 wait_for "http://127.0.0.1:$node_port/files"
 
 # Rounds alternate between the servers; each starts with the disk quiet and

@@ -19,15 +19,18 @@ bytes=$(stat -c %s "$work/big.wav")
 
 port=39${RANDOM:0:3}
 REEL_DATA_DIR="$work/data" REEL_LISTEN="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=reel \
+  REEL_ADMIN_USER=bench REEL_ADMIN_PASSWORD=bench-password-1 \
   LEPTOS_SITE_ROOT=target/site RUST_LOG=info NO_COLOR=1 "$bin" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+token=$(bench/token.sh "http://127.0.0.1:$port")
 
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
 cp_start=$(date +%s.%N); cp "$work/big.wav" "$work/copy.wav"; sync; cp_end=$(date +%s.%N)
 rm -f "$work/copy.wav"
 
-total=$(curl -s -o "$work/response.json" -w '%{time_total}' -F "file=@$work/big.wav" "http://127.0.0.1:$port/api/uploads")
+total=$(curl -s -o "$work/response.json" -w '%{time_total}' ${token:+-H "Authorization: Bearer $token"} \
+  -F "file=@$work/big.wav" "http://127.0.0.1:$port/api/uploads")
 rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
 playable_ms=$(grep -o 'playable_after_ms=[0-9.]*' "$work/server.log" | tail -n1 | cut -d= -f2)
 grep -q '"id"' "$work/response.json" || { echo "upload failed: $(cat "$work/response.json")" >&2; exit 1; }

@@ -3,6 +3,8 @@
 //! tus-js-client does, but with almost no CPU of its own, so the benchmark
 //! measures the servers. The file is read into memory before the clock starts.
 //! Prints one JSON line like client.mjs: url, bytes, chunks, elapsedMs.
+//! Sends `REEL_TOKEN`, when set, as `Authorization: Bearer` (Reel's uploads
+//! need an account; other servers ignore it).
 //! Usage: cargo run --release --features ssr --example tus_upload -- <endpoint> <file> <chunk>
 
 use std::time::Instant;
@@ -23,7 +25,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let encoded = base64::engine::general_purpose::STANDARD.encode(name);
-    let client = reqwest::Client::new();
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(token) = std::env::var("REEL_TOKEN")
+        && !token.is_empty()
+    {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse()?,
+        );
+    }
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
 
     let started = Instant::now();
     let created = client

@@ -18,6 +18,8 @@ let chunks = 0;
 const started = process.hrtime.bigint();
 const upload = new tus.Upload(data, {
   endpoint,
+  // Reel since accounts: the benchmark admin's token (bench/tus.sh sets it).
+  headers: process.env.REEL_TOKEN ? { Authorization: `Bearer ${process.env.REEL_TOKEN}` } : {},
   chunkSize: Number(chunkSize),
   retryDelays: [0, 200, 1000],
   metadata: { filename: path.basename(file), filetype: 'audio/wav' },

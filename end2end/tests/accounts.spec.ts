@@ -82,7 +82,10 @@ test("a share link plays a private item for someone without an account, until re
 
   await page.getByTestId("share-revoke").click();
   await expect(page.getByTestId("share")).toHaveCount(0);
-  await gotoHydrated(visitor, new URL(link).pathname);
+  // Revoked: the page answers 404 and says the link is gone.
+  const gone = await visitor.goto(new URL(link).pathname);
+  expect(gone?.status()).toBe(404);
+  await expect(visitor.locator("html")).toHaveAttribute("data-hydrated", "true");
   await expect(visitor.locator(".notice.error")).toHaveAttribute("data-code", "not-found");
   await visitor.context().close();
 });

@@ -224,7 +224,8 @@ export async function expectMediaPage(
   const player = page.locator(`${kind}[data-testid="player"]`);
   await expect(player).toHaveCount(1);
   await expect(page.locator(`${other}[data-testid="player"]`)).toHaveCount(0);
-  await expect(player).toHaveAttribute("src", `/files/${id}/original`);
+  // Private by default: the address carries a signature.
+  await expect(player).toHaveAttribute("src", new RegExp(`^/files/${id}/original(\\?sig=[^&]+)?$`));
   await expect(player).toHaveJSProperty("controls", true);
 
   const original = await page.request.get(`/files/${id}/original`);
