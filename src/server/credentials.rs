@@ -143,15 +143,33 @@ impl Site {
             return true;
         }
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(site) = text("sec-fetch-site") {
-            return matches!(site, "same-origin" | "none");
-        }
-        let Some(origin) = text("origin") else {
+        match self.says_browser(headers) {
+            Some(here) => here,
             // Browsers old enough to send neither: only `Referer` is left.
-            return text("referer").is_some_and(|r| self.is_own(r));
-        };
-        self.is_own(origin) && origin.matches('/').count() == 2
-            || self.origin.is_none() && host_matches(origin, text("host"))
+            None => text("referer").is_some_and(|r| self.is_own(r)),
+        }
+    }
+
+    /// Whether a sign-in may go on: it carries no cookie yet, but a page on
+    /// another site must not sign a visitor in to an account of its choice
+    /// (login CSRF). A browser says where the request comes from; clients
+    /// that say nothing (scripts, curl) are not browsers and pass.
+    pub(crate) fn sign_in_from_here(&self, headers: &HeaderMap) -> bool {
+        self.says_browser(headers).unwrap_or(true)
+    }
+
+    /// What the browser's `Sec-Fetch-Site` or `Origin` says: whether the
+    /// request comes from this site; `None` when it sends neither.
+    fn says_browser(&self, headers: &HeaderMap) -> Option<bool> {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        if let Some(site) = text("sec-fetch-site") {
+            return Some(matches!(site, "same-origin" | "none"));
+        }
+        let origin = text("origin")?;
+        Some(
+            self.is_own(origin) && origin.matches('/').count() == 2
+                || self.origin.is_none() && host_matches(origin, text("host")),
+        )
     }
 
     /// Whether `url` starts with this site's public origin.

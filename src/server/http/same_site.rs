@@ -23,7 +23,12 @@ pub(crate) async fn refuse_cross_site(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if safe || site.same_site(request.headers()) {
+    // Signing in (or making the first admin) is guarded even without a
+    // cookie: see `Site::sign_in_from_here`.
+    let signs_in = matches!(request.uri().path(), "/api/login" | "/api/complete_setup");
+    let from_here = site.same_site(request.headers())
+        && (!signs_in || site.sign_in_from_here(request.headers()));
+    if safe || from_here {
         return next.run(request).await;
     }
     tracing::warn!(
