@@ -137,16 +137,18 @@ pub(crate) async fn serve(
         // finds it counted.
         state.metrics.answered(Via::Direct, status, bytes);
         let sent = sendfile::send(stream, answer, close).await;
-        let path = format!("/files/{}/{}", request.id, request.variant.url_name());
-        access::log(&access::Answered {
-            via: Via::Direct,
-            method: if request.asked.head { "HEAD" } else { "GET" },
-            path: &path,
-            status,
-            bytes,
-            started,
-            peer: Some(peer),
-        });
+        if access::enabled() {
+            let path = format!("/files/{}/{}", request.id, request.variant.url_name());
+            access::log(&access::Answered {
+                via: Via::Direct,
+                method: if request.asked.head { "HEAD" } else { "GET" },
+                path: &path,
+                status,
+                bytes,
+                started,
+                peer: Some(peer),
+            });
+        }
         if let Err(e) = sent {
             tracing::debug!("direct answer ended early: {e}");
             return Next::Close;
