@@ -144,10 +144,16 @@ async fn first_admin(accounts: &Accounts, config: &Config) -> Result<(), StartEr
         return Ok(());
     }
     if let Some(token) = accounts.prepare_setup().await? {
+        // The address to open: the public URL, else the one listened on
+        // (a wildcard or ephemeral part left for the reader to fill in).
         let base = config
             .public_url
             .clone()
-            .unwrap_or_else(|| "http://<this server>".to_string());
+            .unwrap_or_else(|| match config.listen {
+                Some(at) if at.port() != 0 && !at.ip().is_unspecified() => format!("http://{at}"),
+                Some(at) if at.port() != 0 => format!("http://<this server>:{}", at.port()),
+                _ => "http://<this server>".to_string(),
+            });
         tracing::warn!(
             "no user yet: open {base}/setup?token={token} to make the first admin \
              (the token is also in {})",
