@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, HeaderName, header};
 
 /// What identifies this exact representation: a strong entity tag and the
 /// modification time (whole seconds, as HTTP dates carry).
@@ -54,35 +54,56 @@ pub(crate) struct Conditions {
 
 impl Conditions {
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
-        // Tag lists may be split over several field lines; they join with commas.
-        let list = |name| {
-            let mut values = headers.get_all(name).iter().peekable();
-            values.peek()?;
-            Some(
-                values
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        };
-        // Singletons: a repeated field is malformed, so only one value is read.
-        let single = |name| {
-            let mut values = headers.get_all(name).iter();
-            let first = values.next()?;
-            match values.next() {
-                Some(_) => Some(String::new()),
-                None => Some(String::from_utf8_lossy(first.as_bytes()).into_owned()),
-            }
-        };
-        Conditions {
-            if_match: list(header::IF_MATCH),
-            if_none_match: list(header::IF_NONE_MATCH),
-            if_modified_since: single(header::IF_MODIFIED_SINCE),
-            if_unmodified_since: single(header::IF_UNMODIFIED_SINCE),
-            if_range: single(header::IF_RANGE),
-            range: single(header::RANGE),
-        }
+        Self::from_fields(
+            headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_bytes())),
+        )
     }
+
+    /// Reads the fields from `(name, value)` pairs in the order they came:
+    /// the router's `HeaderMap` and the direct path's parsed head both come
+    /// here, so both read a request alike. Names match case-insensitively.
+    pub(crate) fn from_fields<'a>(fields: impl Iterator<Item = (&'a str, &'a [u8])>) -> Self {
+        let mut conditions = Conditions::default();
+        for (name, value) in fields {
+            let is = |known: &HeaderName| name.eq_ignore_ascii_case(known.as_str());
+            let text = || String::from_utf8_lossy(value);
+            if is(&header::IF_MATCH) {
+                append(&mut conditions.if_match, &text());
+            } else if is(&header::IF_NONE_MATCH) {
+                append(&mut conditions.if_none_match, &text());
+            } else if is(&header::IF_MODIFIED_SINCE) {
+                single(&mut conditions.if_modified_since, text());
+            } else if is(&header::IF_UNMODIFIED_SINCE) {
+                single(&mut conditions.if_unmodified_since, text());
+            } else if is(&header::IF_RANGE) {
+                single(&mut conditions.if_range, text());
+            } else if is(&header::RANGE) {
+                single(&mut conditions.range, text());
+            }
+        }
+        conditions
+    }
+}
+
+/// Tag lists may be split over several field lines; they join with commas.
+fn append(list: &mut Option<String>, value: &str) {
+    match list {
+        Some(list) => {
+            list.push_str(", ");
+            list.push_str(value);
+        }
+        None => *list = Some(value.to_string()),
+    }
+}
+
+/// Singletons: a repeated field is malformed, so it reads as empty.
+fn single(field: &mut Option<String>, value: std::borrow::Cow<'_, str>) {
+    *field = Some(match field {
+        Some(_) => String::new(),
+        None => value.into_owned(),
+    });
 }
 
 /// The outcome of the preconditions of a GET or HEAD.

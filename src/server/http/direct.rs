@@ -231,7 +231,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
     let Some((id, variant, query)) = request.path.and_then(file_target) else {
         return Parsed::Other;
     };
-    let mut conditional = HeaderMap::new();
+    // Only the credentials go through a map (as the router reads them); it
+    // allocates nothing when there are none, as for public and signed URLs.
     let mut credentials = HeaderMap::new();
     let mut close = false;
     for field in request.headers.iter() {
@@ -248,11 +249,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
                 .value
                 .split(|&b| b == b',')
                 .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"));
-        } else if let Some(known) = CONDITIONAL.iter().find(|known| is(known)) {
-            let Ok(value) = HeaderValue::from_bytes(field.value) else {
+        } else if CONDITIONAL.iter().any(is) {
+            if !is_field_value(field.value) {
                 return Parsed::Other;
-            };
-            conditional.append(known.clone(), value);
+            }
         } else if let Some(known) = CREDENTIALS.iter().find(|known| is(known)) {
             let Ok(value) = HeaderValue::from_bytes(field.value) else {
                 return Parsed::Other;
@@ -264,7 +264,12 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
         id,
         variant,
         asked: Asked {
-            conditions: Conditions::from_headers(&conditional),
+            conditions: Conditions::from_fields(
+                request
+                    .headers
+                    .iter()
+                    .map(|field| (field.name, field.value)),
+            ),
             download: files::wants_download(query),
             head,
         },
@@ -273,6 +278,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
         close,
         head_len,
     })
+}
+
+/// What `HeaderValue` accepts (so what the router would read), checked
+/// without making one.
+fn is_field_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 
 /// The fields the answer depends on; all others are ignored, as the router ignores them.

@@ -1,6 +1,8 @@
 //! What a stored file is on the wire: its type, validators, caching and
 //! disposition headers, the same for 200, 206 and HEAD.
 
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -18,23 +20,51 @@ const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
 pub(crate) struct Representation {
     pub content_type: String,
     pub validators: Validators,
-    filename: String,
+    /// The header values, made once: a representation answers many
+    /// requests (a player asks for ranges of one file again and again).
+    values: Values,
+}
+
+struct Values {
+    etag: HeaderValue,
+    last_modified: Option<HeaderValue>,
+    content_type: HeaderValue,
+    /// `Content-Disposition` when the file is not asked for as a download.
+    shown: HeaderValue,
+    /// `Content-Disposition` for `?download`.
+    download: HeaderValue,
 }
 
 impl Representation {
+    /// The representation of `variant` from memory when this thread has
+    /// made it for the same facts, length and mtime; otherwise made now.
+    pub(crate) fn of(
+        facts: &Arc<ServingFacts>,
+        variant: Variant,
+        len: u64,
+        modified: Option<SystemTime>,
+    ) -> Arc<Representation> {
+        // Facts without a hash are not cached by the service (an edit is
+        // being made), so they come anew each time: nothing to remember.
+        if facts.sha256.is_empty() {
+            return Arc::new(Representation::new(facts, variant, len, modified));
+        }
+        MEMO.with_borrow_mut(|memo| memo.get_or_make(facts, variant, len, modified))
+    }
+
     pub(crate) fn new(
         facts: &ServingFacts,
         variant: Variant,
         len: u64,
         modified: Option<SystemTime>,
     ) -> Self {
-        match variant {
+        let (content_type, validators, filename) = match variant {
             // The content hash is a strong validator for the original's bytes.
-            Variant::Original => Representation {
-                content_type: facts.content_type.clone(),
-                validators: Validators::new(facts.sha256.clone(), modified),
-                filename: facts.original_filename.clone(),
-            },
+            Variant::Original => (
+                facts.content_type.clone(),
+                Validators::new(facts.sha256.clone(), modified),
+                facts.original_filename.clone(),
+            ),
             // Derived files are made from the original, so the original's hash
             // names their source; length and mtime tell apart two renderings.
             derived => {
@@ -43,23 +73,38 @@ impl Representation {
                     .map_or(0, |d| d.as_nanos());
                 let (content_type, extension) = derived_type(derived, facts.kind);
                 let name = derived.url_name();
-                Representation {
-                    content_type: content_type.into(),
-                    validators: Validators::new(
+                (
+                    content_type.into(),
+                    Validators::new(
                         format!("{}-{name}-{len:x}-{nanos:x}", facts.sha256),
                         modified,
                     ),
-                    filename: format!("{}-{name}.{extension}", stem(&facts.original_filename)),
-                }
+                    format!("{}-{name}.{extension}", stem(&facts.original_filename)),
+                )
             }
+        };
+        let values = Values {
+            etag: value(&validators.etag_header()),
+            last_modified: validators.last_modified_header().map(|date| value(&date)),
+            content_type: value(&content_type),
+            shown: value(&content_disposition(
+                &filename,
+                !inline_allowed(&content_type),
+            )),
+            download: value(&content_disposition(&filename, true)),
+        };
+        Representation {
+            content_type,
+            validators,
+            values,
         }
     }
 
     /// Headers a 304 repeats from the 200: validators and caching (RFC 9110 §15.4.5).
     pub(crate) fn validators_into(&self, headers: &mut HeaderMap) {
-        headers.insert(header::ETAG, value(&self.validators.etag_header()));
-        if let Some(date) = self.validators.last_modified_header() {
-            headers.insert(header::LAST_MODIFIED, value(&date));
+        headers.insert(header::ETAG, self.values.etag.clone());
+        if let Some(date) = &self.values.last_modified {
+            headers.insert(header::LAST_MODIFIED, date.clone());
         }
         headers.insert(
             header::CACHE_CONTROL,
@@ -70,12 +115,73 @@ impl Representation {
     /// Everything a 200 or 206 says about the bytes, but their length and range.
     pub(crate) fn describe(&self, headers: &mut HeaderMap, download: bool) {
         self.validators_into(headers);
-        headers.insert(header::CONTENT_TYPE, value(&self.content_type));
-        let attachment = download || !inline_allowed(&self.content_type);
-        headers.insert(
-            header::CONTENT_DISPOSITION,
-            value(&content_disposition(&self.filename, attachment)),
-        );
+        headers.insert(header::CONTENT_TYPE, self.values.content_type.clone());
+        let disposition = if download {
+            &self.values.download
+        } else {
+            &self.values.shown
+        };
+        headers.insert(header::CONTENT_DISPOSITION, disposition.clone());
+    }
+}
+
+thread_local! {
+    /// Representations this thread made lately. Per thread, so no lock.
+    static MEMO: RefCell<Memo> = const { RefCell::new(Memo { entries: Vec::new(), next: 0 }) };
+}
+
+/// How many representations each thread remembers.
+const MEMO_SIZE: usize = 64;
+
+struct Memo {
+    entries: Vec<Remembered>,
+    /// The entry a new one replaces once full (oldest first).
+    next: usize,
+}
+
+struct Remembered {
+    /// Held, so that its address names these facts as long as the entry
+    /// lives: new facts for the item (a rename, a new visibility) come in
+    /// a new `Arc` and never match.
+    facts: Arc<ServingFacts>,
+    variant: Variant,
+    len: u64,
+    modified: Option<SystemTime>,
+    made: Arc<Representation>,
+}
+
+impl Memo {
+    fn get_or_make(
+        &mut self,
+        facts: &Arc<ServingFacts>,
+        variant: Variant,
+        len: u64,
+        modified: Option<SystemTime>,
+    ) -> Arc<Representation> {
+        let found = self.entries.iter().find(|entry| {
+            Arc::ptr_eq(&entry.facts, facts)
+                && entry.variant == variant
+                && entry.len == len
+                && entry.modified == modified
+        });
+        if let Some(entry) = found {
+            return Arc::clone(&entry.made);
+        }
+        let made = Arc::new(Representation::new(facts, variant, len, modified));
+        let entry = Remembered {
+            facts: Arc::clone(facts),
+            variant,
+            len,
+            modified,
+            made: Arc::clone(&made),
+        };
+        if self.entries.len() < MEMO_SIZE {
+            self.entries.push(entry);
+        } else {
+            self.entries[self.next] = entry;
+            self.next = (self.next + 1) % MEMO_SIZE;
+        }
+        made
     }
 }
 
@@ -203,12 +309,62 @@ mod tests {
             "{}",
             poster.validators.etag
         );
-        assert_eq!(poster.filename, "Holiday.2024-poster.jpg");
+        assert_eq!(
+            poster.values.download,
+            "attachment; filename=\"Holiday.2024-poster.jpg\"; filename*=UTF-8''Holiday.2024-poster.jpg"
+        );
+        assert_eq!(
+            poster.values.shown,
+            "inline; filename=\"Holiday.2024-poster.jpg\"; filename*=UTF-8''Holiday.2024-poster.jpg"
+        );
         assert_eq!(poster.content_type, "image/jpeg");
         let playable = new(Variant::Playable);
         assert_eq!(playable.content_type, "video/mp4");
-        assert_eq!(playable.filename, "Holiday.2024-playable.mp4");
+        assert!(
+            playable
+                .values
+                .shown
+                .to_str()
+                .unwrap()
+                .contains("\"Holiday.2024-playable.mp4\"")
+        );
         assert_ne!(playable.validators.etag, poster.validators.etag);
         assert_eq!(stem(".hidden"), ".hidden");
+    }
+    #[test]
+    fn representations_are_remembered_per_facts_length_and_mtime() {
+        let facts = |name: &str| {
+            Arc::new(ServingFacts {
+                content_type: "audio/mpeg".into(),
+                sha256: "cd".repeat(32),
+                original_filename: name.into(),
+                kind: MediaKind::Audio,
+                access: crate::server::domain::ItemAccess {
+                    owner: None,
+                    visibility: crate::accounts::Visibility::Public,
+                },
+                generation: 0,
+            })
+        };
+        let song = facts("song.mp3");
+        let at = Some(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000));
+        let first = Representation::of(&song, Variant::Original, 10, at);
+        let again = Representation::of(&song, Variant::Original, 10, at);
+        assert!(Arc::ptr_eq(&first, &again), "made once, then remembered");
+        // Anything that can change the headers makes a new one.
+        let longer = Representation::of(&song, Variant::Original, 11, at);
+        assert!(!Arc::ptr_eq(&first, &longer));
+        let renamed = Representation::of(&facts("tune.mp3"), Variant::Original, 10, at);
+        assert!(renamed.values.shown.to_str().unwrap().contains("tune.mp3"));
+        let poster = Representation::of(&song, Variant::Poster, 10, at);
+        assert_eq!(poster.content_type, "image/jpeg");
+        // Facts without a hash (an edit being made) are never remembered.
+        let unfinished = Arc::new(ServingFacts {
+            sha256: String::new(),
+            ..(*song).clone()
+        });
+        let a = Representation::of(&unfinished, Variant::Original, 10, at);
+        let b = Representation::of(&unfinished, Variant::Original, 10, at);
+        assert!(!Arc::ptr_eq(&a, &b));
     }
 }
