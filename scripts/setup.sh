@@ -80,6 +80,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VER
       cargo install -q --path . --locked)
 fi
 
+# s3s-fs: a real S3-compatible server (signatures checked) for the
+# object-storage tests.
+S3S_VER=$(pin s3s-fs)
+if [ "$(s3s-fs --version 2>/dev/null | awk '{print $2}')" != "$S3S_VER" ]; then
+  log "installing s3s-fs $S3S_VER"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install -q s3s-fs --version "$S3S_VER" --locked --features binary
+fi
+
 # npm packages: Playwright and binaryen's wasm-opt (end2end), tus-js-client for
 # the tus interoperability test, @tus/server for the tus benchmark.
 # Browsers come from Debian, never from a download.

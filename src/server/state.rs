@@ -67,7 +67,7 @@ impl AppState {
             path: config.data_dir.display().to_string(),
             source,
         })?;
-        let store = Store::open_local(config.data_dir.join("files")).await?;
+        let store = Store::open(&config.storage, &config.s3, config.data_dir.join("files")).await?;
         let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
         node::sweep_orphans(sole, &repo, &store).await;
         let media = Media::new(config.worker_count(), config.job_timeout);

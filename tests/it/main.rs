@@ -14,6 +14,7 @@ mod direct_wire;
 mod edit_jobs;
 mod events;
 mod library;
+mod object_store;
 mod processing;
 mod shares;
 mod static_assets;

@@ -1,5 +1,9 @@
 //! Typed configuration from flags and environment, validated at start-up.
 
+mod storage;
+
+pub use storage::{S3Bucket, S3Settings, Secret, Storage, parse_storage};
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +17,16 @@ pub struct Config {
     /// Directory for the database, uploads and derived files.
     #[arg(long, env = "REEL_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+
+    /// Where originals and derived files live: `local` (`files/` in the
+    /// data directory) or `s3://BUCKET/PREFIX` in an S3-compatible object
+    /// store, reached with AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID
+    /// and AWS_SECRET_ACCESS_KEY (the secret from the environment only).
+    #[arg(long, env = "REEL_STORAGE", default_value = "local", value_parser = parse_storage)]
+    pub storage: Storage,
+
+    #[command(flatten)]
+    pub s3: S3Settings,
 
     /// Address to listen on (defaults to the site address in Cargo.toml,
     /// or LEPTOS_SITE_ADDR when set).
@@ -136,6 +150,8 @@ impl Config {
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             data_dir: data_dir.into(),
+            storage: Storage::Local,
+            s3: S3Settings::default(),
             listen: None,
             max_upload_size: 8 << 30,
             workers: Some(1),

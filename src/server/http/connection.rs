@@ -80,6 +80,7 @@ async fn connection(
 ) {
     let mut buffer = BytesMut::new();
     if state.config.direct_path
+        && state.service.bytes_are_local()
         && direct::serve(&stream, peer, &state, &mut buffer, &stop).await == Next::Close
     {
         return;

@@ -306,6 +306,12 @@ impl Service {
         &self.inner.uploads
     }
 
+    /// Whether stored files are on this machine's disk, so the direct path
+    /// can send them with `sendfile` (an object store's go through the router).
+    pub(crate) fn bytes_are_local(&self) -> bool {
+        self.inner.store.is_local()
+    }
+
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn store(&self) -> &Store {
         &self.inner.store

@@ -9,7 +9,7 @@ use tokio::fs::{self, File};
 
 use super::open_files::OpenFiles;
 use super::source::{Materialised, Source};
-use super::{StoreError, TempFile, Variant, io_at};
+use super::{StoreError, TempFile, Variant, file_name, io_at};
 use crate::model::MediaId;
 
 #[derive(Clone, Debug)]
@@ -17,17 +17,6 @@ pub(super) struct LocalObjects {
     root: Arc<PathBuf>,
     /// Files kept open for serving; forgotten after every change.
     open: Arc<OpenFiles>,
-}
-
-fn file_name(variant: Variant) -> &'static str {
-    match variant {
-        Variant::Original => "original",
-        Variant::Poster => "poster.jpg",
-        Variant::Playable => "playable.mp4",
-        Variant::Sprites => "sprites.jpg",
-        Variant::Thumbnails => "thumbnails.vtt",
-        Variant::Waveform => "waveform.json",
-    }
 }
 
 impl LocalObjects {

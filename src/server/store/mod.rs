@@ -1,9 +1,10 @@
 //! Bytes. The store is the only code that knows where bytes live: callers name
 //! an item (`MediaId`) and a file of it (`Variant`), never a path.
 //!
-//! - Stored files (originals and derived files) live in a backend: today a
-//!   local directory (`local`); an object store fills the same methods later
-//!   without touching jobs, uploads, ingest or http.
+//! - Stored files (originals and derived files) live in a backend: a local
+//!   directory (`local`, the default) or an S3-compatible object store
+//!   (`s3`), behind the same methods: jobs, uploads, ingest and http do not
+//!   know which.
 //! - ffmpeg reads stored files through `materialise`, a guard with a local
 //!   path (the real file on disk; for a remote store, a temp copy removed on
 //!   drop), and writes its outputs to scratch files (`TempFile`) that
@@ -16,6 +17,7 @@
 mod local;
 mod open_files;
 mod partial;
+mod s3;
 mod scratch;
 mod source;
 
@@ -26,6 +28,7 @@ pub(crate) use scratch::{TempFile, TempWriter};
 pub(crate) use source::{Materialised, RangeReader, Source};
 
 use crate::model::MediaId;
+use crate::server::config::{S3Settings, Storage};
 
 /// The files an item can have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +86,28 @@ pub(crate) enum StoreError {
         variant: Variant,
         limit: usize,
     },
+    /// The object store answered a request with an error.
+    #[error("object store request for {key} failed: {source}")]
+    Remote {
+        key: String,
+        #[source]
+        source: object_store::Error,
+    },
+    /// The object store cannot be used at all (start-up check).
+    #[error("--storage {store}: the object store cannot be used: {reason}")]
+    Unreachable { store: String, reason: String },
+}
+
+/// A stored file's name within its item, in every backend.
+fn file_name(variant: Variant) -> &'static str {
+    match variant {
+        Variant::Original => "original",
+        Variant::Poster => "poster.jpg",
+        Variant::Playable => "playable.mp4",
+        Variant::Sprites => "sprites.jpg",
+        Variant::Thumbnails => "thumbnails.vtt",
+        Variant::Waveform => "waveform.json",
+    }
 }
 
 fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
@@ -96,6 +121,7 @@ fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 #[derive(Clone, Debug)]
 enum Objects {
     Local(local::LocalObjects),
+    S3(s3::S3Objects),
 }
 
 #[derive(Clone, Debug)]
@@ -108,17 +134,45 @@ pub(crate) struct Store {
 }
 
 impl Store {
+    /// Opens the store `storage` names: `Local` under `root` (the default,
+    /// `files` in the data directory) or an S3 bucket, reached with
+    /// `settings` and checked now. Scratch files and partial uploads stay
+    /// under `root` either way.
+    pub(crate) async fn open(
+        storage: &Storage,
+        settings: &S3Settings,
+        root: PathBuf,
+    ) -> Result<Self, StoreError> {
+        match storage {
+            Storage::Local => Self::open_local(root).await,
+            Storage::S3(bucket) => {
+                let objects = s3::S3Objects::connect(bucket, settings).await?;
+                Self::open_with(Objects::S3(objects), &root).await
+            }
+        }
+    }
+
     /// Opens (creating) a store on the local disk under `root` and removes
     /// scratch files a crash left behind.
     pub(crate) async fn open_local(root: PathBuf) -> Result<Self, StoreError> {
+        let objects = local::LocalObjects::open(root.join("media")).await?;
+        Self::open_with(Objects::Local(objects), &root).await
+    }
+
+    async fn open_with(objects: Objects, root: &Path) -> Result<Self, StoreError> {
         let scratch = scratch::open(root.join("tmp")).await?;
         let partial = partial::open(root.join("partial")).await?;
-        let objects = local::LocalObjects::open(root.join("media")).await?;
         Ok(Store {
-            objects: Objects::Local(objects),
+            objects,
             scratch: Arc::new(scratch),
             partial: Arc::new(partial),
         })
+    }
+
+    /// Whether stored files are on this machine's disk (`sendfile` can
+    /// send them) rather than in an object store.
+    pub(crate) fn is_local(&self) -> bool {
+        matches!(self.objects, Objects::Local(_))
     }
 
     /// Moves a finished scratch file into the store as `variant` of `id`:
@@ -132,6 +186,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         match &self.objects {
             Objects::Local(local) => local.persist(temp, id, variant).await,
+            Objects::S3(s3) => s3.persist(temp, id, variant).await,
         }
     }
 
@@ -158,6 +213,7 @@ impl Store {
     ) -> Result<Option<Vec<u8>>, StoreError> {
         match &self.objects {
             Objects::Local(local) => local.read_small(id, variant, limit).await,
+            Objects::S3(s3) => s3.read_small(id, variant, limit).await,
         }
     }
 
@@ -170,6 +226,7 @@ impl Store {
     ) -> Result<Option<Materialised>, StoreError> {
         match &self.objects {
             Objects::Local(local) => local.materialise(id, variant).await,
+            Objects::S3(s3) => s3.materialise(self, id, variant).await,
         }
     }
 
@@ -184,6 +241,7 @@ impl Store {
     ) -> Result<Option<Source>, StoreError> {
         match &self.objects {
             Objects::Local(local) => local.source(id, variant),
+            Objects::S3(s3) => s3.source(id, variant).await,
         }
     }
 
@@ -191,6 +249,7 @@ impl Store {
     pub(crate) async fn delete_all(&self, id: &MediaId) -> Result<(), StoreError> {
         match &self.objects {
             Objects::Local(local) => local.delete_all(id).await,
+            Objects::S3(s3) => s3.delete_all(id).await,
         }
     }
 
@@ -200,6 +259,7 @@ impl Store {
     pub(crate) async fn media_ids(&self) -> Result<Vec<MediaId>, StoreError> {
         match &self.objects {
             Objects::Local(local) => local.media_ids().await,
+            Objects::S3(s3) => s3.media_ids().await,
         }
     }
 

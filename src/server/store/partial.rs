@@ -128,6 +128,14 @@ impl Store {
         drop(file);
         let dir = match &self.objects {
             Objects::Local(local) => local.adopt(&path, media, Variant::Original)?,
+            Objects::S3(s3) => {
+                // Uploaded whole, then the local bytes go: a crash between
+                // the two leaves a partial file the next start finalises
+                // again (the same object, put again).
+                s3.persist_path(&path, media, Variant::Original).await?;
+                fs::remove_file(&path).await.map_err(io_at(&path))?;
+                return Ok(());
+            }
         };
         for synced in [&dir, self.partial.as_path()] {
             if let Ok(handle) = File::open(synced).await {

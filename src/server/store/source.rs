@@ -40,7 +40,6 @@ pub(crate) enum Source {
     /// A file on this machine: the direct path sends it with `sendfile`.
     File(Arc<OpenFile>),
     /// An object elsewhere: streamed through the router, range by range.
-    #[allow(dead_code, reason = "made by a remote store (the scale-out issue)")]
     Remote(RemoteObject),
 }
 
@@ -71,6 +70,14 @@ pub(crate) struct Materialised {
 impl Materialised {
     pub(super) fn in_place(path: PathBuf) -> Self {
         Materialised { path, _copy: None }
+    }
+
+    /// A scratch copy, removed when the guard drops.
+    pub(super) fn copy(temp: TempFile) -> Self {
+        Materialised {
+            path: temp.path().to_path_buf(),
+            _copy: Some(temp),
+        }
     }
 
     pub(crate) fn path(&self) -> &Path {

@@ -1,0 +1,293 @@
+//! Stored files in an S3-compatible object store (`--storage s3://…`),
+//! against a real S3 server that checks every request's signature: s3s-fs,
+//! pinned in Cargo.toml and installed by `scripts/setup.sh`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use reel::model::{MediaId, MediaState, UploadPhase, UploadResponse};
+use reel::server::{Config, S3Settings, Secret, Storage, parse_storage};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::common::tus::upload_id;
+use crate::common::{TestServer, sha256_hex, tone_wav, video_mp4};
+
+const KEY_ID: &str = "reel-test-key";
+const SECRET: &str = "reel-test-secret-0f9e8d7c6b5a";
+const BUCKET: &str = "reel-media";
+
+/// A running s3s-fs with one bucket, killed on drop.
+struct S3Server {
+    endpoint: String,
+    root: tempfile::TempDir,
+    _child: Child,
+}
+
+impl S3Server {
+    async fn start() -> Self {
+        let root = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir(root.path().join(BUCKET)).expect("bucket");
+        let mut child = Command::new("s3s-fs")
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(["--access-key", KEY_ID, "--secret-key", SECRET])
+            .arg(root.path())
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("s3s-fs runs (scripts/setup.sh installs it)");
+        // It says where it listens (port 0: the system chose), then its log
+        // is drained so that the pipe never fills.
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let endpoint = loop {
+            let line = lines
+                .next_line()
+                .await
+                .expect("s3s-fs output")
+                .expect("s3s-fs said where it listens before it exited");
+            if let Some((_, at)) = line.split_once("server is running at ") {
+                break at.trim().to_string();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        S3Server {
+            endpoint,
+            root,
+            _child: child,
+        }
+    }
+
+    fn settings(&self, secret: &str) -> S3Settings {
+        S3Settings {
+            endpoint: Some(self.endpoint.clone()),
+            region: "us-east-1".into(),
+            access_key_id: Some(KEY_ID.into()),
+            secret_access_key: Some(Secret::new(secret)),
+        }
+    }
+
+    /// Where s3s-fs keeps an object's bytes (its root is a plain folder).
+    fn object(&self, prefix: &str, id: &MediaId, name: &str) -> PathBuf {
+        self.root
+            .path()
+            .join(BUCKET)
+            .join(prefix)
+            .join("media")
+            .join(id.as_str())
+            .join(name)
+    }
+}
+
+fn storage(prefix: &str) -> Storage {
+    parse_storage(&format!("s3://{BUCKET}/{prefix}")).expect("storage")
+}
+
+async fn server_on(s3: &S3Server, prefix: &str) -> TestServer {
+    let settings = s3.settings(SECRET);
+    let storage = storage(prefix);
+    TestServer::start_with(move |config| {
+        config.storage = storage;
+        config.s3 = settings;
+    })
+    .await
+}
+
+fn local_media_files(server: &TestServer) -> usize {
+    let media = server.dir.path().join("files/media");
+    std::fs::read_dir(media).map_or(0, |entries| entries.count())
+}
+
+#[tokio::test]
+async fn a_video_in_object_storage_is_processed_and_served_by_the_byte_rules() {
+    let s3 = S3Server::start().await;
+    let server = server_on(&s3, "site-a").await;
+    let media = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(video_mp4(media.path(), 2)).expect("read");
+
+    let response = server.upload(&media.path().join("clip.mp4")).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: UploadResponse = response.json().await.expect("json");
+    server.hooks.wait_idle().await;
+    let item = server.item(&created.id).await;
+    assert_eq!(item.state, MediaState::Ready);
+    assert!(item.has_poster, "ffmpeg read the original from the bucket");
+
+    // The bytes are objects in the bucket, none on this machine's disk.
+    let original = s3.object("site-a", &created.id, "original");
+    assert_eq!(std::fs::read(&original).expect("object"), bytes);
+    assert!(s3.object("site-a", &created.id, "poster.jpg").exists());
+    assert_eq!(local_media_files(&server), 0);
+    assert_eq!(server.scratch_entries(), 0, "scratch copies are gone");
+
+    // Served through Reel by the same rules as from disk.
+    let url = server.url(&created.urls.original);
+    let whole = server.client.get(&url).send().await.expect("get");
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.headers()[CONTENT_TYPE], "video/mp4");
+    let etag = format!("\"{}\"", sha256_hex(&bytes));
+    assert_eq!(whole.headers()[ETAG].to_str().expect("etag"), etag);
+    assert_eq!(whole.bytes().await.expect("body"), bytes);
+
+    let part = server
+        .client
+        .get(&url)
+        .header(RANGE, "bytes=100-1123")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    let total = bytes.len();
+    assert_eq!(
+        part.headers()[CONTENT_RANGE].to_str().expect("range"),
+        format!("bytes 100-1123/{total}")
+    );
+    assert_eq!(part.bytes().await.expect("part"), bytes[100..1124]);
+
+    let parts = server
+        .client
+        .get(&url)
+        .header(RANGE, "bytes=0-9,-10")
+        .send()
+        .await
+        .expect("ranges");
+    assert_eq!(parts.status(), StatusCode::PARTIAL_CONTENT);
+    let body = parts.bytes().await.expect("multipart");
+    let contains = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    assert!(contains(&bytes[..10]) && contains(&bytes[total - 10..]));
+
+    let beyond = server
+        .client
+        .get(&url)
+        .header(RANGE, format!("bytes={total}-"))
+        .send()
+        .await
+        .expect("416");
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers()[CONTENT_RANGE],
+        format!("bytes */{total}").as_str()
+    );
+
+    let cached = server
+        .client
+        .get(&url)
+        .header(IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .expect("304");
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    let head = server.client.head(&url).send().await.expect("head");
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[CONTENT_LENGTH], total.to_string().as_str());
+    assert_eq!(
+        server.hooks.direct_answers(),
+        0,
+        "sendfile needs a local file"
+    );
+
+    // Access control first: without the signature the item is missing.
+    let anonymous = reqwest::Client::new();
+    let unsigned = url.split_once('?').expect("signed").0.to_string();
+    let refused = anonymous.get(&unsigned).send().await.expect("get");
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // Deleting the item deletes its objects.
+    let deleted = server
+        .client
+        .post(server.url("/api/delete_media"))
+        .form(&[("id", created.id.as_str())])
+        .send()
+        .await
+        .expect("delete");
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    assert!(!original.exists());
+    assert!(!s3.object("site-a", &created.id, "poster.jpg").exists());
+}
+
+#[tokio::test]
+async fn a_large_resumable_upload_goes_up_in_parts_and_restarts_find_it() {
+    let s3 = S3Server::start().await;
+    let server = server_on(&s3, "site-b").await;
+    let media = tempfile::tempdir().expect("tmp");
+    // 100 s of 48 kHz stereo 16-bit: 19.2 MB, past one part (16 MiB).
+    let bytes = std::fs::read(tone_wav(media.path(), 100)).expect("wav");
+    assert!(bytes.len() > 16 << 20);
+
+    let tus = server.tus();
+    let location = tus.create(bytes.len() as u64, "Long tone.wav").await;
+    tus.send_rest(&location, &bytes, 0, 4 << 20).await;
+    server.settle().await;
+    let status = tus.status(upload_id(&location)).await.expect("known");
+    let UploadPhase::Done { media_id } = status.phase else {
+        panic!("not done: {status:?}");
+    };
+    let item = server.item(&media_id).await;
+    assert_eq!(item.state, MediaState::Ready);
+    assert_eq!(item.sha256, sha256_hex(&bytes));
+    let object = s3.object("site-b", &media_id, "original");
+    assert_eq!(
+        sha256_hex(&std::fs::read(&object).expect("object")),
+        item.sha256
+    );
+    assert_eq!(
+        server.partial_files(),
+        0,
+        "the partial file went after the upload"
+    );
+
+    // A restart keeps the objects: the orphan sweep lists them against the
+    // rows and finds them owned. An object without a row (a job's late
+    // write after a delete) is swept.
+    let dir = server.stop().await;
+    let orphan = s3.object("site-b", &reel::testing::fresh_media_id(), "poster.jpg");
+    std::fs::create_dir_all(orphan.parent().expect("dir")).expect("orphan dir");
+    std::fs::write(&orphan, b"left behind").expect("orphan");
+    let settings = s3.settings(SECRET);
+    let again = TestServer::start_in(dir, move |config| {
+        config.storage = storage("site-b");
+        config.s3 = settings;
+    })
+    .await;
+    assert!(object.exists(), "an owned object survives the sweep");
+    assert!(!orphan.exists(), "an object without a row is swept");
+    let waveform = again
+        .client
+        .get(again.url(&format!("/files/{media_id}/waveform")))
+        .send()
+        .await
+        .expect("waveform");
+    assert_eq!(waveform.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_store_that_refuses_the_credentials_stops_start_up_naming_the_setting() {
+    let s3 = S3Server::start().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = Config::with_data_dir(dir.path());
+    config.storage = storage("site-c");
+    config.s3 = s3.settings("not-the-secret-at-all");
+    let sole = reel::server::lock_data_dir(dir.path()).expect("free");
+    let Err(error) = reel::testing::start(config, &sole).await else {
+        panic!("a wrong secret must stop start-up");
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("--storage s3://reel-media/site-c"),
+        "{message}"
+    );
+    assert!(!message.contains("not-the-secret-at-all"), "{message}");
+
+    let mut config = Config::with_data_dir(dir.path());
+    config.storage = storage("site-c");
+    config.s3 = s3.settings(SECRET);
+    config.s3.endpoint = Some("http://127.0.0.1:9".into());
+    let Err(error) = reel::testing::start(config, &sole).await else {
+        panic!("an unreachable store must stop start-up");
+    };
+    assert!(error.to_string().contains("--storage"), "{error}");
+}
