@@ -8,7 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::server::accounts::{Accounts, SessionPolicy};
-use crate::server::config::Config;
+use crate::server::config::{Config, ServeMode, Storage};
 use crate::server::credentials::Site;
 use crate::server::db::Repo;
 use crate::server::events::Events;
@@ -40,6 +40,8 @@ pub(crate) enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Setting(&'static str),
     #[error(transparent)]
     Store(#[from] crate::server::store::StoreError),
     #[error(transparent)]
@@ -67,6 +69,11 @@ impl AppState {
             path: config.data_dir.display().to_string(),
             source,
         })?;
+        if config.serve_mode == ServeMode::Redirect && config.storage == Storage::Local {
+            return Err(StartError::Setting(
+                "--serve-mode redirect needs --storage s3://…: local files are sent by Reel",
+            ));
+        }
         let store = Store::open(&config.storage, &config.s3, config.data_dir.join("files")).await?;
         let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
         node::sweep_orphans(sole, &repo, &store).await;

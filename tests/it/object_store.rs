@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 
 use reel::model::{MediaId, MediaState, UploadPhase, UploadResponse};
-use reel::server::{Config, S3Settings, Secret, Storage, parse_storage};
+use reel::server::{Config, S3Settings, Secret, ServeMode, Storage, parse_storage};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -290,4 +290,93 @@ async fn a_store_that_refuses_the_credentials_stops_start_up_naming_the_setting(
         panic!("an unreachable store must stop start-up");
     };
     assert!(error.to_string().contains("--storage"), "{error}");
+}
+
+#[tokio::test]
+async fn redirect_mode_sends_large_media_to_a_presigned_address_after_the_rights_check() {
+    let s3 = S3Server::start().await;
+    let settings = s3.settings(SECRET);
+    let server = TestServer::start_with(move |config| {
+        config.storage = storage("site-d");
+        config.s3 = settings;
+        config.serve_mode = ServeMode::Redirect;
+    })
+    .await;
+    let media = tempfile::tempdir().expect("tmp");
+    let source = tone_wav(media.path(), 10);
+    let bytes = std::fs::read(&source).expect("wav");
+    let response = server.upload(&source).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: UploadResponse = response.json().await.expect("json");
+    server.hooks.wait_idle().await;
+
+    let no_follow = |client: reqwest::ClientBuilder| {
+        client
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    };
+    let anonymous = no_follow(reqwest::Client::builder());
+    let signed = server.url(&created.urls.original);
+    let answer = anonymous.get(&signed).send().await.expect("get");
+    assert_eq!(answer.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(answer.headers()["cache-control"], "no-store");
+    let location = answer.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(location.starts_with(&s3.endpoint), "{location}");
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+    assert!(!location.contains(SECRET));
+
+    // The store checks the presigned signature and serves ranges itself.
+    let part = anonymous
+        .get(&location)
+        .header(RANGE, "bytes=1000-1999")
+        .send()
+        .await
+        .expect("presigned");
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(part.bytes().await.expect("part"), bytes[1000..2000]);
+    // The same address with one digit of its signature changed.
+    let (before, signature) = location.split_once("X-Amz-Signature=").expect("signed");
+    let flipped = if signature.starts_with('0') { '1' } else { '0' };
+    let forged = format!("{before}X-Amz-Signature={flipped}{}", &signature[1..]);
+    let refused = anonymous.get(&forged).send().await.expect("forged");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // Rights first: without the signature there is nothing to redirect to.
+    let unsigned = signed.split_once('?').expect("signed").0;
+    let missing = anonymous.get(unsigned).send().await.expect("get");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // Small files and downloads still come through Reel.
+    let waveform = server
+        .client
+        .get(server.url(&format!("/files/{}/waveform", created.id)))
+        .send()
+        .await
+        .expect("waveform");
+    assert_eq!(waveform.status(), StatusCode::OK);
+    let download = no_follow(reqwest::Client::builder())
+        .get(format!("{signed}&download"))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(download.bytes().await.expect("body"), bytes);
+}
+
+#[tokio::test]
+async fn redirect_mode_needs_object_storage() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut config = Config::with_data_dir(dir.path());
+    config.serve_mode = ServeMode::Redirect;
+    let sole = reel::server::lock_data_dir(dir.path()).expect("free");
+    let Err(error) = reel::testing::start(config, &sole).await else {
+        panic!("redirect with local files must stop start-up");
+    };
+    assert!(
+        error.to_string().contains("--serve-mode redirect"),
+        "{error}"
+    );
 }

@@ -2,7 +2,7 @@
 
 mod storage;
 
-pub use storage::{S3Bucket, S3Settings, Secret, Storage, parse_storage};
+pub use storage::{S3Bucket, S3Settings, Secret, ServeMode, Storage, parse_storage};
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,6 +27,12 @@ pub struct Config {
 
     #[command(flatten)]
     pub s3: S3Settings,
+
+    /// With --storage s3://…: `proxy` sends stored bytes through Reel;
+    /// `redirect` sends large media (from 1 MiB) to a presigned address at
+    /// the store, valid for 12 hours, once Reel has checked who asks.
+    #[arg(long, env = "REEL_SERVE_MODE", value_enum, default_value_t = ServeMode::Proxy)]
+    pub serve_mode: ServeMode,
 
     /// Address to listen on (defaults to the site address in Cargo.toml,
     /// or LEPTOS_SITE_ADDR when set).
@@ -152,6 +158,7 @@ impl Config {
             data_dir: data_dir.into(),
             storage: Storage::Local,
             s3: S3Settings::default(),
+            serve_mode: ServeMode::Proxy,
             listen: None,
             max_upload_size: 8 << 30,
             workers: Some(1),

@@ -70,6 +70,18 @@ pub fn parse_storage(text: &str) -> Result<Storage, String> {
     }))
 }
 
+/// How bytes in an object store reach clients.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeMode {
+    /// Through Reel, with every rule of its byte routes (the default).
+    #[default]
+    Proxy,
+    /// Large media (originals and playable copies from 1 MiB) by a
+    /// redirect to a short-lived presigned address at the store itself,
+    /// after Reel has checked who asks; everything else through Reel.
+    Redirect,
+}
+
 /// How the object store is reached; read only with `--storage s3://…`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct S3Settings {

@@ -272,6 +272,8 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
             ),
             download: files::wants_download(query),
             head,
+            // Only local files come this way: nothing to redirect to.
+            redirect: false,
         },
         credentials: credentials_of(&credentials),
         signature: query_param(query, "sig").map(str::to_string),

@@ -7,7 +7,7 @@
 //! `Source`), `representation` (headers about the bytes), `plan` (the pure
 //! decision), `multipart` and `body` (the bytes).
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use crate::model::MediaId;
+use crate::server::config::ServeMode;
 use crate::server::credentials::query_param;
 use crate::server::error::Error;
 use crate::server::http::body::{FileBody, Segment, remote_body};
@@ -37,6 +38,7 @@ pub(crate) async fn serve(
         conditions: Conditions::from_headers(&headers),
         download: wants_download(query.as_deref()),
         head: method == Method::HEAD,
+        redirect: state.config.serve_mode == ServeMode::Redirect,
     };
     let signature = query_param(query.as_deref(), "sig");
     let found = MediaId::parse(&id).zip(Variant::parse(&variant));
@@ -71,6 +73,9 @@ pub(crate) struct Asked {
     pub(crate) conditions: Conditions,
     pub(crate) download: bool,
     pub(crate) head: bool,
+    /// Large media in an object store may be answered with a redirect to
+    /// the store (`--serve-mode redirect`).
+    pub(crate) redirect: bool,
 }
 
 /// A decided answer, before it meets a connection: hyper sends it as a
@@ -97,9 +102,47 @@ pub(crate) async fn prepare(
     asked: &Asked,
 ) -> Result<Answer, Error> {
     let served = service.serve(actor, id, variant, signature).await?;
+    if let Some(location) = redirect_to(&served.source, variant, asked).await {
+        return Ok(redirect(&location));
+    }
     let mut answer = answer(served, variant, asked);
     allow_cross_origin(&mut answer.headers);
     Ok(answer)
+}
+
+/// Redirects go only to media large enough to gain from it: small files
+/// (posters, tracks) cost less through Reel than a second round trip.
+const REDIRECT_FROM: u64 = 1 << 20;
+/// How long a presigned address lasts: a whole viewing of a long film,
+/// paused and resumed, without the player's address running out.
+const REDIRECT_LASTS: Duration = Duration::from_secs(12 * 3600);
+
+/// The store's own address for these bytes, when they are to be fetched
+/// there (asked for, large media, in an object store that presigns).
+async fn redirect_to(source: &Source, variant: Variant, asked: &Asked) -> Option<String> {
+    let Source::Remote(object) = source else {
+        return None;
+    };
+    let media = matches!(variant, Variant::Original | Variant::Playable);
+    if !asked.redirect || !media || object.len < REDIRECT_FROM || asked.download {
+        return None;
+    }
+    object.reader.presign(REDIRECT_LASTS).await
+}
+
+/// `307`: the same method (HEAD stays HEAD) and `Range` go to the store.
+/// Not cached: the address expires, and rights are checked again here.
+fn redirect(location: &str) -> Answer {
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(header::LOCATION, value(location));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+    allow_cross_origin(&mut headers);
+    Answer {
+        status: StatusCode::TEMPORARY_REDIRECT,
+        headers,
+        body: None,
+    }
 }
 
 /// Decides the answer for a stored file.

@@ -18,10 +18,13 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::http::Method;
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use futures_util::{StreamExt, TryStreamExt, stream::BoxStream};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
+use object_store::signer::Signer;
 use object_store::{
     BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, PutPayload, RetryConfig,
     WriteMultipart,
@@ -325,6 +328,20 @@ impl RangeReader for Ranges {
         .try_flatten()
         .map_err(std::io::Error::other)
         .boxed()
+    }
+
+    fn presign(&self, expires_in: Duration) -> BoxFuture<'static, Option<String>> {
+        let store = Arc::clone(&self.store);
+        let key = self.key.clone();
+        Box::pin(async move {
+            match store.signed_url(Method::GET, &key, expires_in).await {
+                Ok(url) => Some(url.to_string()),
+                Err(e) => {
+                    tracing::error!("cannot presign {key}: {e}");
+                    None
+                }
+            }
+        })
     }
 }
 

@@ -4,9 +4,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 
 use super::StoreError;
@@ -24,6 +25,10 @@ pub(crate) struct OpenFile {
 pub(crate) trait RangeReader: Send + Sync {
     /// `len` bytes from `start`, as a stream of chunks.
     fn read(&self, start: u64, len: u64) -> BoxStream<'static, std::io::Result<Bytes>>;
+
+    /// An address where a client may read the object itself until
+    /// `expires_in` has passed, when the store makes such addresses.
+    fn presign(&self, expires_in: Duration) -> BoxFuture<'static, Option<String>>;
 }
 
 /// A stored object elsewhere (an object store), read by range.

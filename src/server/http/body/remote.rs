@@ -40,6 +40,13 @@ mod tests {
                 .collect();
             stream::iter(chunks).boxed()
         }
+
+        fn presign(
+            &self,
+            _: std::time::Duration,
+        ) -> futures_util::future::BoxFuture<'static, Option<String>> {
+            Box::pin(async { None })
+        }
     }
 
     #[tokio::test]
