@@ -11,8 +11,11 @@ rounds=${ROUNDS:-3}
 secs=${SECONDS_PER:-6}
 access=${BENCH_ACCESS:-public}
 work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+# The servers' pids, in a file: they are started inside $(…), a subshell.
+cleanup() {
+  for p in $(cat "$work/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 ffmpeg -v error -y -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=520" \
@@ -34,7 +37,7 @@ start() {
   REEL_DATA_DIR="$work/$name" REEL_LISTEN="127.0.0.1:$port" LEPTOS_OUTPUT_NAME=reel \
     REEL_ADMIN_USER=bench REEL_ADMIN_PASSWORD=bench-password-1 LEPTOS_SITE_ROOT=target/site \
     RUST_LOG=warn "$bin" >"$work/$name.log" 2>&1 &
-  pids+=($!)
+  echo $! >>"$work/pids"
   for _ in $(seq 200); do curl -sf -o /dev/null "$origin/healthz" && break; sleep 0.05; done
   # Builds from before accounts need no sign-in (and fail it harmlessly).
   curl -sf -c "$work/$name.jar" -d username=bench -d password=bench-password-1 \
@@ -43,7 +46,8 @@ start() {
   answer=$(curl -sf -b "$work/$name.jar" -H "Origin: $origin" -F "file=@$work/big.wav" "$origin/api/uploads")
   id=$(grep -o '"id":"[0-9a-f]*"' <<<"$answer" | cut -d'"' -f4)
   path=$(grep -o '"original":"[^"]*"' <<<"$answer" | cut -d'"' -f4)
-  if [ "$access" = public ]; then
+  # Builds from before accounts answer no signed address: theirs is public.
+  if [ "$access" = public ] || [ -z "$path" ]; then
     curl -sf -b "$work/$name.jar" -H "Origin: $origin" -d "id=$id" -d title=big -d description= \
       -d visibility=public "$origin/api/update_media" >/dev/null || true
     path="/files/$id/original"

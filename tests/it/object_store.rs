@@ -262,6 +262,31 @@ async fn a_large_resumable_upload_goes_up_in_parts_and_restarts_find_it() {
         .await
         .expect("waveform");
     assert_eq!(waveform.status(), StatusCode::OK);
+
+    // An edit reads its source from the bucket and stores its result there.
+    let trim = serde_json::json!({
+        "id": media_id.as_str(),
+        "request": { "edit": "trim", "start_secs": 1.0, "end_secs": 3.5, "mode": "exact" },
+    });
+    let response = again
+        .client
+        .post(again.url("/api/start_edit"))
+        .json(&trim)
+        .send()
+        .await
+        .expect("start_edit");
+    assert_eq!(response.status(), StatusCode::OK);
+    let trimmed: reel::model::MediaItem = response.json().await.expect("item");
+    again.hooks.wait_idle().await;
+    let item = again.item(&trimmed.id).await;
+    assert_eq!(item.state, MediaState::Ready);
+    assert!((item.duration_secs.expect("duration") - 2.5).abs() < 0.03);
+    let object = s3.object("site-b", &trimmed.id, "original");
+    assert_eq!(
+        sha256_hex(&std::fs::read(&object).expect("object")),
+        item.sha256
+    );
+    assert_eq!(again.scratch_entries(), 0);
 }
 
 #[tokio::test]
