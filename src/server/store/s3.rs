@@ -26,10 +26,10 @@ use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
 use object_store::signer::Signer;
 use object_store::{
-    BackoffConfig, ClientOptions, GetOptions, GetRange, ObjectStore, PutPayload, RetryConfig,
-    WriteMultipart,
+    BackoffConfig, ClientOptions, GetOptions, GetRange, GetResult, ObjectStore, PutPayload,
+    RetryConfig, WriteMultipart,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use super::source::{Materialised, RangeReader, RemoteObject, Source};
 use super::{Store, StoreError, TempFile, Variant, file_name};
@@ -199,6 +199,15 @@ impl S3Objects {
         Ok(())
     }
 
+    /// The object, or `None` when there is none.
+    async fn get(&self, key: &Key) -> Result<Option<GetResult>, StoreError> {
+        match self.store.get(key).await {
+            Ok(got) => Ok(Some(got)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.failed(key, e)),
+        }
+    }
+
     pub(super) async fn read_small(
         &self,
         id: &MediaId,
@@ -206,10 +215,8 @@ impl S3Objects {
         limit: usize,
     ) -> Result<Option<Vec<u8>>, StoreError> {
         let key = self.key(id, variant);
-        let got = match self.store.get(&key).await {
-            Ok(got) => got,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(self.failed(&key, e)),
+        let Some(got) = self.get(&key).await? else {
+            return Ok(None);
         };
         if got.meta.size > limit as u64 {
             return Err(StoreError::TooBig {
@@ -230,25 +237,17 @@ impl S3Objects {
         variant: Variant,
     ) -> Result<Option<Materialised>, StoreError> {
         let key = self.key(id, variant);
-        let got = match self.store.get(&key).await {
-            Ok(got) => got,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(self.failed(&key, e)),
+        let Some(got) = self.get(&key).await? else {
+            return Ok(None);
         };
-        let temp = store.create_temp().await?;
-        let path = temp.path().to_path_buf();
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&path)
-            .await
-            .map_err(super::io_at(&path))?;
+        let mut writer = store.create_temp().await?.into_writer().await?;
         let mut chunks = got.into_stream();
         while let Some(chunk) = chunks.next().await {
-            let chunk = chunk.map_err(|e| self.failed(&key, e))?;
-            file.write_all(&chunk).await.map_err(super::io_at(&path))?;
+            writer
+                .write(&chunk.map_err(|e| self.failed(&key, e))?)
+                .await?;
         }
-        file.flush().await.map_err(super::io_at(&path))?;
-        Ok(Some(Materialised::copy(temp)))
+        Ok(Some(Materialised::copy(writer.finish().await?)))
     }
 
     /// What to serve: the object's length and date from a `HEAD`, its bytes
