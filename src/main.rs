@@ -15,8 +15,10 @@ async fn main() -> std::process::ExitCode {
         .init();
 
     let mut config = Config::parse();
-    if let Some(Command::User { action }) = config.command.take() {
-        return user_command(&config, action).await;
+    match config.command.take() {
+        Some(Command::User { action }) => return user_command(&config, action).await,
+        Some(Command::Storage { action }) => return storage_command(&config, action).await,
+        None => {}
     }
     match run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -39,6 +41,24 @@ async fn user_command(
         return std::process::ExitCode::FAILURE;
     }
     match reel::server::cli::run_user_command(&config.data_dir, action, &password).await {
+        Ok(done) => {
+            println!("{done}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("reel: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// `reel storage …`: progress lines on standard output, then the summary.
+async fn storage_command(
+    config: &Config,
+    action: reel::server::config::StorageCommand,
+) -> std::process::ExitCode {
+    let progress = |line: String| println!("{line}");
+    match reel::server::cli::run_storage_command(config, action, progress).await {
         Ok(done) => {
             println!("{done}");
             std::process::ExitCode::SUCCESS

@@ -1,5 +1,6 @@
 //! `reel user …`: managing accounts from the command line, on the data
-//! directory, with or without the server running (SQLite takes turns). The
+//! directory, with or without the server running (SQLite takes turns).
+//! `reel storage copy …`: moving a library's files to another storage. The
 //! way in for a first admin on a headless machine, and back in for an admin
 //! who lost their password. Like `state`, this is a composition root: the
 //! operator at the machine owns the data directory, so it works on the
@@ -8,9 +9,12 @@
 use std::path::Path;
 
 use crate::accounts::{Role, check_password, clean_name};
+use crate::model::MediaId;
 use crate::server::accounts::{Accounts, SessionPolicy};
-use crate::server::config::UserCommand;
+use crate::server::config::{Config, Storage, StorageCommand, UserCommand};
 use crate::server::db::Repo;
+use crate::server::node::lock_data_dir;
+use crate::server::store::{Store, StoreError, Variant};
 
 /// Runs `command` on the data directory; what to print, or why it failed.
 pub async fn run_user_command(
@@ -55,5 +59,106 @@ pub async fn run_user_command(
                 .map_err(|e| e.to_string())?;
             Ok(format!("set the password of {name}; their sessions ended"))
         }
+    }
+}
+
+/// `reel storage copy --to …`: copies every item's stored files from the
+/// configured storage to `to`, each checked by its SHA-256 read back from
+/// the target; files already there with the same bytes are skipped, so an
+/// interrupted run is simply run again. Holds the data directory's lock:
+/// Reel must be stopped (an upload arriving meanwhile would be missed).
+/// `progress` hears one line per item; the answer is the summary.
+pub async fn run_storage_command(
+    config: &Config,
+    action: StorageCommand,
+    mut progress: impl FnMut(String),
+) -> Result<String, String> {
+    let StorageCommand::Copy { to } = action;
+    if to == config.storage {
+        return Err("--to names the storage Reel already uses (--storage)".into());
+    }
+    let _sole = lock_data_dir(&config.data_dir)
+        .map_err(|e| format!("{e}: stop Reel before copying its files"))?;
+    let repo = Repo::open(&config.data_dir.join("reel.db"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let root = config.data_dir.join("files");
+    let from = Store::open(&config.storage, &config.s3, root.clone())
+        .await
+        .map_err(|e| e.to_string())?;
+    let target = Store::open(&to, &config.s3, root)
+        .await
+        .map_err(|e| format!("--to: {e}"))?;
+    let mut ids: Vec<MediaId> = repo
+        .media_ids_in_use()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .collect();
+    ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let (mut copied, mut present, mut bytes) = (0u64, 0u64, 0u64);
+    for (n, id) in ids.iter().enumerate() {
+        let mut files = 0;
+        for variant in Variant::ALL {
+            let failed = |e: StoreError| format!("{id} {}: {e}", variant.url_name());
+            let Some(file) = from.materialise(id, variant).await.map_err(failed)? else {
+                continue;
+            };
+            let wanted = file.digest().await.map_err(failed)?;
+            if same_bytes(&target, id, variant, &wanted)
+                .await
+                .map_err(failed)?
+            {
+                present += 1;
+                continue;
+            }
+            target
+                .put_copy(file.path(), id, variant)
+                .await
+                .map_err(failed)?;
+            if !same_bytes(&target, id, variant, &wanted)
+                .await
+                .map_err(failed)?
+            {
+                return Err(format!(
+                    "{id} {}: the copy's bytes differ from the original's; nothing was deleted",
+                    variant.url_name()
+                ));
+            }
+            copied += 1;
+            files += 1;
+            bytes += wanted.0;
+        }
+        progress(format!(
+            "[{}/{}] {id}: {files} files copied",
+            n + 1,
+            ids.len()
+        ));
+    }
+    Ok(format!(
+        "{} items: {copied} files copied ({bytes} bytes, each checked by SHA-256), \
+         {present} already there; start Reel with --storage {}",
+        ids.len(),
+        describe(&to)
+    ))
+}
+
+/// Whether `store` holds exactly these bytes (length and SHA-256).
+async fn same_bytes(
+    store: &Store,
+    id: &MediaId,
+    variant: Variant,
+    wanted: &(u64, String),
+) -> Result<bool, StoreError> {
+    match store.materialise(id, variant).await? {
+        Some(copy) => Ok(copy.digest().await? == *wanted),
+        None => Ok(false),
+    }
+}
+
+fn describe(storage: &Storage) -> String {
+    match storage {
+        Storage::Local => "local".into(),
+        Storage::S3(bucket) => bucket.to_string(),
     }
 }

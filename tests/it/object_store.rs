@@ -405,3 +405,90 @@ async fn redirect_mode_needs_object_storage() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn reel_storage_copy_moves_a_local_library_into_a_bucket_checked_by_hashes() {
+    let s3 = S3Server::start().await;
+    let server = TestServer::start().await;
+    let media = tempfile::tempdir().expect("tmp");
+    let video = server.upload(&video_mp4(media.path(), 2)).await;
+    let video: UploadResponse = video.json().await.expect("json");
+    let song = server.upload(&tone_wav(media.path(), 3)).await;
+    assert_eq!(song.status(), StatusCode::CREATED);
+    server.hooks.wait_idle().await;
+    let local = server.stored_files();
+    assert!(
+        local.len() >= 4,
+        "originals, a poster, a waveform: {local:?}"
+    );
+    let video_bytes = std::fs::read(media.path().join("clip.mp4")).expect("read");
+    let copy_from = |dir: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_reel"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["storage", "copy", "--to", "s3://reel-media/moved"])
+            .env("AWS_ENDPOINT_URL", &s3.endpoint)
+            .env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("runs")
+    };
+    // Not while Reel runs: an upload arriving meanwhile would be missed.
+    let refused = copy_from(server.dir.path());
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("stop Reel"));
+    let dir = server.stop().await;
+    let copy = || copy_from(dir.path());
+    let out = copy();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!("2 items: {} files copied", local.len())),
+        "{said}"
+    );
+    for file in &local {
+        let id = file.parent().and_then(|d| d.file_name()).expect("id dir");
+        let id = MediaId::parse(&id.to_string_lossy()).expect("an id");
+        let name = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        let object = s3.object("moved", &id, &name);
+        assert_eq!(
+            std::fs::read(&object).expect("object"),
+            std::fs::read(file).expect("file")
+        );
+    }
+    // Run again (as after an interruption): nothing is copied twice.
+    let out = copy();
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains(&format!(
+            "0 files copied (0 bytes, each checked by SHA-256), {} already there",
+            local.len()
+        )),
+        "{said}"
+    );
+
+    // Reel on the bucket serves the library as before.
+    let settings = s3.settings(SECRET);
+    let moved = TestServer::start_in(dir, move |config| {
+        config.storage = storage("moved");
+        config.s3 = settings;
+    })
+    .await;
+    let served = moved
+        .client
+        .get(moved.url(&format!("/files/{}/original", video.id)))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.bytes().await.expect("body"), video_bytes);
+}

@@ -139,6 +139,24 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Stored files: `reel storage copy --to s3://BUCKET/PREFIX` copies
+    /// every item's files from the current storage (`--storage`) to another,
+    /// checking each copy's SHA-256; run it with Reel stopped, then start
+    /// Reel with the new `--storage`. A second run copies only what is missing.
+    Storage {
+        #[command(subcommand)]
+        action: StorageCommand,
+    },
+}
+
+/// What `reel storage` can do.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum StorageCommand {
+    /// Copies every item's files to `--to` (`local` or `s3://BUCKET/PREFIX`).
+    Copy {
+        #[arg(long, value_parser = parse_storage)]
+        to: Storage,
+    },
 }
 
 impl Config {

@@ -190,6 +190,26 @@ impl Store {
         }
     }
 
+    /// Stores a copy of a local file (another store's materialised file)
+    /// as `variant` of `id`, atomically like `persist`; `path` stays.
+    pub(crate) async fn put_copy(
+        &self,
+        path: &Path,
+        id: &MediaId,
+        variant: Variant,
+    ) -> Result<(), StoreError> {
+        match &self.objects {
+            Objects::S3(s3) => s3.persist_path(path, id, variant).await,
+            Objects::Local(_) => {
+                let temp = self.create_temp().await?;
+                tokio::fs::copy(path, temp.path())
+                    .await
+                    .map_err(io_at(temp.path()))?;
+                self.persist(temp, id, variant).await
+            }
+        }
+    }
+
     /// Stores small derived bytes (a WebVTT track, waveform JSON) atomically.
     pub(crate) async fn write_small(
         &self,
