@@ -330,7 +330,8 @@ async fn wait_for_row(db: &std::path::Path, query: &'static str, id: &str) {
 async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     let data = tempfile::tempdir().expect("tmp");
     let media = tempfile::tempdir().expect("tmp");
-    let source = crate::common::avi_needing_transcode(media.path(), 40, "640x360");
+    // Long enough that its transcode is far from done a second after the kill.
+    let source = crate::common::avi_needing_transcode(media.path(), 90, "640x360");
     let reel = ReelProcess::spawn(data.path());
     let part =
         reqwest::multipart::Part::bytes(std::fs::read(&source).expect("read")).file_name("old.avi");
@@ -352,7 +353,18 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
         created.id.as_str(),
     )
     .await;
+    let transcoding = children_working_in(data.path());
+    assert!(!transcoding.is_empty(), "ffmpeg runs on the data directory");
     reel.kill_hard();
+    // Its ffmpeg dies with it (ffmpeg ignores SIGPIPE, so a closed progress
+    // pipe does not stop it): it must not run on beside the transcode the
+    // restarted server starts for the same job.
+    crate::common::eventually(
+        "the killed server's ffmpeg to die with it",
+        std::time::Duration::from_secs(1),
+        || async { children_working_in(data.path()).is_empty().then_some(()) },
+    )
+    .await;
 
     let reel = ReelProcess::spawn(data.path());
     wait_for_row(
@@ -385,6 +397,34 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
         created.id.as_str(),
     )
     .await;
+}
+
+/// The pids of live processes whose command line names a file under `dir`
+/// (ffmpeg's input and output are there), zombies aside.
+fn children_working_in(dir: &std::path::Path) -> Vec<u32> {
+    let needle = dir.to_string_lossy().into_owned();
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+        if !zombie
+            && String::from_utf8_lossy(&cmdline).contains(&needle)
+            && pid != std::process::id()
+        {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 /// `reel user …` with the password on standard input; what it printed.

@@ -2,8 +2,9 @@
 //! wall-clock timeout, kill on drop, a concurrency cap and a typed error.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::process::Command;
@@ -43,6 +44,41 @@ pub(crate) enum ProcessError {
         status: String,
         stderr: String,
     },
+}
+
+/// Where util-linux's `setpriv` is: it starts a program with a
+/// parent-death signal. Found once; `None` where there is none.
+fn setpriv() -> Option<&'static Path> {
+    static SETPRIV: OnceLock<Option<PathBuf>> = OnceLock::new();
+    SETPRIV.get_or_init(|| find_program("setpriv")).as_deref()
+}
+
+/// `program` on the `PATH`, as the shell would find it.
+fn find_program(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// The command that starts `tool`. Through `setpriv --pdeathsig KILL`
+/// where it exists: if Reel dies without cleaning up (`kill -9`, a crash,
+/// the OOM killer), the kernel kills its ffmpeg too, which otherwise runs
+/// on (it ignores SIGPIPE) beside the run the restarted server starts for
+/// the same job. The signal follows the spawning thread, and the runner is
+/// only called from the runtime's worker threads, which live as long as
+/// the server. Without `setpriv`, the program is started directly.
+fn command(tool: Tool) -> Result<Command, ProcessError> {
+    let program = find_program(tool.program()).ok_or(ProcessError::NotFound(tool))?;
+    Ok(match setpriv() {
+        Some(setpriv) => {
+            let mut command = Command::new(setpriv);
+            command.args(["--pdeathsig", "KILL", "--"]).arg(program);
+            command
+        }
+        None => Command::new(program),
+    })
 }
 
 /// Captured output of a successful run.
@@ -111,7 +147,7 @@ impl Runner {
             })?;
         // The exact command line, for reproducing a run by hand (bench/processing.py).
         tracing::debug!(program = tool.program(), ?args, "running");
-        let mut child = Command::new(tool.program())
+        let mut child = command(tool)?
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
