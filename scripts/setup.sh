@@ -31,6 +31,8 @@ command -v zopfli >/dev/null || need_apt+=(zopfli)
 command -v cc >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
 perl -MIPC::Cmd -e1 2>/dev/null || need_apt+=(perl)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+# setpriv starts ffmpeg with a parent-death signal (src/server/media/process.rs).
+command -v setpriv >/dev/null || need_apt+=(util-linux)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "installing ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
