@@ -53,6 +53,9 @@ pub enum ErrorCode {
     TooManyAttempts,
     /// The upload would pass the user's storage quota (413).
     QuotaExceeded,
+    /// The server's disk has no room for this (507); retrying cannot help
+    /// until space is freed.
+    InsufficientStorage,
     /// A share link past its end (410).
     ShareExpired,
     /// A user of that name exists.
@@ -103,6 +106,7 @@ impl ErrorCode {
             ErrorCode::SignInRefused => "sign-in-refused",
             ErrorCode::TooManyAttempts => "too-many-attempts",
             ErrorCode::QuotaExceeded => "quota-exceeded",
+            ErrorCode::InsufficientStorage => "insufficient-storage",
             ErrorCode::ShareExpired => "share-expired",
             ErrorCode::NameTaken => "name-taken",
             ErrorCode::InvalidName => "invalid-name",
@@ -190,6 +194,7 @@ mod tests {
             ErrorCode::InvalidTitle,
             ErrorCode::UploadFinalising,
             ErrorCode::QuotaExceeded,
+            ErrorCode::InsufficientStorage,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_string(&code).expect("encode");

@@ -59,7 +59,8 @@ impl Error {
     /// What a client may read: 4xx text as is; 5xx is logged and answered generically.
     pub(crate) fn to_api(&self) -> ApiError {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
+        // A full disk is the server's trouble, but people can act on it.
+        if status.is_server_error() && code != ErrorCode::InsufficientStorage {
             tracing::error!(error = ?self, code = code.as_str(), "request failed");
             ApiError::internal(code)
         } else {
@@ -81,10 +82,21 @@ impl Error {
                 Missing::Page => "There is nothing here.",
             }
             .to_string(),
+            // Said once for every way a full disk shows (never a path).
+            _ if self.status_and_code().1 == ErrorCode::InsufficientStorage => match self {
+                Error::Service(e @ service::Error::InsufficientStorage { available, .. })
+                    if *available > 0 =>
+                {
+                    e.to_string()
+                }
+                _ => DISK_FULL.to_string(),
+            },
             other => other.to_string(),
         }
     }
 }
+
+const DISK_FULL: &str = "Reel's disk is full, so this could not be stored and nothing of it was kept. Free some space, then try again.";
 
 fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
     use service::Error as E;
@@ -103,6 +115,10 @@ fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
         E::SignInRefused => (StatusCode::UNAUTHORIZED, ErrorCode::SignInRefused),
         E::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts),
         E::QuotaExceeded { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QuotaExceeded),
+        E::InsufficientStorage { .. } => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::InsufficientStorage,
+        ),
         E::ShareExpired => (StatusCode::GONE, ErrorCode::ShareExpired),
         E::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
         E::Internal(e) => (
@@ -138,6 +154,10 @@ fn upload_status(e: &UploadError) -> (StatusCode, ErrorCode) {
             ErrorCode::ChecksumMismatch,
         ),
         U::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted),
+        U::Store(e) if e.is_disk_full() => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::InsufficientStorage,
+        ),
         U::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Storage),
         U::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Database),
         U::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Media),

@@ -11,6 +11,7 @@ mod binary;
 mod byte_serving;
 mod compression;
 mod direct_wire;
+mod disk_full;
 mod edit_jobs;
 mod events;
 mod library;

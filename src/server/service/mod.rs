@@ -26,7 +26,7 @@ pub(crate) use accounts::Credentials;
 
 pub(crate) use facts::ServingFacts;
 pub(crate) use files::Served;
-pub(crate) use uploads::Limits;
+pub(crate) use uploads::{DISK_RESERVE, Limits};
 
 // What the use cases take and answer, named here so that the edges need
 // nothing from below this layer.
@@ -102,6 +102,12 @@ pub(crate) enum Error {
         crate::format::bytes(*.used)
     )]
     QuotaExceeded { quota: u64, used: u64 },
+    #[error(
+        "Reel's disk has no room for this: {} is free and {} must stay free. Free some space, then try again.",
+        crate::format::bytes(*.available),
+        crate::format::bytes(*.reserve)
+    )]
+    InsufficientStorage { available: u64, reserve: u64 },
     #[error("This link has expired.")]
     ShareExpired,
     #[error("A user with this name exists already.")]
@@ -136,6 +142,14 @@ impl From<AccountError> for Error {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        if e.is_disk_full() {
+            // The details (paths) are logged, not shown.
+            tracing::warn!("the disk is full: {e}");
+            return Error::InsufficientStorage {
+                available: 0,
+                reserve: DISK_RESERVE,
+            };
+        }
         Error::Internal(e.into())
     }
 }

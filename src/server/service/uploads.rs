@@ -59,7 +59,25 @@ impl MultipartSink {
     }
 }
 
+/// Disk space uploads leave free: the database (its journal, job and
+/// session rows) must always be able to write, or every request that
+/// records anything fails once the disk is full.
+pub(crate) const DISK_RESERVE: u64 = 16 << 20;
+
 impl Service {
+    /// Refuses an upload of `bytes` that the disk cannot hold while keeping
+    /// `DISK_RESERVE` free.
+    fn disk_admits(&self, bytes: u64) -> Result<()> {
+        let available = self.inner.store.available_space()?;
+        if bytes.saturating_add(DISK_RESERVE) > available {
+            return Err(Error::InsufficientStorage {
+                available,
+                reserve: DISK_RESERVE,
+            });
+        }
+        Ok(())
+    }
+
     pub(crate) fn upload_limits(&self, _actor: &Actor) -> UploadLimits {
         let limits = self.inner.limits;
         UploadLimits {
@@ -82,6 +100,7 @@ impl Service {
             return Err(Error::TooLarge { limit: max });
         }
         room.admits(announced.unwrap_or(0))?;
+        self.disk_admits(announced.unwrap_or(0))?;
         let writer = self.inner.store.create_temp().await?.into_writer().await?;
         let (limit, quota) = match room {
             Some(q) if q.quota.saturating_sub(q.used) < max => {
@@ -164,6 +183,7 @@ impl Service {
             return Err(Error::TooLarge { limit: max });
         }
         room.admits(length)?;
+        self.disk_admits(length)?;
         let visibility = metadata.visibility.unwrap_or_default();
         let owner = actor.account().map(|a| a.id.clone());
         Ok(self

@@ -98,6 +98,20 @@ pub(crate) enum StoreError {
     Unreachable { store: String, reason: String },
 }
 
+impl StoreError {
+    /// The disk (or the filesystem's quota) is full: no retry helps until
+    /// space is freed, so it is told apart from other failures.
+    pub(crate) fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => {
+                source.kind() == std::io::ErrorKind::StorageFull
+                    || source.kind() == std::io::ErrorKind::QuotaExceeded
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A stored file's name within its item, in every backend.
 fn file_name(variant: Variant) -> &'static str {
     match variant {

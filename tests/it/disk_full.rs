@@ -1,0 +1,129 @@
+//! A full disk, for real: the data directory is a 48 MiB tmpfs of the
+//! test's own (mounting needs root, as the README's test command runs).
+//! Uploads that cannot fit are refused with 507 `insufficient-storage` and
+//! keep nothing; uploads that fit keep working; the database stays whole.
+
+use std::path::{Path, PathBuf};
+
+use reel::error::{ApiError, ErrorCode};
+use reqwest::StatusCode;
+
+use crate::common::tus::{TUS_RESUMABLE, b64};
+use crate::common::{TestServer, tone_wav};
+
+/// Unmounts the small disk when the test ends, however it ends.
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> Self {
+        let done = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .status()
+            .expect("mount runs");
+        assert!(done.success(), "mounting a tmpfs needs root");
+        SmallDisk(dir.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+async fn refused(response: reqwest::Response) -> ApiError {
+    assert_eq!(response.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let error: ApiError = response.json().await.expect("error json");
+    assert_eq!(error.code, ErrorCode::InsufficientStorage);
+    assert!(
+        error.message.contains("Free some space"),
+        "{}",
+        error.message
+    );
+    assert!(!error.message.contains('/'), "no path: {}", error.message);
+    error
+}
+
+#[tokio::test]
+async fn uploads_that_cannot_fit_are_refused_and_keep_nothing() {
+    let media = tempfile::tempdir().expect("tmp");
+    // 40 MB of sound: more than 48 MiB less the 16 MiB reserve.
+    let big = tone_wav(media.path(), 210);
+    let big_len = std::fs::metadata(&big).expect("wav").len();
+    let other = tempfile::tempdir().expect("tmp");
+    let small = tone_wav(other.path(), 3);
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let _disk = SmallDisk::mount(dir.path(), "48m");
+    let server = TestServer::start_in(dir, |_| {}).await;
+
+    // Multipart: refused from its announced length, before any byte is kept.
+    refused(server.upload(&big).await).await;
+    // tus: refused at creation, not after filling the disk.
+    let created = server
+        .client
+        .post(server.url("/api/tus"))
+        .header(TUS_RESUMABLE.0, TUS_RESUMABLE.1)
+        .header("Upload-Length", big_len.to_string())
+        .header("Upload-Metadata", format!("filename {}", b64("big.wav")))
+        .send()
+        .await
+        .expect("create");
+    refused(created).await;
+    assert_eq!(server.hooks.item_count().await, 0);
+    assert_eq!(server.scratch_entries(), 0);
+    assert_eq!(server.partial_files(), 0);
+
+    // A multipart body of unknown length that runs the disk full midway:
+    // the write fails, the answer says why, and the partial file goes.
+    let filler = server.dir.path().join("filler");
+    let free = fs_free(server.dir.path());
+    std::fs::write(&filler, vec![0u8; (free - (20 << 20)) as usize]).expect("filler");
+    let bytes = std::fs::read(&big).expect("wav");
+    let stream = futures_util::stream::iter(
+        bytes
+            .chunks(1 << 20)
+            .map(|c| Ok::<_, std::io::Error>(c.to_vec()))
+            .collect::<Vec<_>>(),
+    );
+    let part =
+        reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(stream)).file_name("big.wav");
+    let chunked = server
+        .client
+        .post(server.url("/api/uploads"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .expect("upload");
+    refused(chunked).await;
+    assert_eq!(server.scratch_entries(), 0, "the half-written file is gone");
+    std::fs::remove_file(&filler).expect("free the space");
+
+    // What fits still works, and the database is whole.
+    let fits = server.upload(&small).await;
+    assert_eq!(fits.status(), StatusCode::CREATED);
+    server.hooks.wait_idle().await;
+    assert_eq!(server.hooks.item_count().await, 1);
+    let database = server.dir.path().join("reel.db");
+    let check = reel::testing::sql_strings(&database, "PRAGMA integrity_check").await;
+    assert_eq!(check, ["ok"]);
+    server.stop().await;
+}
+
+/// Bytes free on the filesystem holding `dir`.
+fn fs_free(dir: &Path) -> u64 {
+    let out = std::process::Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .expect("df");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .expect("df says how much is free")
+}
