@@ -40,16 +40,7 @@ async fn user_command(
         eprintln!("reel: cannot read the password from standard input: {e}");
         return std::process::ExitCode::FAILURE;
     }
-    match reel::server::cli::run_user_command(&config.data_dir, action, &password).await {
-        Ok(done) => {
-            println!("{done}");
-            std::process::ExitCode::SUCCESS
-        }
-        Err(message) => {
-            eprintln!("reel: {message}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    said(reel::server::cli::run_user_command(&config.data_dir, action, &password).await)
 }
 
 /// `reel storage …`: progress lines on standard output, then the summary.
@@ -58,7 +49,13 @@ async fn storage_command(
     action: reel::server::config::StorageCommand,
 ) -> std::process::ExitCode {
     let progress = |line: String| println!("{line}");
-    match reel::server::cli::run_storage_command(config, action, progress).await {
+    said(reel::server::cli::run_storage_command(config, action, progress).await)
+}
+
+/// A command's outcome: what it did on standard output, or why it failed
+/// on standard error and in the exit status.
+fn said(outcome: Result<String, String>) -> std::process::ExitCode {
+    match outcome {
         Ok(done) => {
             println!("{done}");
             std::process::ExitCode::SUCCESS
