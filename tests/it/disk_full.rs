@@ -127,3 +127,59 @@ fn fs_free(dir: &Path) -> u64 {
         .and_then(|l| l.trim().parse().ok())
         .expect("df says how much is free")
 }
+
+#[tokio::test]
+async fn a_transcode_without_room_fails_with_a_reason_and_succeeds_on_retry_after_space_is_freed() {
+    let media = tempfile::tempdir().expect("tmp");
+    let source = crate::common::avi_needing_transcode(media.path(), 2, "320x240");
+    let dir = tempfile::tempdir().expect("tmp");
+    // Room for the 256 MiB that processing keeps free, once the filler goes.
+    let _disk = SmallDisk::mount(dir.path(), "400m");
+    let server = TestServer::start_in(dir, |config| {
+        config.manual_jobs = true;
+        config.job_attempts = 1;
+        config.job_retry_delay = std::time::Duration::ZERO;
+    })
+    .await;
+    let created: reel::model::UploadResponse =
+        server.upload(&source).await.json().await.expect("json");
+    let filler = server.dir.path().join("filler");
+    let free = fs_free(server.dir.path());
+    std::fs::write(&filler, vec![0u8; (free - (100 << 20)) as usize]).expect("filler");
+
+    let mut reasons = Vec::new();
+    while let Some(report) = server.hooks.run_one_job().await {
+        if let reel::testing::JobReport::Failed { reason, .. } = report {
+            reasons.push(reason);
+        }
+    }
+    assert!(
+        reasons.iter().any(|r| r.contains("short of disk space")),
+        "{reasons:?}"
+    );
+    let item = server.item(&created.id).await;
+    assert!(
+        matches!(item.state, reel::model::MediaState::Failed(_)),
+        "{:?}",
+        item.state
+    );
+    assert_eq!(server.scratch_entries(), 0, "nothing half-written is left");
+
+    std::fs::remove_file(&filler).expect("free the space");
+    let retried = server
+        .client
+        .post(server.url("/api/retry_processing"))
+        .form(&[("id", created.id.as_str())])
+        .send()
+        .await
+        .expect("retry");
+    assert_eq!(retried.status(), StatusCode::OK);
+    while server.hooks.run_one_job().await.is_some() {}
+    let item = server.item(&created.id).await;
+    assert_eq!(item.state, reel::model::MediaState::Ready);
+    assert_eq!(item.play, Some(reel::model::PlaySource::Playable));
+    let database = server.dir.path().join("reel.db");
+    let check = reel::testing::sql_strings(&database, "PRAGMA integrity_check").await;
+    assert_eq!(check, ["ok"]);
+    server.stop().await;
+}
