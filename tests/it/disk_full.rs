@@ -183,3 +183,44 @@ async fn a_transcode_without_room_fails_with_a_reason_and_succeeds_on_retry_afte
     assert_eq!(check, ["ok"]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_resumable_upload_that_meets_a_full_disk_keeps_its_bytes_and_resumes() {
+    let media = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(tone_wav(media.path(), 100)).expect("wav"); // 19.2 MB
+    let dir = tempfile::tempdir().expect("tmp");
+    let _disk = SmallDisk::mount(dir.path(), "48m");
+    let server = TestServer::start_in(dir, |_| {}).await;
+    let tus = server.tus();
+    let location = tus.create(bytes.len() as u64, "tone.wav").await;
+
+    // Another writer takes the room this upload was counted against.
+    let filler = server.dir.path().join("filler");
+    let free = fs_free(server.dir.path());
+    std::fs::write(&filler, vec![0u8; (free - (8 << 20)) as usize]).expect("filler");
+    let full = tus.patch(&location, 0, bytes.clone()).await;
+    assert_eq!(full.status(), StatusCode::INSUFFICIENT_STORAGE);
+    let error: ApiError = full.json().await.expect("error json");
+    assert_eq!(error.code, ErrorCode::InsufficientStorage);
+
+    // What reached the disk counts (tus), and the rest follows once there is room.
+    let kept = tus.offset(&location).await;
+    assert!(kept < bytes.len() as u64, "{kept}");
+    std::fs::remove_file(&filler).expect("free the space");
+    tus.send_rest(&location, &bytes, kept, 4 << 20).await;
+    server.settle().await;
+    let status = tus
+        .status(crate::common::tus::upload_id(&location))
+        .await
+        .expect("known");
+    let reel::model::UploadPhase::Done { media_id } = status.phase else {
+        panic!("not done: {status:?}");
+    };
+    let item = server.item(&media_id).await;
+    assert_eq!(
+        item.sha256,
+        crate::common::sha256_hex(&bytes),
+        "no byte lost or doubled"
+    );
+    server.stop().await;
+}

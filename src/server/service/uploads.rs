@@ -59,10 +59,9 @@ impl MultipartSink {
     }
 }
 
-/// Disk space uploads leave free: the database (its journal, job and
-/// session rows) must always be able to write, or every request that
-/// records anything fails once the disk is full.
-pub(crate) const DISK_RESERVE: u64 = 16 << 20;
+/// Disk space uploads leave free for the database (the store's writers
+/// keep the same reserve).
+pub(crate) const DISK_RESERVE: u64 = crate::server::store::WRITE_RESERVE;
 
 impl Service {
     /// Refuses an upload of `bytes` that the disk cannot hold while keeping

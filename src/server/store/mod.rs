@@ -98,6 +98,26 @@ pub(crate) enum StoreError {
     Unreachable { store: String, reason: String },
 }
 
+/// Disk space that writes of received bytes (uploads, scratch files) leave
+/// free: the database (its journal, job and session rows) must always be
+/// able to write, or every request that records anything fails once the
+/// disk is full.
+pub(crate) const WRITE_RESERVE: u64 = 16 << 20;
+
+/// Refuses to write `bytes` more at `path` when that would leave less than
+/// `WRITE_RESERVE` free there; the refusal reads as a full disk.
+fn ensure_room(path: &Path, bytes: u64) -> Result<(), StoreError> {
+    let available = fs4::available_space(path).map_err(io_at(path))?;
+    if bytes.saturating_add(WRITE_RESERVE) > available {
+        let full = std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            format!("{available} bytes free, {WRITE_RESERVE} kept for the database"),
+        );
+        return Err(io_at(path)(full));
+    }
+    Ok(())
+}
+
 impl StoreError {
     /// The disk (or the filesystem's quota) is full: no retry helps until
     /// space is freed, so it is told apart from other failures.

@@ -186,6 +186,9 @@ impl PartialWriter {
     async fn submit(&mut self) -> Result<(), StoreError> {
         self.wait().await?;
         let batch = std::mem::take(&mut self.batch);
+        // Refused whole, before a byte of it is written: the file stays the
+        // upload's offset, and the client resends from there.
+        super::ensure_room(&self.path, self.batched as u64)?;
         self.batched = 0;
         let file = self.file.clone();
         let hold = self.hold.clone();

@@ -18,6 +18,9 @@ const WRITE_BUFFER: usize = 256 * 1024;
 /// How much may be written between background flushes to disk. Without them
 /// the final fsync of a large upload stalls the answer for seconds.
 const SYNC_EVERY: u64 = 64 * 1024 * 1024;
+/// How many bytes a writer takes between looks at the free space (so the
+/// reserve the store keeps can be undercut by at most this much).
+const ROOM_CHECK_EVERY: u64 = 1 << 20;
 /// Reading back to hash: large reads, one buffer at a time.
 const HASH_BUFFER: usize = 1 << 20;
 
@@ -91,6 +94,7 @@ impl TempFile {
             syncer: Arc::new(syncer),
             since_sync: 0,
             in_flight: None,
+            unchecked: 0,
             temp: self,
         })
     }
@@ -143,11 +147,19 @@ pub(crate) struct TempWriter {
     in_flight: Option<JoinHandle<std::io::Result<()>>>,
     /// The file being written (its `file` is in `writer` meanwhile).
     temp: TempFile,
+    /// Bytes taken since free space was last looked at.
+    unchecked: u64,
 }
 
 impl TempWriter {
     pub(crate) async fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         let path = &self.temp.path;
+        // Free space is looked at once a MiB (a statvfs), not per chunk.
+        self.unchecked += bytes.len() as u64;
+        if self.unchecked >= ROOM_CHECK_EVERY {
+            super::ensure_room(path, self.unchecked)?;
+            self.unchecked = 0;
+        }
         self.writer.write_all(bytes).await.map_err(io_at(path))?;
         self.since_sync += bytes.len() as u64;
         let idle = self
