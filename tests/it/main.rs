@@ -18,6 +18,7 @@ mod library;
 mod object_store;
 mod processing;
 mod shares;
+mod slow_clients;
 mod static_assets;
 mod traversal;
 mod tus_extensions;
