@@ -159,6 +159,10 @@ fn upload_status(e: &UploadError) -> (StatusCode, ErrorCode) {
             ErrorCode::InsufficientStorage,
         ),
         U::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Storage),
+        U::Db(e) if e.is_disk_full() => (
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::InsufficientStorage,
+        ),
         U::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Database),
         U::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Media),
     }

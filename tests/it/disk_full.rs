@@ -224,3 +224,51 @@ async fn a_resumable_upload_that_meets_a_full_disk_keeps_its_bytes_and_resumes()
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_database_write_on_a_full_disk_says_so_and_works_once_space_is_freed() {
+    let media = tempfile::tempdir().expect("tmp");
+    let song = tone_wav(media.path(), 1);
+    let dir = tempfile::tempdir().expect("tmp");
+    let _disk = SmallDisk::mount(dir.path(), "48m");
+    let server = TestServer::start_in(dir, |config| config.manual_jobs = true).await;
+    let created: reel::model::UploadResponse =
+        server.upload(&song).await.json().await.expect("json");
+
+    // Something else fills the disk to the last byte (another program,
+    // a log): the database cannot grow.
+    let filler = server.dir.path().join("filler");
+    let mut file = std::fs::File::create(&filler).expect("filler");
+    let block = vec![0u8; 1 << 20];
+    while std::io::Write::write_all(&mut file, &block).is_ok() {}
+    let mut byte = 0;
+    while std::io::Write::write_all(&mut file, &[0u8]).is_ok() {
+        byte += 1;
+        assert!(byte < (1 << 20), "the disk never filled");
+    }
+    drop(file);
+    let long = "a description long enough to need new database pages ".repeat(80);
+    let update = |description: String| {
+        server
+            .client
+            .post(server.url("/api/update_media"))
+            .form(&[
+                ("id", created.id.as_str().to_string()),
+                ("title", "Renamed".to_string()),
+                ("description", description),
+            ])
+            .send()
+    };
+    let full = update(long.clone()).await.expect("update");
+    refused(full).await;
+
+    std::fs::remove_file(&filler).expect("free the space");
+    let works = update(long).await.expect("update");
+    assert_eq!(works.status(), StatusCode::OK);
+    let database = server.dir.path().join("reel.db");
+    let check = reel::testing::sql_strings(&database, "PRAGMA integrity_check").await;
+    assert_eq!(check, ["ok"]);
+    // Its processing was left queued (manual jobs): run it out before stopping.
+    while server.hooks.run_one_job().await.is_some() {}
+    server.stop().await;
+}

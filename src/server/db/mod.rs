@@ -72,6 +72,18 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// Whether the disk is full (SQLITE_FULL): no retry helps until space
+    /// is freed, and people should be told so.
+    pub(crate) fn is_disk_full(&self) -> bool {
+        match self {
+            DbError::Query(sqlx::Error::Database(e)) => e
+                .code()
+                .and_then(|code| code.parse::<i32>().ok())
+                .is_some_and(|code| code & 0xff == 13),
+            _ => false,
+        }
+    }
 }
 
 /// What an upload knows about a new item once it is stored and probed.

@@ -156,6 +156,13 @@ impl From<StoreError> for Error {
 
 impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
+        if e.is_disk_full() {
+            tracing::warn!("the disk is full: {e}");
+            return Error::InsufficientStorage {
+                available: 0,
+                reserve: DISK_RESERVE,
+            };
+        }
         Error::Internal(e.into())
     }
 }
