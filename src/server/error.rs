@@ -82,21 +82,10 @@ impl Error {
                 Missing::Page => "There is nothing here.",
             }
             .to_string(),
-            // Said once for every way a full disk shows (never a path).
-            _ if self.status_and_code().1 == ErrorCode::InsufficientStorage => match self {
-                Error::Service(e @ service::Error::InsufficientStorage { available, .. })
-                    if *available > 0 =>
-                {
-                    e.to_string()
-                }
-                _ => DISK_FULL.to_string(),
-            },
             other => other.to_string(),
         }
     }
 }
-
-const DISK_FULL: &str = "Reel's disk is full, so this could not be stored and nothing of it was kept. Free some space, then try again.";
 
 fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
     use service::Error as E;
@@ -154,15 +143,7 @@ fn upload_status(e: &UploadError) -> (StatusCode, ErrorCode) {
             ErrorCode::ChecksumMismatch,
         ),
         U::Interrupted(_) => (StatusCode::BAD_REQUEST, ErrorCode::UploadInterrupted),
-        U::Store(e) if e.is_disk_full() => (
-            StatusCode::INSUFFICIENT_STORAGE,
-            ErrorCode::InsufficientStorage,
-        ),
         U::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Storage),
-        U::Db(e) if e.is_disk_full() => (
-            StatusCode::INSUFFICIENT_STORAGE,
-            ErrorCode::InsufficientStorage,
-        ),
         U::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Database),
         U::Media(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Media),
     }

@@ -26,7 +26,7 @@ pub(crate) use accounts::Credentials;
 
 pub(crate) use facts::ServingFacts;
 pub(crate) use files::Served;
-pub(crate) use uploads::{DISK_RESERVE, Limits};
+pub(crate) use uploads::Limits;
 
 // What the use cases take and answer, named here so that the edges need
 // nothing from below this layer.
@@ -102,12 +102,11 @@ pub(crate) enum Error {
         crate::format::bytes(*.used)
     )]
     QuotaExceeded { quota: u64, used: u64 },
-    #[error(
-        "Reel's disk has no room for this: {} is free and {} must stay free. Free some space, then try again.",
-        crate::format::bytes(*.available),
-        crate::format::bytes(*.reserve)
-    )]
-    InsufficientStorage { available: u64, reserve: u64 },
+    /// The disk has no room: `available` is what was free when a check
+    /// refused the work, `None` when a write met the full disk. The text
+    /// never names a path.
+    #[error("{}", disk_full(*.available))]
+    InsufficientStorage { available: Option<u64> },
     #[error("This link has expired.")]
     ShareExpired,
     #[error("A user with this name exists already.")]
@@ -115,6 +114,19 @@ pub(crate) enum Error {
     /// The server's own trouble; the details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] Internal),
+}
+
+fn disk_full(available: Option<u64>) -> String {
+    let keep = crate::format::bytes(crate::server::store::WRITE_RESERVE);
+    match available {
+        Some(free) => format!(
+            "Reel's disk has no room for this: {} is free and {keep} must stay free. Free some space, then try again.",
+            crate::format::bytes(free)
+        ),
+        None => format!(
+            "Reel's disk is full ({keep} is kept free for its database), so this could not be stored and nothing of it was kept. Free some space, then try again."
+        ),
+    }
 }
 
 /// The server's own failures, by the layer they came from.
@@ -145,10 +157,7 @@ impl From<StoreError> for Error {
         if e.is_disk_full() {
             // The details (paths) are logged, not shown.
             tracing::warn!("the disk is full: {e}");
-            return Error::InsufficientStorage {
-                available: 0,
-                reserve: DISK_RESERVE,
-            };
+            return Error::InsufficientStorage { available: None };
         }
         Error::Internal(e.into())
     }
@@ -158,10 +167,7 @@ impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
         if e.is_disk_full() {
             tracing::warn!("the disk is full: {e}");
-            return Error::InsufficientStorage {
-                available: 0,
-                reserve: DISK_RESERVE,
-            };
+            return Error::InsufficientStorage { available: None };
         }
         Error::Internal(e.into())
     }

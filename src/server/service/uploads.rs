@@ -10,7 +10,7 @@ use crate::accounts::Visibility;
 use crate::model::{MediaItem, UploadId, UploadLimits, UploadStatus};
 use crate::server::filename;
 use crate::server::ingest::Received;
-use crate::server::store::TempWriter;
+use crate::server::store::{TempWriter, WRITE_RESERVE};
 use crate::server::uploads::{Created, Info, Metadata, Patch, Progress};
 
 use super::access::{self, Actor};
@@ -59,19 +59,14 @@ impl MultipartSink {
     }
 }
 
-/// Disk space uploads leave free for the database (the store's writers
-/// keep the same reserve).
-pub(crate) const DISK_RESERVE: u64 = crate::server::store::WRITE_RESERVE;
-
 impl Service {
     /// Refuses an upload of `bytes` that the disk cannot hold while keeping
-    /// `DISK_RESERVE` free.
+    /// the reserve the store's writers keep for the database.
     fn disk_admits(&self, bytes: u64) -> Result<()> {
         let available = self.inner.store.available_space()?;
-        if bytes.saturating_add(DISK_RESERVE) > available {
+        if bytes.saturating_add(WRITE_RESERVE) > available {
             return Err(Error::InsufficientStorage {
-                available,
-                reserve: DISK_RESERVE,
+                available: Some(available),
             });
         }
         Ok(())

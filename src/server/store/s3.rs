@@ -144,7 +144,7 @@ impl S3Objects {
         id: &MediaId,
         variant: Variant,
     ) -> Result<(), StoreError> {
-        self.upload(temp.path(), &self.key(id, variant)).await
+        self.persist_path(temp.path(), id, variant).await
     }
 
     /// Uploads a local file (a complete resumable upload) as `variant` of `id`.
