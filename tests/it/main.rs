@@ -14,6 +14,7 @@ mod direct_wire;
 mod disk_full;
 mod edit_jobs;
 mod events;
+mod hostile_media;
 mod library;
 mod object_store;
 mod processing;

@@ -164,6 +164,10 @@ pub(crate) enum Rejection {
         "The picture is too large ({width} × {height}); Reel accepts up to {MAX_PIXELS} pixels."
     )]
     PictureTooLarge { width: u32, height: u32 },
+    /// ffprobe found a video track but could not read a single picture
+    /// header: nothing could be decoded, so nothing is accepted.
+    #[error("The video's picture size cannot be read: the file is damaged.")]
+    NoPictureSize,
     /// `hours` rounded up.
     #[error("The recording is too long (about {hours} hours); Reel accepts up to 24 hours.")]
     TooLong { hours: u64 },
@@ -204,6 +208,9 @@ impl ProbeOutput {
             (None, Some(_)) => MediaKind::Audio,
             (None, None) => return Err(Rejection::NoMediaStreams),
         };
+        if video.is_some_and(|v| v.width.unwrap_or(0) == 0 || v.height.unwrap_or(0) == 0) {
+            return Err(Rejection::NoPictureSize);
+        }
         for picture in [video, cover].into_iter().flatten() {
             let (width, height) = (picture.width.unwrap_or(0), picture.height.unwrap_or(0));
             if u64::from(width) * u64::from(height) > MAX_PIXELS {

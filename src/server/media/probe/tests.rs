@@ -181,6 +181,18 @@ fn giant_pictures_are_refused_before_decoding() {
 }
 
 #[test]
+fn a_video_track_without_a_readable_picture_size_is_refused() {
+    // What ffprobe says of a Motion-JPEG AVI whose frames claim 65535×65535.
+    for size in [r#""width":0,"height":0"#, r#""width":64"#] {
+        let json = format!(
+            r#"{{"streams":[{{"index":0,"codec_type":"video","codec_name":"mjpeg",{size}}}],
+            "format":{{"format_name":"avi","duration":"1.0"}}}}"#
+        );
+        assert_eq!(summary(&json), Err(Rejection::NoPictureSize), "{size}");
+    }
+}
+
+#[test]
 fn matroska_is_webm_only_with_webm_codecs() {
     let tags = Default::default();
     assert_eq!(
