@@ -10,6 +10,7 @@ mod accounts;
 mod binary;
 mod byte_serving;
 mod compression;
+mod crash_soak;
 mod direct_wire;
 mod disk_full;
 mod edit_jobs;

@@ -13,9 +13,15 @@ pub(crate) struct ReelProcess {
 impl ReelProcess {
     /// Starts the binary on port 0 over `data_dir` and reads its address from its log.
     pub(crate) fn spawn(data_dir: &Path) -> Self {
+        Self::spawn_with(data_dir, &[])
+    }
+
+    /// As `spawn`, with more command-line settings.
+    pub(crate) fn spawn_with(data_dir: &Path, settings: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reel"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .args(settings)
             .env("LEPTOS_OUTPUT_NAME", "reel")
             .env("REEL_ADMIN_USER", super::ADMIN)
             .env("REEL_ADMIN_PASSWORD", super::ADMIN_PASSWORD)
