@@ -122,16 +122,34 @@ pub(crate) fn now_ms() -> i64 {
 
 impl Repo {
     /// Takes the next due job and marks it running, counting the attempt.
+    ///
+    /// People take turns: the job goes to the owner with the fewest jobs
+    /// running, then to the one served longest ago (their jobs' latest
+    /// heartbeat; never served comes first), so one person's hundred uploads
+    /// (or hostile files that run to their time limit) delay another
+    /// person's upload by at most one job per worker. Within an owner, what
+    /// makes an item viewable goes first, then the oldest.
     pub(crate) async fn claim_job(&self) -> Result<Option<ClaimedJob>, DbError> {
         let now_ms = now_ms();
-        // Claims go in this order: what makes an item viewable first.
         let row = sqlx::query_as::<_, JobRow>(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, heartbeat_at = ?1,
                  started_at = ?2, updated_at = ?2, progress = 0, eta_secs = NULL
-             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ?1
-                         ORDER BY CASE kind WHEN 'poster' THEN 0 WHEN 'edit' THEN 1 WHEN 'playable' THEN 1
-                                  WHEN 'waveform' THEN 2 ELSE 3 END, id
-                         LIMIT 1)
+             WHERE id = (
+                 WITH due AS (
+                     SELECT j.id, j.kind, m.owner_id FROM jobs j JOIN media m ON m.id = j.media_id
+                     WHERE j.state = 'queued' AND j.run_after <= ?1),
+                 turns AS (
+                     SELECT o.owner_id, SUM(r.state = 'running') AS running,
+                            MAX(r.heartbeat_at) AS served
+                     FROM (SELECT DISTINCT owner_id FROM due) o
+                     JOIN media om ON om.owner_id IS o.owner_id
+                     JOIN jobs r ON r.media_id = om.id
+                     GROUP BY o.owner_id)
+                 SELECT due.id FROM due JOIN turns ON turns.owner_id IS due.owner_id
+                 ORDER BY turns.running, turns.served,
+                          CASE due.kind WHEN 'poster' THEN 0 WHEN 'edit' THEN 1 WHEN 'playable' THEN 1
+                               WHEN 'waveform' THEN 2 ELSE 3 END, due.id
+                 LIMIT 1)
                AND state = 'queued'
              RETURNING *",
         )
