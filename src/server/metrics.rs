@@ -39,6 +39,8 @@ struct PathCounters {
 pub(crate) struct Metrics {
     direct: PathCounters,
     router: PathCounters,
+    /// Connections dropped because the client stopped reading.
+    stalled: AtomicU64,
 }
 
 impl Metrics {
@@ -57,6 +59,11 @@ impl Metrics {
         if status >= 500 {
             path.errors.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Counts a connection dropped after `--send-timeout` without progress.
+    pub(crate) fn client_stalled(&self) {
+        self.stalled.fetch_add(1, Ordering::Relaxed);
     }
 
     #[cfg(any(test, feature = "testing"))]
@@ -99,6 +106,12 @@ impl Metrics {
             "HTTP answers with a 5xx status, by path.",
             "counter",
             &by_path(|c| c.errors.load(Ordering::Relaxed)),
+        );
+        family(
+            "reel_http_stalled_clients_dropped_total",
+            "Connections dropped because the client took no bytes for --send-timeout.",
+            "counter",
+            &[("", self.stalled.load(Ordering::Relaxed))],
         );
         family(
             "reel_uploads_stored_total",

@@ -101,3 +101,99 @@ async fn idle_trickling_and_stalled_clients_leave_others_answered() {
     drop(idle);
     drop(stalled);
 }
+
+/// The stalled-client counter from `/metrics`.
+async fn stalled_drops(server: &TestServer) -> u64 {
+    let text = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("reel_http_stalled_clients_dropped_total "))
+        .expect("the counter is listed");
+    line.parse().expect("a number")
+}
+
+/// Reads until the server closes the connection (at most 30 s); how long it took.
+async fn until_closed(stream: &mut TcpStream) -> (Duration, usize) {
+    let started = tokio::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut rest));
+    let _ = read.await.expect("the server closes the connection");
+    (started.elapsed(), rest.len())
+}
+
+/// Reads one answer's head (a HEAD request's whole answer).
+async fn read_head(stream: &mut TcpStream) -> String {
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        stream.read_exact(&mut byte).await.expect("head");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).expect("ascii")
+}
+
+#[tokio::test]
+async fn idle_and_stalled_connections_close_at_their_deadlines() {
+    let server = TestServer::start_with(|config| {
+        config.idle_timeout = Duration::from_secs(1);
+        config.send_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let media = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(tone_wav(media.path(), 100)).expect("wav");
+    let created: UploadResponse = server
+        .upload(&media.path().join("tone.wav"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let path = created.urls.original.clone();
+
+    // Kept alive after an answer, on the direct path and on the router's:
+    // closed once idle for the deadline, not before.
+    for request in [
+        format!("HEAD {path} HTTP/1.1"),
+        "GET /healthz HTTP/1.1".into(),
+    ] {
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        let head = format!("{request}\r\nHost: reel\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("request");
+        let answer = read_head(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let (waited, _) = until_closed(&mut stream).await;
+        assert!(
+            waited >= Duration::from_millis(900),
+            "{request}: {waited:?}"
+        );
+    }
+
+    // A reader that stops is dropped after the send deadline, on the direct
+    // path (HTTP/1.1) and on the router's (HTTP/1.0 goes to hyper).
+    for (n, version) in [(1, "HTTP/1.1"), (2, "HTTP/1.0")] {
+        let mut stream = TcpStream::connect(server.addr).await.expect("connect");
+        let head = format!("GET {path} {version}\r\nHost: reel\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("request");
+        let answer = read_head(&mut stream).await;
+        assert!(answer.contains(" 200 "), "{answer}");
+        // Nothing to await in this process: the server's counter says when.
+        crate::common::eventually(
+            "the stalled reader to be dropped",
+            Duration::from_secs(30),
+            || {
+                let server = &server;
+                async move { (stalled_drops(server).await >= n).then_some(()) }
+            },
+        )
+        .await;
+        let (_, rest) = until_closed(&mut stream).await;
+        assert!(rest < bytes.len(), "{version}: the whole file was sent");
+    }
+}

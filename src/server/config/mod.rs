@@ -87,6 +87,15 @@ pub struct Config {
     #[arg(long, env = "REEL_HEAD_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub head_timeout: Duration,
 
+    /// How long a kept-alive connection may wait for its next request, e.g. 75s.
+    #[arg(long, env = "REEL_IDLE_TIMEOUT", default_value = "75s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+
+    /// How long a client may go without taking more of an answer before it
+    /// is dropped (it stopped reading), e.g. 60s.
+    #[arg(long, env = "REEL_SEND_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub send_timeout: Duration,
+
     /// The address people reach Reel at, e.g. https://media.example.org.
     /// With https, the session cookie is `Secure` (`__Host-` prefixed);
     /// state-changing requests must come from pages at this origin.
@@ -188,6 +197,8 @@ impl Config {
             job_retry_delay: Duration::from_secs(10),
             direct_path: true,
             head_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(75),
+            send_timeout: Duration::from_secs(60),
             public_url: None,
             trust_forwarded: false,
             admin_user: None,

@@ -5,24 +5,24 @@
 
 use std::future::Future;
 use std::io;
-use std::pin::{Pin, pin};
-use std::task::{Context, Poll};
+use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::BytesMut;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
+use crate::server::http::client_io::{ClientIo, Deadlines};
 use crate::server::http::direct::{self, Next};
 use crate::server::state::AppState;
 
@@ -86,17 +86,25 @@ async fn connection(
         return;
     }
     let head_timeout = state.config.head_timeout;
-    drop(state);
-    let io = TokioIo::new(Prefixed {
-        prefix: buffer.freeze(),
+    let deadlines = Deadlines {
+        idle: state.config.idle_timeout,
+        send: state.config.send_timeout,
+    };
+    let io = ClientIo::new(
+        buffer.freeze(),
         stream,
-    });
+        deadlines,
+        Arc::clone(&state.metrics),
+    );
+    let in_flight = io.in_flight();
+    let io = TokioIo::new(io);
+    drop(state);
     // Handlers and the access log learn the peer as axum's `ConnectInfo`.
     let router = router.map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
         request.extensions_mut().insert(ConnectInfo(peer));
         request
     });
-    let service = TowerToHyperService::new(router);
+    let service = TowerToHyperService::new(in_flight.count(router));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // With a timer, hyper also drops a client that takes longer than the
     // head timeout to send a request head, as the direct path does (slowloris).
@@ -125,57 +133,5 @@ async fn connection(
                 conn.as_mut().graceful_shutdown();
             }
         }
-    }
-}
-
-/// A socket whose first bytes were already read: they are read again first.
-struct Prefixed {
-    prefix: Bytes,
-    stream: TcpStream,
-}
-
-impl AsyncRead for Prefixed {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.prefix.has_remaining() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.stream).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Prefixed {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }

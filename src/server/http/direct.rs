@@ -33,8 +33,6 @@ use crate::server::state::AppState;
 const MAX_HEAD: usize = 16 * 1024;
 /// More header lines than this go to hyper too.
 const MAX_HEADERS: usize = 48;
-/// How long an idle keep-alive connection stays open (nginx's default).
-const IDLE: Duration = Duration::from_secs(75);
 
 /// What the connection does after the direct path.
 #[derive(Debug, PartialEq, Eq)]
@@ -94,10 +92,12 @@ pub(crate) async fn serve(
             Parsed::File(request) => request,
             Parsed::Other => return Next::HandOver,
             Parsed::Partial if buffer.len() >= MAX_HEAD => return Next::HandOver,
-            Parsed::Partial => match read_more(stream, buffer, stop, deadline).await {
-                Ok(true) => continue,
-                Ok(false) | Err(_) => return Next::Close,
-            },
+            Parsed::Partial => {
+                match read_more(stream, buffer, stop, deadline, state.config.idle_timeout).await {
+                    Ok(true) => continue,
+                    Ok(false) | Err(_) => return Next::Close,
+                }
+            }
         };
         let started = Instant::now();
         // Credentials memory cannot vouch for need the database: the
@@ -136,7 +136,7 @@ pub(crate) async fn serve(
         // Counted before it is sent: a client that has read the answer
         // finds it counted.
         state.metrics.answered(Via::Direct, status, bytes);
-        let sent = sendfile::send(stream, answer, close).await;
+        let sent = sendfile::send(stream, answer, close, state.config.send_timeout).await;
         if access::enabled() {
             let path = format!("/files/{}/{}", request.id, request.variant.url_name());
             access::log(&access::Answered {
@@ -150,6 +150,9 @@ pub(crate) async fn serve(
             });
         }
         if let Err(e) = sent {
+            if e.kind() == io::ErrorKind::TimedOut {
+                state.metrics.client_stalled();
+            }
             tracing::debug!("direct answer ended early: {e}");
             return Next::Close;
         }
@@ -167,9 +170,10 @@ async fn read_more(
     buffer: &mut BytesMut,
     stop: &CancellationToken,
     deadline: Option<tokio::time::Instant>,
+    idle_timeout: Duration,
 ) -> io::Result<bool> {
     let idle = buffer.is_empty();
-    let until = deadline.unwrap_or_else(|| tokio::time::Instant::now() + IDLE);
+    let until = deadline.unwrap_or_else(|| tokio::time::Instant::now() + idle_timeout);
     buffer.reserve(4096);
     let read = async {
         loop {

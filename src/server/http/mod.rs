@@ -5,6 +5,7 @@
 pub(crate) mod access;
 pub(crate) mod assets;
 pub(crate) mod body;
+pub(crate) mod client_io;
 pub(crate) mod compress;
 pub(crate) mod conditional;
 pub(crate) mod connection;

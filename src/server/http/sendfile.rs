@@ -27,13 +27,17 @@ use crate::server::service::Source;
 /// Bytes per `sendfile` call: big enough to fill a socket buffer in one
 /// call, small enough that one fast stream yields to the others often.
 const CHUNK: usize = 1024 * 1024;
-/// How long a client may take to accept more bytes (nginx's `send_timeout`).
-const SEND_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Sends `answer`: head, then its body segments in order; `close` says
 /// `Connection: close` (the connection ends after this answer). Only answers
-/// from a local file: the caller hands others to the router.
-pub(crate) async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io::Result<()> {
+/// from a local file: the caller hands others to the router. A client that
+/// takes no bytes for `timeout` (`--send-timeout`, nginx's `send_timeout`)
+/// has stopped reading: the answer ends with `TimedOut`.
+pub(crate) async fn send(
+    stream: &TcpStream,
+    answer: Answer,
+    close: bool,
+    timeout: Duration,
+) -> io::Result<()> {
     let mut pending = head(&answer, close);
     if let Some((source, segments)) = answer.body {
         let Source::File(open) = source else {
@@ -48,14 +52,14 @@ pub(crate) async fn send(stream: &TcpStream, answer: Answer, close: bool) -> io:
                 Segment::File { start, len } => {
                     // MSG_MORE: the head waits in the kernel for the first
                     // file bytes and leaves in the same packet.
-                    send_all(stream, &pending, true).await?;
+                    send_all(stream, &pending, true, timeout).await?;
                     pending.clear();
-                    send_file(stream, file, start, len).await?;
+                    send_file(stream, file, start, len, timeout).await?;
                 }
             }
         }
     }
-    send_all(stream, &pending, false).await
+    send_all(stream, &pending, false, timeout).await
 }
 
 /// The status line and header fields, with `Date` (RFC 9110 §6.6.1).
@@ -107,21 +111,33 @@ fn with_date(f: impl FnOnce(&str)) {
 }
 
 /// Writes all of `bytes`; `more` tells the kernel further bytes follow at once.
-async fn send_all(stream: &TcpStream, mut bytes: &[u8], more: bool) -> io::Result<()> {
+async fn send_all(
+    stream: &TcpStream,
+    mut bytes: &[u8],
+    more: bool,
+    timeout: Duration,
+) -> io::Result<()> {
     let flags = if more {
         SendFlags::MORE | SendFlags::NOSIGNAL
     } else {
         SendFlags::NOSIGNAL
     };
     while !bytes.is_empty() {
-        let sent = write_when_ready(stream, || rustix::net::send(stream, bytes, flags)).await?;
+        let send = || rustix::net::send(stream, bytes, flags);
+        let sent = write_when_ready(stream, timeout, send).await?;
         bytes = &bytes[sent..];
     }
     Ok(())
 }
 
 /// Sends `len` bytes of `file` from `start`.
-async fn send_file(stream: &TcpStream, file: &Arc<File>, start: u64, len: u64) -> io::Result<()> {
+async fn send_file(
+    stream: &TcpStream,
+    file: &Arc<File>,
+    start: u64,
+    len: u64,
+    timeout: Duration,
+) -> io::Result<()> {
     let mut offset = start;
     let end = start + len;
     while offset < end {
@@ -131,7 +147,7 @@ async fn send_file(stream: &TcpStream, file: &Arc<File>, start: u64, len: u64) -
         if !cached(file, offset, count) {
             load(file, offset, count).await?;
         }
-        let sent = write_when_ready(stream, || {
+        let sent = write_when_ready(stream, timeout, || {
             let mut at = offset;
             rustix::fs::sendfile(stream, &**file, Some(&mut at), count)
         })
@@ -204,18 +220,21 @@ async fn load(file: &Arc<File>, offset: u64, count: usize) -> io::Result<()> {
 /// Runs a non-blocking write once the socket has room, waiting as needed.
 async fn write_when_ready(
     stream: &TcpStream,
+    timeout: Duration,
     mut write: impl FnMut() -> rustix::io::Result<usize>,
 ) -> io::Result<usize> {
     loop {
         match stream.try_io(Interest::WRITABLE, || write().map_err(io::Error::from)) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_writable(stream).await?,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                wait_writable(stream, timeout).await?
+            }
             result => return result,
         }
     }
 }
 
-async fn wait_writable(stream: &TcpStream) -> io::Result<()> {
-    tokio::time::timeout(SEND_TIMEOUT, stream.writable())
+async fn wait_writable(stream: &TcpStream, timeout: Duration) -> io::Result<()> {
+    tokio::time::timeout(timeout, stream.writable())
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the client stopped reading"))?
 }

@@ -5,6 +5,9 @@ use tokio::net::TcpListener;
 
 use super::*;
 
+/// Long enough that no test here meets it.
+const WAIT: Duration = Duration::from_secs(60);
+
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
@@ -41,14 +44,18 @@ async fn ranges_arrive_exactly_from_memory_and_from_disk() {
     let (_dir, file) = stored(&data);
     let (server, reader) = pair().await;
     let (start, len) = (1000_u64, 2 * CHUNK as u64 + 123);
-    send_file(&server, &file, start, len).await.expect("hot");
+    send_file(&server, &file, start, len, WAIT)
+        .await
+        .expect("hot");
 
     // Drop the file's pages, so the same bytes must come from disk (the
     // blocking pool). The filesystem may keep them (tmpfs); then both runs
     // take the same path and only the bytes are checked.
     rustix::fs::fadvise(&*file, 0, None, rustix::fs::Advice::DontNeed).expect("fadvise");
     let cold = !cached(&file, start, 1);
-    send_file(&server, &file, start, len).await.expect("cold");
+    send_file(&server, &file, start, len, WAIT)
+        .await
+        .expect("cold");
     drop(server);
 
     let got = reader.await.expect("reader");
@@ -65,7 +72,7 @@ async fn ranges_arrive_exactly_from_memory_and_from_disk() {
 async fn a_file_shorter_than_promised_is_an_error_not_a_short_answer() {
     let (_dir, file) = stored(&pattern(100));
     let (server, reader) = pair().await;
-    let err = send_file(&server, &file, 50, 100)
+    let err = send_file(&server, &file, 50, 100, WAIT)
         .await
         .expect_err("short file");
     assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
@@ -120,7 +127,7 @@ async fn a_fast_reader_does_not_starve_other_tasks() {
             }
         }
     });
-    send_file(&server, &file, 0, data.len() as u64)
+    send_file(&server, &file, 0, data.len() as u64, WAIT)
         .await
         .expect("sent");
     let during = turns.load(std::sync::atomic::Ordering::Relaxed);
