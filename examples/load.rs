@@ -247,6 +247,16 @@ async fn drive(args: &Args) -> Result<bool, String> {
         );
     }
     let elapsed = started.elapsed();
+    let cpu_after = [server.cpu(), server.children_cpu(), server::own_cpu()];
+    let cpu = report::Cpu::between(cpu_before, cpu_after, elapsed);
+    let memory_after = server
+        .memory()
+        .ok_or("cannot read the server's /proc status")?;
+    // The event streams are still open: the server must end them itself
+    // when told to stop, and still stop in time.
+    let log = server.log.clone();
+    let told_to_stop = Instant::now();
+    let stopped_cleanly = server.stop().await;
     let _ = stop_events.send(true);
     let mut heard = Vec::new();
     for stream in event_streams {
@@ -256,13 +266,6 @@ async fn drive(args: &Args) -> Result<bool, String> {
         recorder.merge(events_recorder);
         heard.push(events_heard);
     }
-    let cpu_after = [server.cpu(), server.children_cpu(), server::own_cpu()];
-    let cpu = report::Cpu::between(cpu_before, cpu_after, elapsed);
-    let memory_after = server
-        .memory()
-        .ok_or("cannot read the server's /proc status")?;
-    let log = server.log.clone();
-    let stopped_cleanly = server.stop().await;
 
     let outcome = report::Outcome {
         plan: &plan,
@@ -270,6 +273,7 @@ async fn drive(args: &Args) -> Result<bool, String> {
         summaries: recorder.summaries(),
         run: &run,
         heard,
+        told_to_stop,
         memory_before,
         memory_after,
         cpu,

@@ -163,8 +163,9 @@ async fn find_only(run: &Run, file: &Stored) -> Result<(), String> {
 pub(crate) struct Heard {
     pub(crate) media_events: u64,
     pub(crate) resyncs: u64,
-    /// Why the stream ended before it was let go, if it did.
-    pub(crate) ended_early: Option<String>,
+    /// When and why the stream ended, if it did before it was let go (the
+    /// server ends every stream when it stops; before that, none may end).
+    pub(crate) ended: Option<(Instant, String)>,
 }
 
 /// Opens `GET /api/events`, says so on `opened` (by dropping it), and
@@ -179,7 +180,7 @@ pub(crate) async fn events(
     let started = Instant::now();
     let answer = reel.events().await;
     let Some(mut answer) = rec.note(Kind::EventsOpen, started.elapsed(), answer) else {
-        heard.ended_early = Some("it did not open".into());
+        heard.ended = Some((Instant::now(), "it did not open".into()));
         return (rec, heard);
     };
     drop(opened);
@@ -200,11 +201,11 @@ pub(crate) async fn events(
                     }
                 }
                 Ok(None) => {
-                    heard.ended_early = Some("the server ended it".into());
+                    heard.ended = Some((Instant::now(), "the server ended it".into()));
                     break;
                 }
                 Err(e) => {
-                    heard.ended_early = Some(format!("reading it failed: {e}"));
+                    heard.ended = Some((Instant::now(), format!("reading it failed: {e}")));
                     break;
                 }
             },

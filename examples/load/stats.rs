@@ -22,7 +22,7 @@ pub(crate) enum Kind {
     /// `POST /api/upload_status` while the server finalises.
     TusStatus,
     /// From the last PATCH's answer to the upload being an item (not one
-    /// request: the wait the browser sees).
+    /// request: the wait the browser sees, polling as it does).
     TusFinalised,
     /// `POST /api/media`: a tus upload's item, for its byte address.
     ItemLookup,

@@ -17,8 +17,11 @@ const TUS_CHUNK: usize = 64 * 1024;
 /// How long a tus upload may take to become an item after its last PATCH.
 const FINALISE_WITHIN: Duration = Duration::from_secs(60);
 
-/// Between two `upload_status` calls while the server finalises.
-const STATUS_EVERY: Duration = Duration::from_millis(50);
+/// The browser's uploader waits this long before its first `upload_status`
+/// call, then twice as long each time up to `STATUS_EVERY_AT_MOST`
+/// (`follow_finalising` in src/app/browser/tus.rs); so does the load.
+const STATUS_FIRST_AFTER: Duration = Duration::from_millis(200);
+const STATUS_EVERY_AT_MOST: Duration = Duration::from_secs(2);
 
 /// `POST /api/uploads`, whole files, one after another.
 pub(crate) async fn multipart(run: Arc<Run>, seed: u64) -> Recorder {
@@ -109,10 +112,14 @@ pub(crate) async fn tus(run: Arc<Run>, seed: u64) -> Recorder {
 
 /// Polls `upload_status` (as the browser's uploader does: tus itself has
 /// no "it is an item now" signal) until the upload is an item, within
-/// `FINALISE_WITHIN`; its media id.
+/// `FINALISE_WITHIN`; its media id. The waits between calls are the poll's
+/// interval, not synchronisation: nothing else says when the item exists.
 async fn finalised(run: &Run, rec: &mut Recorder, upload_id: &str) -> Result<String, String> {
     let give_up = Instant::now() + FINALISE_WITHIN;
+    let mut wait = STATUS_FIRST_AFTER;
     loop {
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(STATUS_EVERY_AT_MOST);
         let started = Instant::now();
         let status = run.reel.upload_status(upload_id).await;
         let status = rec
@@ -121,9 +128,7 @@ async fn finalised(run: &Run, rec: &mut Recorder, upload_id: &str) -> Result<Str
         match status.phase {
             UploadPhase::Done { media_id } => return Ok(media_id.as_str().to_string()),
             UploadPhase::Failed { reason } => return Err(format!("the upload failed: {reason}")),
-            UploadPhase::Receiving | UploadPhase::Finalising if Instant::now() < give_up => {
-                tokio::time::sleep(STATUS_EVERY).await;
-            }
+            UploadPhase::Receiving | UploadPhase::Finalising if Instant::now() < give_up => {}
             phase => {
                 return Err(format!("still {phase:?} after {FINALISE_WITHIN:?}"));
             }
