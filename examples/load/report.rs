@@ -208,9 +208,9 @@ impl Outcome<'_> {
             self.log.warnings.load(Ordering::Relaxed),
             self.log.errors.load(Ordering::Relaxed)
         ));
-        if let Ok(first) = self.log.first.lock() {
-            for line in first.iter() {
-                out.push_str(&format!("  {line}\n"));
+        if let Ok(kinds) = self.log.kinds.lock() {
+            for (kind, (count, example)) in kinds.iter() {
+                out.push_str(&format!("  {count:>6} × {kind}\n         e.g. {example}\n"));
             }
         }
         for s in self.summaries.iter().filter(|s| !s.messages.is_empty()) {

@@ -130,9 +130,16 @@ impl Run {
                 let stored = reel::testing::media::sha256_hex(&body);
                 if stored != media.sha256 {
                     return Err(format!(
-                        "{}: the stored original hashes {stored}, sent {}",
-                        media.name, media.sha256
+                        "the stored original hashes {stored}, sent {}",
+                        media.sha256
                     ));
+                }
+                // The ETag is the hash the server recorded for the item.
+                let etag = headers
+                    .get(reqwest::header::ETAG)
+                    .and_then(|v| v.to_str().ok());
+                if etag != Some(format!("\"{}\"", media.sha256).as_str()) {
+                    return Err(format!("ETag {etag:?}, the file hashes {}", media.sha256));
                 }
                 Ok(())
             });

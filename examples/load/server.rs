@@ -3,6 +3,7 @@
 //! site the pages need (as `scripts/run.sh` serves it), on port 0 over a
 //! temp data directory. Its memory and CPU are read from `/proc`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -34,7 +35,9 @@ pub(crate) struct Server {
 pub(crate) struct LogTally {
     pub(crate) warnings: AtomicU64,
     pub(crate) errors: AtomicU64,
-    pub(crate) first: std::sync::Mutex<Vec<String>>,
+    /// How often each kind of WARN or ERROR line came (`level target: message`,
+    /// digits masked), and one whole line of each kind.
+    pub(crate) kinds: std::sync::Mutex<BTreeMap<String, (u64, String)>>,
 }
 
 /// The server's memory, in KiB, from `/proc/<pid>/status`.
@@ -183,12 +186,30 @@ async fn tally<R: tokio::io::AsyncBufRead + Unpin>(
             continue;
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut first) = log.first.lock()
-            && first.len() < 10
-        {
-            first.push(line);
+        if let Ok(mut kinds) = log.kinds.lock() {
+            kinds.entry(line_kind(&line)).or_insert((0, line)).0 += 1;
         }
     }
+}
+
+/// What a log line says without its time, numbers and fields:
+/// `WARN sqlx::pool::acquire: acquired connection, but time to acquire …`.
+fn line_kind(line: &str) -> String {
+    let from_level = line
+        .find(" WARN ")
+        .or_else(|| line.find(" ERROR "))
+        .map_or(line, |at| line[at..].trim_start());
+    // Fields (`name=value`) follow the message.
+    let message = from_level
+        .split_whitespace()
+        .take_while(|word| !word.contains('='))
+        .collect::<Vec<_>>()
+        .join(" ");
+    message
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .take(120)
+        .collect()
 }
 
 /// The release binary and site of this checkout.
