@@ -37,11 +37,12 @@
 //! counts, errors, peak RSS, CPU use and the server's warnings as a table,
 //! or JSON with `--json`.
 //!
-//! The debug build of this tool is enough for `small`; at `full` it is the
-//! bottleneck for reads (about a fifth of the requests the release build
-//! drives), so run `full` with `--release`. At `full` on 2 cores, uploads
-//! exceed 10 s: every upload waits for an ffprobe run (four at a time), so
-//! 200 uploaders wait about 200 / (probes per second) each.
+//! The debug build of this tool is enough for `small`; at `full` it limits
+//! the reads (the release build drove 2-3 times as many whole-file and
+//! range requests in the same 60 s on the same machine), so run `full` with
+//! `--release`. At `full` on 2 cores, uploads exceed 10 s: every upload
+//! waits for an ffprobe run (four at a time, always all busy), about 12-15
+//! uploads a second here, so each of 200 uploaders waits 200 / that rate.
 
 // A crate root looks for modules beside itself; these live in load/.
 #[path = "load/client.rs"]
@@ -76,9 +77,9 @@ use crate::stats::Recorder;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Scale {
-    /// For CI: ten clients of each kind, 20 seconds.
+    /// For CI: ten clients of most kinds, 20 seconds.
     Small,
-    /// By hand: a hundred of each, 60 seconds.
+    /// By hand: a hundred of most kinds, 60 seconds.
     Full,
 }
 
