@@ -40,9 +40,13 @@
 //! The debug build of this tool is enough for `small`; at `full` it limits
 //! the reads (the release build drove 2-3 times as many whole-file and
 //! range requests in the same 60 s on the same machine), so run `full` with
-//! `--release`. At `full` on 2 cores, uploads exceed 10 s: every upload
-//! waits for an ffprobe run (four at a time, always all busy), about 12-15
-//! uploads a second here, so each of 200 uploaders waits 200 / that rate.
+//! `--release`. At `full`, each upload client sends one file
+//! (`--uploads-each 1`): the 100 multipart and 100 tus uploads,
+//! started at once. On 2 cores, with the readers taking the rest of the
+//! CPU, the last of the 200 answers after about 14 s: each upload waits for
+//! one ffprobe run, whose start-up alone (215 shared libraries) costs about
+//! 46 ms of CPU. 100 uploads at once (`--multipart 50 --tus 50`) stay under
+//! 10 s. RELIABILITY.md has the figures.
 
 // A crate root looks for modules beside itself; these live in load/.
 #[path = "load/client.rs"]
@@ -108,6 +112,11 @@ struct Args {
     /// `/api/events` streams held open for the whole run.
     #[arg(long)]
     events: Option<usize>,
+    /// Files each upload client sends (0: new ones until the time is up)
+    /// [small: 0; full: 1, the 100 multipart and 100 tus uploads
+    /// of distinct media, started at once].
+    #[arg(long)]
+    uploads_each: Option<u64>,
     /// How long the clients keep starting requests.
     #[arg(long)]
     seconds: Option<u64>,
@@ -134,6 +143,8 @@ pub(crate) struct Plan {
     pub(crate) ranges: usize,
     pub(crate) pages: usize,
     pub(crate) events: usize,
+    /// Files per upload client; `None`: until the time is up.
+    pub(crate) uploads_each: Option<u64>,
     pub(crate) run_for: Duration,
     pub(crate) max_rss_mib: u64,
 }
@@ -142,9 +153,9 @@ impl Args {
     fn plan(&self) -> Plan {
         // RSS bounds: over twice the measured peaks (see the doc comment
         // above); a leak or an unbounded buffer breaks them.
-        let (base, seconds, max_rss_mib) = match self.scale {
-            Scale::Small => ([10, 10, 10, 10, 4, 5], 20, 256),
-            Scale::Full => ([100, 100, 100, 100, 20, 50], 60, 512),
+        let (base, seconds, max_rss_mib, uploads_each) = match self.scale {
+            Scale::Small => ([10, 10, 10, 10, 4, 5], 20, 256, 0),
+            Scale::Full => ([100, 100, 100, 100, 20, 50], 60, 512, 1),
         };
         Plan {
             multipart: self.multipart.unwrap_or(base[0]),
@@ -153,6 +164,7 @@ impl Args {
             ranges: self.ranges.unwrap_or(base[3]),
             pages: self.pages.unwrap_or(base[4]),
             events: self.events.unwrap_or(base[5]),
+            uploads_each: Some(self.uploads_each.unwrap_or(uploads_each)).filter(|n| *n > 0),
             run_for: Duration::from_secs(self.seconds.unwrap_or(seconds)),
             max_rss_mib: self.max_rss_mib.unwrap_or(max_rss_mib),
         }
@@ -232,6 +244,7 @@ async fn drive(args: &Args) -> Result<bool, String> {
         seeds,
         clips,
         SEEDS + CLIPS,
+        plan.uploads_each,
     ));
     eprintln!("load: running for {:?}", plan.run_for);
     let kinds: [(usize, Worker); 5] = [

@@ -32,6 +32,8 @@ pub(crate) struct Run {
     pub(crate) reel: Reel,
     /// Workers start no new operation after this.
     pub(crate) deadline: Instant,
+    /// Files per upload client; `None`: until the deadline.
+    uploads_each: Option<u64>,
     pool: RwLock<Vec<Arc<Stored>>>,
     seeds: usize,
     next_number: AtomicU64,
@@ -53,11 +55,13 @@ impl Run {
         seeds: Vec<Stored>,
         clips: Vec<Media>,
         first_number: u64,
+        uploads_each: Option<u64>,
     ) -> Self {
         let sent = clips.iter().map(|c| c.sha256.clone()).collect();
         Run {
             reel,
             deadline,
+            uploads_each,
             seeds: seeds.len(),
             pool: RwLock::new(seeds.into_iter().map(Arc::new).collect()),
             next_number: AtomicU64::new(first_number),
@@ -71,6 +75,11 @@ impl Run {
 
     pub(crate) fn running(&self) -> bool {
         Instant::now() < self.deadline
+    }
+
+    /// Whether an upload client that has sent `sent` files sends another.
+    pub(crate) fn uploading(&self, sent: u64) -> bool {
+        self.running() && self.uploads_each.is_none_or(|each| sent < each)
     }
 
     /// The next file to upload: a clip while any is left, else a new tone.

@@ -1,5 +1,5 @@
 //! Upload workers: each sends new media, one file after another, until the
-//! run's deadline, and checks every upload became an item whose original
+//! run's deadline or its count (`--uploads-each`), and checks every upload became an item whose original
 //! hashes as sent.
 
 use std::sync::Arc;
@@ -27,7 +27,9 @@ const STATUS_EVERY_AT_MOST: Duration = Duration::from_secs(2);
 pub(crate) async fn multipart(run: Arc<Run>, seed: u64) -> Recorder {
     let mut rec = Recorder::default();
     let mut dice = Dice::seeded(seed);
-    while run.running() {
+    let mut sent = 0;
+    while run.uploading(sent) {
+        sent += 1;
         let media = run.next_media();
         let started = Instant::now();
         let created = run.reel.upload(&media).await;
@@ -50,7 +52,9 @@ pub(crate) async fn multipart(run: Arc<Run>, seed: u64) -> Recorder {
 pub(crate) async fn tus(run: Arc<Run>, seed: u64) -> Recorder {
     let mut rec = Recorder::default();
     let mut dice = Dice::seeded(seed);
-    while run.running() {
+    let mut sent = 0;
+    while run.uploading(sent) {
+        sent += 1;
         let media = run.next_media();
         let started = Instant::now();
         let created = run.reel.tus_create(&media).await;
