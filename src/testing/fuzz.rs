@@ -295,7 +295,8 @@ mod tests {
     /// fuzz functions stay in step without running the fuzzer.
     #[test]
     fn the_seeds_hold_every_invariant() {
-        let targets: [(&str, fn(&[u8])); 7] = [
+        type Check = fn(&[u8]);
+        let targets: [(&str, Check); 7] = [
             ("ranges", super::ranges),
             ("tus_headers", super::tus_headers),
             ("direct_request", super::direct_request),
