@@ -22,13 +22,14 @@ done
 
 # Debian packages: ffmpeg/ffprobe for media work, chromium for end-to-end
 # tests, brotli and zopfli for the precompressed assets (scripts/precompress.sh),
-# a C toolchain and perl for crates that build C (SQLite, openssl).
+# a C and C++ toolchain and perl for crates that build C (SQLite, openssl)
+# and C++ (libFuzzer, for scripts/fuzz.sh).
 need_apt=()
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || need_apt+=(ffmpeg)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v brotli >/dev/null || need_apt+=(brotli)
 command -v zopfli >/dev/null || need_apt+=(zopfli)
-command -v cc >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
+command -v cc >/dev/null && command -v c++ >/dev/null && command -v make >/dev/null || need_apt+=(build-essential)
 perl -MIPC::Cmd -e1 2>/dev/null || need_apt+=(perl)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 # setpriv starts ffmpeg with a parent-death signal (src/server/media/process.rs).
@@ -89,6 +90,15 @@ if [ "$(s3s-fs --version 2>/dev/null | awk '{print $2}')" != "$S3S_VER" ]; then
   log "installing s3s-fs $S3S_VER"
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo install -q s3s-fs --version "$S3S_VER" --locked --features binary
+fi
+
+# cargo-fuzz: runs the parser fuzz targets in fuzz/ (scripts/fuzz.sh), on
+# stable Rust; libFuzzer itself is built from source by libfuzzer-sys.
+FUZZ_VER=$(pin cargo-fuzz)
+if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$FUZZ_VER" ]; then
+  log "installing cargo-fuzz $FUZZ_VER"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install -q cargo-fuzz --version "$FUZZ_VER" --locked
 fi
 
 # npm packages: Playwright and binaryen's wasm-opt (end2end), tus-js-client for

@@ -249,7 +249,12 @@ impl LibraryQuery {
         for (key, value) in pairs {
             let value = value.trim();
             match key {
-                "q" => query.q = value.chars().take(MAX_SEARCH_CHARS).collect(),
+                "q" => {
+                    // Trimmed again after the cut: a space the cut leaves at
+                    // the end would be dropped from the shared link.
+                    let cut: String = value.chars().take(MAX_SEARCH_CHARS).collect();
+                    query.q = cut.trim_end().to_string();
+                }
                 "kind" => query.kind = MediaKind::parse(value),
                 "state" => query.state = StateFilter::parse(value),
                 "sort" => query.sort = Sort::parse(value).unwrap_or_default(),

@@ -108,7 +108,11 @@ fn parse_timestamp(text: &str) -> Option<f64> {
         return None;
     }
     let millis: u64 = millis.parse().ok()?;
-    Some((hours * 3600 + minutes * 60 + seconds) as f64 + millis as f64 / 1000.0)
+    // Hours have no digit limit: a count too large for u64 seconds is no time.
+    let whole = hours
+        .checked_mul(3600)?
+        .checked_add(minutes * 60 + seconds)?;
+    Some(whole as f64 + millis as f64 / 1000.0)
 }
 
 /// A media fragment `xywh=x,y,w,h` (optionally `xywh=pixel:…`).
@@ -213,6 +217,16 @@ mod tests {
         assert_eq!(cues.len(), 1, "{cues:?}");
         assert_eq!(cues[0].image, "c");
         assert_eq!(cues[0].tile, None, "a zero-sized tile is no tile");
+    }
+
+    #[test]
+    fn hours_past_any_clock_skip_the_cue() {
+        // Found by fuzzing (thumbnails_vtt): the seconds overflowed u64.
+        let text = "WEBVTT\n\n00:00:02.000 --> 6845944445032522634:00:04.000\nsheet\n\n\
+            100:00:00.000 --> 100:00:01.000\nsheet\n";
+        let cues = parse_thumbnails(text).expect("parse");
+        assert_eq!(cues.len(), 1, "{cues:?}");
+        assert_eq!(cues[0].start, 360_000.0);
     }
 
     #[test]

@@ -98,3 +98,16 @@ fn titles_and_descriptions_are_checked_by_field() {
     let long = clean_description(&"x".repeat(5001)).expect_err("too long");
     assert!(long.message.contains("5000"), "{}", long.message);
 }
+
+#[test]
+fn a_search_cut_to_length_still_round_trips_through_its_link() {
+    // Found by fuzzing (library_query): the cut left a space at the end,
+    // which the link then dropped, so the shared view searched differently.
+    let long = format!("{} tail", "x".repeat(MAX_SEARCH_CHARS - 1));
+    let query = LibraryQuery::from_query_string(&format!("q={}", percent_encode(&long)));
+    assert_eq!(query.q, "x".repeat(MAX_SEARCH_CHARS - 1));
+    assert_eq!(
+        LibraryQuery::from_query_string(&query.to_query_string()),
+        query
+    );
+}

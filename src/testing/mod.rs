@@ -4,6 +4,7 @@
 //! unit tests and with the `testing` feature, which the crate's own
 //! dev-dependency turns on for `tests/it`.
 
+pub mod fuzz;
 pub mod media;
 
 use std::path::Path;

@@ -37,6 +37,9 @@ pub(crate) use jobs::{ClaimedJob, now_ms};
 )]
 pub use jobs::{JobState, JobStatus};
 pub(crate) use library::Listing;
+// The library fuzz target checks the search expressions (`testing::fuzz`).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) use library::search_expression;
 pub(crate) use shares::{NewShare, ShareRow};
 pub(crate) use uploads::{NewUpload, Upload, UploadState};
 

@@ -249,10 +249,13 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
         } else if is(&header::TRANSFER_ENCODING) || is(&header::UPGRADE) || is(&header::EXPECT) {
             return Parsed::Other;
         } else if is(&header::CONNECTION) {
-            close |= field
-                .value
-                .split(|&b| b == b',')
-                .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"));
+            // Read as hyper reads it: a value that is not visible text
+            // (obs-text) names no option, so the connection stays open.
+            close |= is_visible_text(field.value)
+                && field
+                    .value
+                    .split(|&b| b == b',')
+                    .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"));
         } else if CONDITIONAL.iter().any(is) {
             if !is_field_value(field.value) {
                 return Parsed::Other;
@@ -292,6 +295,13 @@ fn is_field_value(value: &[u8]) -> bool {
     value
         .iter()
         .all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+/// What `HeaderValue::to_str` accepts.
+fn is_visible_text(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b == b'\t' || (0x20..0x7f).contains(&b))
 }
 
 /// The fields the answer depends on; all others are ignored, as the router ignores them.

@@ -90,3 +90,24 @@ fn a_head_cut_short_waits_for_more() {
         );
     }
 }
+
+#[test]
+fn a_connection_field_that_is_not_text_keeps_the_connection_open() {
+    // Found by fuzzing (direct_request): hyper reads no option from a value
+    // with obs-text and keeps the connection; the direct path closed it.
+    let head = [
+        format!("GET /files/{ID}/original HTTP/1.1\r\nConnection: keep-aliv").as_bytes(),
+        b"\xf1, close\r\n\r\n",
+    ]
+    .concat();
+    match parse(&head) {
+        Parsed::File(request) => assert!(!request.close),
+        other => panic!("should be served directly, got {other:?}"),
+    }
+    assert!(
+        file(&format!(
+            "GET /files/{ID}/original HTTP/1.1\r\nConnection: x, close\r\n\r\n"
+        ))
+        .close
+    );
+}
