@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check: formatting, lints for both
-# builds, unit and integration tests, and end-to-end tests in headless
-# Chromium against the release build the run command serves.
+# builds, unit and integration tests (the crash soak, hostile media, disk
+# full and slow clients among them), the load tool and the fuzz targets in
+# their quick versions (RELIABILITY.md; scripts/reliability.sh runs the long
+# ones), and end-to-end tests in headless Chromium against the release build
+# the run command serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -24,6 +27,12 @@ step "release build (what scripts/run.sh serves)"
 # end-to-end server is started with LEPTOS_HASH_FILES=true to match.
 LEPTOS_HASH_FILES=true cargo leptos build --release
 scripts/precompress.sh target/site
+
+step "load: uploads, streams, ranges, pages and events at once (small)"
+cargo run --features ssr --example load -- --scale small
+
+step "fuzzing every parser of client and file bytes (20 s per target)"
+scripts/fuzz.sh 20
 
 step "end-to-end tests in Chromium"
 REEL_E2E_DATA_DIR=$(mktemp -d)

@@ -7,8 +7,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-/// Samples per second of the generated WAVs (16-bit mono: 96,000 bytes a second).
-const SAMPLE_RATE: u32 = 48_000;
+use reel::testing::media::{SINE_WAV_RATE as SAMPLE_RATE, sine_wav};
 
 /// A file to upload: its name, its bytes and their SHA-256 (hex).
 pub(crate) struct Media {
@@ -91,51 +90,4 @@ impl Media {
 /// `n` and six digits: no other number's word starts with it.
 fn unique_word(number: u64) -> String {
     format!("n{number:06}")
-}
-
-/// A 16-bit mono PCM WAV of a sine at `frequency_hz`, `samples` long.
-pub(crate) fn sine_wav(frequency_hz: f64, samples: u32) -> Vec<u8> {
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&SAMPLE_RATE.to_le_bytes());
-    out.extend_from_slice(&(SAMPLE_RATE * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes()); // bytes per frame
-    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    let step = std::f64::consts::TAU * frequency_hz / f64::from(SAMPLE_RATE);
-    for i in 0..samples {
-        let sample = (f64::from(i) * step).sin() * 12_000.0;
-        out.extend_from_slice(&(sample as i16).to_le_bytes());
-    }
-    out
-}
-
-/// A small, fast, seeded generator (SplitMix64) for picking files and
-/// ranges; the load needs spread, not cryptographic quality.
-pub(crate) struct Dice(u64);
-
-impl Dice {
-    pub(crate) fn seeded(seed: u64) -> Self {
-        Dice(seed)
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..bound` (`bound` > 0).
-    pub(crate) fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
 }

@@ -8,10 +8,10 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 use crate::client::Reel;
-use crate::media::Dice;
 use crate::run::{Run, Stored};
 use crate::stats::{Kind, Recorder};
 use crate::verify::{self, Span};
+use reel::testing::media::Dice;
 
 /// The longest single range asked for (players ask for windows, not files).
 const MAX_RANGE: u64 = 256 * 1024;

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use reel::model::UploadPhase;
 
-use crate::media::Dice;
 use crate::run::Run;
 use crate::stats::{Kind, Recorder};
+use reel::testing::media::Dice;
 
 /// Bytes per tus PATCH: small enough that most files take several.
 const TUS_CHUNK: usize = 64 * 1024;

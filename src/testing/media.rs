@@ -171,3 +171,53 @@ pub fn probe_streams(path: &Path) -> String {
         .expect("ffprobe runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Samples per second of `sine_wav` (16-bit mono: 96,000 bytes a second).
+pub const SINE_WAV_RATE: u32 = 48_000;
+
+/// A 16-bit mono PCM WAV of a sine at `frequency_hz`, `samples` long.
+pub fn sine_wav(frequency_hz: f64, samples: u32) -> Vec<u8> {
+    let data_len = samples * 2;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&SINE_WAV_RATE.to_le_bytes());
+    out.extend_from_slice(&(SINE_WAV_RATE * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes()); // bytes per frame
+    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    let step = std::f64::consts::TAU * frequency_hz / f64::from(SINE_WAV_RATE);
+    for i in 0..samples {
+        let sample = (f64::from(i) * step).sin() * 12_000.0;
+        out.extend_from_slice(&(sample as i16).to_le_bytes());
+    }
+    out
+}
+
+/// A small, fast, seeded generator (SplitMix64) for the load tool and the
+/// crash soak: they need spread and replay, not cryptographic quality.
+pub struct Dice(u64);
+
+impl Dice {
+    pub fn seeded(seed: u64) -> Self {
+        Dice(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..bound` (`bound` > 0).
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next() % bound
+    }
+}

@@ -312,6 +312,30 @@ async fn a_restart_finishes_processing_left_unfinished() {
     assert!(item.has_poster);
 }
 
+#[tokio::test]
+async fn a_restart_settles_an_item_whose_jobs_ended_before_the_crash() {
+    // A crash between a job's last write and its item's settling leaves the
+    // item processing with nothing queued or running (found by the crash
+    // soak): the restart settles it.
+    let server = TestServer::start().await;
+    let media = tempfile::tempdir().expect("tmp");
+    let created: UploadResponse = server
+        .upload(&crate::common::video_mp4(media.path(), 1))
+        .await
+        .json()
+        .await
+        .expect("json");
+    server.hooks.wait_idle().await;
+    let dir = server.stop().await;
+    let db = dir.path().join("reel.db");
+    reel::testing::sql_execute(&db, "UPDATE media SET state = 'processing'").await;
+
+    let server = TestServer::start_in(dir, |_| {}).await;
+    server.hooks.wait_idle().await;
+    let item = server.item(&created.id).await;
+    assert_eq!(item.state, reel::model::MediaState::Ready);
+}
+
 /// Polls the database file of a running (or killed) server until `query`
 /// returns a row: the server is another process, so there is nothing to await.
 async fn wait_for_row(db: &std::path::Path, query: &'static str, id: &str) {

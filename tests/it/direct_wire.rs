@@ -381,20 +381,8 @@ async fn metrics_count_answers_by_path_uploads_and_jobs() {
     assert_eq!(wire.answer(false).await.body, bytes);
     wire.send(&get("/healthz", "")).await;
     assert_eq!(wire.answer(false).await.status, 200);
-    let text = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    let value = |name: &str| -> u64 {
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from\n{text}"))
-    };
+    let text = server.metrics().await;
+    let value = |name: &str| crate::common::metric(&text, name);
     assert_eq!(value("reel_http_responses_total{path=\"direct\"}"), 1);
     assert_eq!(
         value("reel_http_response_body_bytes_total{path=\"direct\"}"),

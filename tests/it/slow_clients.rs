@@ -104,20 +104,8 @@ async fn idle_trickling_and_stalled_clients_leave_others_answered() {
 
 /// The stalled-client counter from `/metrics`.
 async fn stalled_drops(server: &TestServer) -> u64 {
-    let text = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("reel_http_stalled_clients_dropped_total "))
-        .expect("the counter is listed");
-    line.parse().expect("a number")
+    let page = server.metrics().await;
+    crate::common::metric(&page, "reel_http_stalled_clients_dropped_total")
 }
 
 /// Reads until the server closes the connection (at most 30 s); how long it took.

@@ -254,6 +254,20 @@ impl Repo {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
+    /// Items still processing although none of their jobs is queued or
+    /// running: a crash (or a failed write) between a job's end and the
+    /// item's settling leaves them so.
+    pub(crate) async fn unsettled_media(&self) -> Result<Vec<MediaId>, DbError> {
+        let rows: Vec<(MediaId,)> = sqlx::query_as(
+            "SELECT id FROM media WHERE state = 'processing' AND NOT EXISTS
+                 (SELECT 1 FROM jobs WHERE jobs.media_id = media.id
+                                      AND jobs.state IN ('queued', 'running'))",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Cancels an item's queued and running jobs. Returns how many were
     /// cancelled and the ids of those that were running (their workers stop them).
     pub(crate) async fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError> {

@@ -146,6 +146,19 @@ impl Jobs {
                 "requeued processing left running by the last run"
             );
         }
+        self.settle_unsettled().await?;
+        Ok(items.len())
+    }
+
+    /// Settles items left processing with no job to settle them (a crash
+    /// between a job's end and its item's settling); how many.
+    pub(crate) async fn settle_unsettled(&self) -> Result<usize, JobsError> {
+        let items = self.inner.repo.unsettled_media().await?;
+        for media in &items {
+            tracing::info!(%media, "settling an item whose processing had ended");
+            self.settle(media).await?;
+            self.publish(media, true).await;
+        }
         Ok(items.len())
     }
 
@@ -236,6 +249,9 @@ impl Jobs {
             tokio::time::sleep(every).await;
             if let Err(e) = self.requeue_stale().await {
                 tracing::error!("cannot requeue stale jobs: {e}");
+            }
+            if let Err(e) = self.settle_unsettled().await {
+                tracing::error!("cannot settle items whose processing ended: {e}");
             }
         }
     }

@@ -130,6 +130,12 @@ impl TestServer {
             .expect("upload request")
     }
 
+    /// The `/metrics` page, as the admin reads it.
+    pub(crate) async fn metrics(&self) -> String {
+        let answer = self.client.get(self.url("/metrics")).send().await;
+        answer.expect("metrics").text().await.expect("text")
+    }
+
     /// The item's row, which must exist.
     pub(crate) async fn item(&self, id: &reel::model::MediaId) -> reel::model::MediaItem {
         self.hooks.item(id).await.expect("the item exists")
@@ -180,6 +186,13 @@ pub(crate) fn bearer_client(token: &str) -> reqwest::Client {
 }
 
 pub(crate) use reel::testing::media::*;
+
+/// The value of the sample `name` (labels included) on a `/metrics` page.
+pub(crate) fn metric(page: &str, name: &str) -> u64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from\n{page}"))
+}
 
 /// An address without its query (a private item's carry `?sig=…`).
 pub(crate) fn path_of(url: &str) -> &str {

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::common::process::ReelProcess;
-use traffic::{Ledger, Rng, Traffic};
+use reel::testing::media::Dice;
+use traffic::{Ledger, Traffic};
 
 /// Settings that keep each iteration short: failed jobs retry after a second.
 const SETTINGS: &[&str] = &["--job-retry-delay", "1s", "--workers", "1"];
@@ -28,7 +29,7 @@ async fn kill_9_at_random_moments_loses_nothing_answered_and_leaves_nothing_behi
     let iterations: usize = env_or("REEL_SOAK_ITERATIONS", 20);
     let seed: u64 = env_or("REEL_SOAK_SEED", traffic::seed_from_clock());
     println!("crash soak: {iterations} iterations, REEL_SOAK_SEED={seed}");
-    let mut rng = Rng::new(seed);
+    let mut rng = Dice::seeded(seed);
     let data = tempfile::tempdir().expect("tmp");
     let media = tempfile::tempdir().expect("tmp");
     let traffic = Traffic::new(media.path());

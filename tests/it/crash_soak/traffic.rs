@@ -12,6 +12,8 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
+use reel::testing::media::{Dice, SINE_WAV_RATE, sine_wav};
+
 use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
 
 /// What the server answered, across every crash.
@@ -26,6 +28,9 @@ pub(super) struct Ledger {
     pub tus_complete: HashMap<String, String>,
     /// Items whose deletion the server acknowledged.
     pub deleted: HashSet<String>,
+    /// Items a deletion was sent for, answered or not: a crash between the
+    /// deletion and its answer leaves it gone without a word.
+    pub delete_sent: HashSet<String>,
 }
 
 impl Ledger {
@@ -41,27 +46,6 @@ impl Ledger {
     }
 }
 
-/// xorshift64*: enough randomness for a replayable soak, no dependency.
-pub(super) struct Rng(u64);
-
-impl Rng {
-    pub(super) fn new(seed: u64) -> Self {
-        Rng(seed.max(1))
-    }
-
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `0..n`.
-    pub(super) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 pub(super) fn seed_from_clock() -> u64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     now.map_or(1, |d| d.as_nanos() as u64)
@@ -69,32 +53,6 @@ pub(super) fn seed_from_clock() -> u64 {
 
 pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
-}
-
-/// A mono 16-bit WAV of a sine: distinct frequencies make distinct files.
-fn wav(frequency: u32, millis: u32) -> Vec<u8> {
-    const RATE: u32 = 22_050;
-    let samples = RATE * millis / 1000;
-    let data_len = samples * 2;
-    let mut out = Vec::with_capacity(44 + data_len as usize);
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&RATE.to_le_bytes());
-    out.extend_from_slice(&(RATE * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for n in 0..samples {
-        let t = f64::from(n) / f64::from(RATE);
-        let value = (t * f64::from(frequency) * std::f64::consts::TAU).sin() * 8000.0;
-        out.extend_from_slice(&(value as i16).to_le_bytes());
-    }
-    out
 }
 
 /// The media the traffic sends: fresh WAVs, and one video made once.
@@ -125,7 +83,7 @@ impl Traffic {
                     origin: origin.to_string(),
                     ledger: Arc::clone(ledger),
                     video: Arc::clone(&self.video),
-                    rng: Rng::new(seed ^ (role + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+                    rng: Dice::seeded(seed ^ (role + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
                 };
                 tokio::spawn(async move {
                     // A request error means the server is gone: the run ends.
@@ -145,7 +103,7 @@ struct Worker {
     origin: String,
     ledger: Arc<Mutex<Ledger>>,
     video: Arc<Vec<u8>>,
-    rng: Rng,
+    rng: Dice,
 }
 
 type Gone = reqwest::Error;
@@ -164,9 +122,10 @@ impl Worker {
         let (name, bytes) = if self.rng.below(5) == 0 {
             ("clip.mp4".to_string(), self.video.as_ref().clone())
         } else {
-            let frequency = 200 + self.rng.below(4000) as u32;
-            let millis = 500 + self.rng.below(3000) as u32;
-            (format!("tone {frequency}.wav"), wav(frequency, millis))
+            let frequency = 200 + self.rng.below(4000);
+            let samples = SINE_WAV_RATE / 2 + self.rng.below(3 * u64::from(SINE_WAV_RATE)) as u32;
+            let bytes = sine_wav(frequency as f64, samples);
+            (format!("tone {frequency}.wav"), bytes)
         };
         self.ledger().sent.insert(sha256_hex(&bytes));
         (name, bytes)
@@ -276,6 +235,9 @@ impl Worker {
     }
 
     async fn call(&mut self, function: &str, form: &[(&str, &str)]) -> Result<StatusCode, Gone> {
+        if function == "delete_media" {
+            self.ledger().delete_sent.insert(form[0].1.to_string());
+        }
         let url = self.url(&format!("/api/{function}"));
         let status = self.client.post(url).form(form).send().await?.status();
         // A deletion is only certain once answered.
