@@ -21,7 +21,7 @@ pub(crate) async fn streams(run: Arc<Run>, seed: u64) -> Recorder {
     let mut rec = Recorder::default();
     let mut dice = Dice::seeded(seed);
     while run.running() {
-        let Some(file) = run.pick(dice.next()) else {
+        let Some(file) = run.pick(dice.roll()) else {
             break;
         };
         let started = Instant::now();
@@ -47,7 +47,7 @@ pub(crate) async fn ranges(run: Arc<Run>, seed: u64) -> Recorder {
     let mut rec = Recorder::default();
     let mut dice = Dice::seeded(seed);
     while run.running() {
-        let Some(file) = run.pick(dice.next()) else {
+        let Some(file) = run.pick(dice.roll()) else {
             break;
         };
         let (header, spans) = random_ranges(&mut dice, file.bytes.len() as u64);
@@ -108,7 +108,7 @@ pub(crate) async fn pages(run: Arc<Run>, seed: u64) -> Recorder {
     let mut dice = Dice::seeded(seed);
     let mut turn = dice.below(5);
     while run.running() {
-        let Some(file) = run.pick(dice.next()) else {
+        let Some(file) = run.pick(dice.roll()) else {
             break;
         };
         turn += 1;

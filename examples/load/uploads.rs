@@ -41,7 +41,7 @@ pub(crate) async fn multipart(run: Arc<Run>, seed: u64) -> Recorder {
             &media,
             created.id.as_str(),
             &created.urls.original,
-            dice.next(),
+            dice.roll(),
         )
         .await;
     }
@@ -107,7 +107,7 @@ pub(crate) async fn tus(run: Arc<Run>, seed: u64) -> Recorder {
             &media,
             &media_id,
             &item.urls.original,
-            dice.next(),
+            dice.roll(),
         )
         .await;
     }

@@ -39,7 +39,7 @@ async fn kill_9_at_random_moments_loses_nothing_answered_and_leaves_nothing_behi
     for iteration in 0..iterations {
         let client = reel.admin().await;
         let origin = reel.origin();
-        let workers = traffic.start(&client, &origin, &ledger, rng.next());
+        let workers = traffic.start(&client, &origin, &ledger, rng.roll());
         // The crash lands anywhere in the first two seconds of work: in a
         // body, a finalisation, a job or a database write.
         let moment = Duration::from_millis(50 + rng.below(2000));
