@@ -7,7 +7,7 @@ use std::path::Path;
 
 use bytes::Bytes;
 
-use reel::testing::media::{SINE_WAV_RATE as SAMPLE_RATE, sine_wav};
+use reel::testing::media::{SINE_WAV_RATE as SAMPLE_RATE, sine_wav, video_mp4_as};
 
 /// A file to upload: its name, its bytes and their SHA-256 (hex).
 pub(crate) struct Media {
@@ -55,31 +55,9 @@ impl Media {
         (0..count)
             .map(|i| {
                 let seconds = 1 + i % 3;
-                let made = reel::testing::media::ffmpeg(
-                    dir,
-                    &format!("clip{i}.mp4"),
-                    &[
-                        "-f",
-                        "lavfi",
-                        "-i",
-                        &format!("testsrc=duration={seconds}:size=160x120:rate=25"),
-                        "-f",
-                        "lavfi",
-                        "-i",
-                        &format!("sine=frequency={}:duration={seconds}", 300 + 100 * i),
-                        "-c:v",
-                        "libx264",
-                        "-preset",
-                        "ultrafast",
-                        "-pix_fmt",
-                        "yuv420p",
-                        "-c:a",
-                        "aac",
-                        "-movflags",
-                        "+faststart",
-                        "-shortest",
-                    ],
-                );
+                let name = format!("clip{i}.mp4");
+                let tone_hz = 300 + 100 * i as u32;
+                let made = video_mp4_as(dir, &name, seconds as u32, "160x120", tone_hz);
                 let bytes = std::fs::read(made)?;
                 Ok(Self::new(first + i, "clip.mp4", bytes))
             })

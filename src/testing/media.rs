@@ -30,19 +30,24 @@ pub fn ffmpeg(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
 
 /// A short H.264/AAC MP4 with its index at the front.
 pub fn video_mp4(dir: &Path, seconds: u32) -> PathBuf {
-    let d = seconds.to_string();
+    video_mp4_as(dir, "clip.mp4", seconds, "320x240", 440)
+}
+
+/// `video_mp4` named `name`, with its own picture size and tone, so that
+/// several clips differ.
+pub fn video_mp4_as(dir: &Path, name: &str, seconds: u32, size: &str, tone_hz: u32) -> PathBuf {
     ffmpeg(
         dir,
-        "clip.mp4",
+        name,
         &[
             "-f",
             "lavfi",
             "-i",
-            &format!("testsrc=duration={d}:size=320x240:rate=25"),
+            &format!("testsrc=duration={seconds}:size={size}:rate=25"),
             "-f",
             "lavfi",
             "-i",
-            &format!("sine=frequency=440:duration={d}"),
+            &format!("sine=frequency={tone_hz}:duration={seconds}"),
             "-c:v",
             "libx264",
             "-preset",
