@@ -25,7 +25,7 @@ use crate::server::http::plan::Plan;
 use crate::server::http::range::{self, ByteRange, RangeRequest};
 use crate::server::http::representation::content_disposition;
 use crate::server::http::tus::headers as tus;
-use crate::server::media::{decide, mp4_index, probe, scrub};
+use crate::server::media::{decide, edit, loudness, mp4_index, probe, scrub};
 use crate::vtt;
 
 /// One runtime for the targets that must drive async code: making one per
@@ -192,6 +192,43 @@ pub fn probe_json(data: &[u8]) {
     for faststart in [None, Some(false), Some(true)] {
         summary.faststart = faststart;
         let _ = decide::decide(&summary);
+    }
+}
+
+/// What ffprobe and ffmpeg print about a file, which the file's bytes
+/// steer: an edit source's facts (JSON), its keyframe times (packet lines,
+/// read in chunks as they stream in) and a loudness report. The first byte
+/// picks the parser (and the chunk size). Whatever they read must be a
+/// number ffmpeg's next run can take.
+pub fn ffmpeg_reports(data: &[u8]) {
+    let Some((&pick, text)) = data.split_first() else {
+        return;
+    };
+    match pick % 3 {
+        0 => {
+            if let Some(secs) = edit::fuzzing::frame_secs(text) {
+                assert!(secs.is_finite() && secs > 0.0, "one frame lasts {secs} s");
+            }
+        }
+        1 => {
+            let times = edit::fuzzing::keyframes(text, usize::from(pick / 3) + 1);
+            assert!(times.iter().all(|t| t.is_finite() && *t >= 0.0));
+            assert!(times.windows(2).all(|w| w[0] < w[1]), "sorted, once each");
+            let whole = edit::fuzzing::keyframes(text, text.len());
+            assert_eq!(times, whole, "chunks read as the whole output does");
+        }
+        _ => {
+            let Ok(text) = std::str::from_utf8(text) else {
+                return;
+            };
+            if let Ok(measured) = loudness::parse_report(text) {
+                let filter = loudness::apply_filter(-16.0, &measured);
+                assert!(
+                    !filter.contains("inf") && !filter.contains("NaN"),
+                    "{filter}"
+                );
+            }
+        }
     }
 }
 

@@ -23,6 +23,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use self::args::{AudioCodec, AudioOut, Container, Encode, VideoCodec, VideoOut};
+#[cfg(any(test, feature = "testing"))]
+pub(crate) use self::facts::fuzzing;
 use self::facts::*;
 use self::recipe::*;
 #[cfg(test)]

@@ -144,3 +144,24 @@ impl KeyframeParser {
         times
     }
 }
+
+/// The parsers above as the fuzz target `ffmpeg_reports` drives them
+/// (`testing::fuzz`): they read what ffprobe prints about a file, which the
+/// file's bytes steer.
+#[cfg(any(test, feature = "testing"))]
+pub(crate) mod fuzzing {
+    /// One frame's length from `ffprobe -of json` facts, if they parse.
+    pub(crate) fn frame_secs(json: &[u8]) -> Option<f64> {
+        super::SourceFacts::parse(json).map(|facts| facts.frame_secs())
+    }
+
+    /// Keyframe times from packet lines fed in chunks of `chunk` bytes, as
+    /// they arrive from a running ffprobe.
+    pub(crate) fn keyframes(output: &[u8], chunk: usize) -> Vec<f64> {
+        let mut parser = super::KeyframeParser::default();
+        for part in output.chunks(chunk.max(1)) {
+            parser.feed(part);
+        }
+        parser.finish()
+    }
+}
