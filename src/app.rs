@@ -9,6 +9,7 @@ mod editor;
 mod library;
 mod live;
 mod media_page;
+mod now_playing;
 mod player;
 mod progress;
 mod scrub;
@@ -72,6 +73,8 @@ pub(crate) fn App() -> impl IntoView {
     Session::provide();
     // Live processing events for every page (connects once hydrated).
     live::Live::provide();
+    // The player that keeps playing across pages (its bar is below).
+    now_playing::NowPlaying::provide();
     // Runs only in the browser, once the wasm app has taken over the page:
     // end-to-end tests wait for this marker before they interact.
     Effect::new(|_| {
@@ -100,6 +103,7 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <now_playing::NowPlayingBar/>
         </Router>
     }
 }

@@ -25,6 +25,7 @@ use crate::error::ApiError;
 use crate::library::{LibraryPage as Page, LibraryQuery};
 use crate::model::MediaState;
 
+use super::now_playing::PlayAll;
 use card::MediaGrid;
 use dialog::ConfirmDelete;
 use pager::{Pager, ResultCount};
@@ -186,7 +187,10 @@ pub(crate) fn LibraryPage() -> impl IntoView {
                 <h2 id="library-heading" tabindex="-1">"Library"</h2>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        page.await.ok().map(|p| view! { <ResultCount page=p query=query.get_untracked()/> })
+                        page.await.ok().map(|p| view! {
+                            <ResultCount page=p.clone() query=query.get_untracked()/>
+                            <PlayAll items=p.items/>
+                        })
                     })}
                 </Transition>
             </div>

@@ -16,6 +16,7 @@ use super::ErrorNotice;
 use super::account::VisibilityBadge;
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
+use super::now_playing::{QueueButtons, Track};
 use super::player::{NeighbourLinks, Playback, PlayerBar};
 use super::progress::ProcessingStatus;
 use super::scrub::ScrubBar;
@@ -130,7 +131,7 @@ fn MediaView(
     let clock = Clock::new(item.duration_secs);
     let video_ref = NodeRef::<html::Video>::new();
     let audio_ref = NodeRef::<html::Audio>::new();
-    let playback = Playback::new(id.clone(), video_ref, audio_ref);
+    let playback = Playback::new(id.clone(), video_ref, audio_ref, Track::of(&item));
     let sync = move |ev: web_sys::Event| {
         clock.sync(&event_target::<web_sys::HtmlMediaElement>(&ev));
         playback.event(&ev);
@@ -194,6 +195,7 @@ fn MediaView(
                             on:durationchange=sync
                             on:seeking=sync
                             on:loadedmetadata=remember
+                            on:play=remember
                             on:pause=remember
                             on:ended=remember
                             on:volumechange=remember
@@ -229,6 +231,7 @@ fn MediaView(
                     on:durationchange=sync
                     on:seeking=sync
                     on:loadedmetadata=remember
+                    on:play=remember
                     on:pause=remember
                     on:ended=remember
                     on:volumechange=remember
@@ -302,6 +305,7 @@ fn MediaView(
             })}
             <NeighbourLinks neighbours/>
             <div class="actions">
+                {move || current.with(Track::of).map(|track| view! { <QueueButtons track/> })}
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>
                     "Download original"
                 </a>

@@ -18,6 +18,7 @@ mod neighbours;
 
 pub(crate) use neighbours::NeighbourLinks;
 
+use super::now_playing::{NowPlaying, Track};
 use super::seek;
 use crate::format;
 
@@ -181,6 +182,9 @@ pub(crate) struct Playback {
     /// Set once the element's metadata was handled: saving before that would
     /// overwrite the position about to be resumed.
     armed: StoredValue<bool>,
+    /// What the page plays, for the shell's player when the page goes away
+    /// while it plays.
+    track: StoredValue<Option<Track>>,
 }
 
 impl Playback {
@@ -188,8 +192,10 @@ impl Playback {
         id: String,
         video: NodeRef<html::Video>,
         audio: NodeRef<html::Audio>,
+        track: Option<Track>,
     ) -> Self {
         Playback {
+            track: StoredValue::new(track),
             id: StoredValue::new(id),
             video,
             audio,
@@ -206,10 +212,16 @@ impl Playback {
     }
 
     /// Handles the element's media events (`loadedmetadata`, `timeupdate`,
-    /// `pause`, `ended`, `volumechange`, `ratechange`).
+    /// `play`, `pause`, `ended`, `volumechange`, `ratechange`).
     pub(crate) fn event(&self, ev: &web_sys::Event) {
         let media = event_target::<web_sys::HtmlMediaElement>(ev);
-        match ev.type_().as_str() {
+        let kind = ev.type_();
+        if matches!(kind.as_str(), "play" | "pause" | "ended")
+            && let Some(shell) = NowPlaying::get()
+        {
+            shell.page_media_event(ev, self.track.try_get_value().flatten());
+        }
+        match kind.as_str() {
             "loadedmetadata" => self.loaded(&media),
             "timeupdate" => {
                 let moved = self
@@ -352,9 +364,14 @@ impl Playback {
 pub(crate) fn PlayerBar(playback: Playback) -> impl IntoView {
     let keys = window_event_listener(ev::keydown, move |ev| playback.on_key(&ev));
     let leaving = window_event_listener(ev::pagehide, move |_| playback.save_now());
+    // Leaving the page while it plays: the shell's player carries on.
+    let shell = NowPlaying::get();
     on_cleanup(move || {
         keys.remove();
         leaving.remove();
+        if let Some(shell) = shell {
+            shell.page_left_now();
+        }
     });
     // The metadata may have loaded before the app hydrated (and listened).
     Effect::new(move |_| {

@@ -9,6 +9,7 @@ use super::LibraryUi;
 use super::edit_form::EditForm;
 use crate::app::account::VisibilityBadge;
 use crate::app::live::{Live, Status};
+use crate::app::now_playing::{QueueButtons, Track};
 use crate::app::progress::ProcessingStatus;
 use crate::format;
 use crate::model::{MediaItem, MediaKind};
@@ -128,6 +129,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
     let edit_button = format!("edit-{id}");
     let delete_button = format!("delete-{id}");
     let page_url = urls.page.clone();
+    let track = Track::of(&item);
     let title_link = format!("title-{id}");
     {
         let ids = [
@@ -150,6 +152,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
                         {move || title.get()}
                     </a>
                     {facts()}
+                    {track.clone().map(|track| view! { <QueueButtons track/> })}
                     {can_change.then(|| view! {
                     <div class="card-actions">
                         <button

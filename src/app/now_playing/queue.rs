@@ -1,0 +1,389 @@
+//! The play queue as data: which items, in what order, which one is
+//! playing and where. Pure, so its rules are tested natively; the shell's
+//! player (`now_playing`) keeps one in a signal and in local storage.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{MediaItem, MediaKind};
+
+/// One queued item: enough to show it and play it without asking the
+/// server again (its play address is signed for a day at least; the player
+/// asks for a fresh one when an old one fails).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Track {
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) kind: MediaKind,
+    pub(crate) page: String,
+    pub(crate) play: String,
+    pub(crate) poster: Option<String>,
+}
+
+impl Track {
+    /// The track of `item`, if anything of it plays in browsers yet.
+    pub(crate) fn of(item: &MediaItem) -> Option<Track> {
+        Some(Track {
+            id: item.id.to_string(),
+            title: item.title.clone(),
+            kind: item.kind,
+            page: item.urls.page.clone(),
+            play: item.urls.play.clone()?,
+            poster: item.urls.poster.clone(),
+        })
+    }
+}
+
+/// At most this many tracks are kept: a queue is for listening, not a copy
+/// of the library, and local storage is small.
+pub(crate) const MAX_TRACKS: usize = 500;
+
+/// The tracks in play order and the one playing (or paused) now.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Queue {
+    pub(crate) tracks: Vec<Track>,
+    pub(crate) current: Option<usize>,
+    /// Where the current track is, in seconds (saved as it plays).
+    #[serde(default)]
+    pub(crate) position: f64,
+}
+
+impl Queue {
+    /// A stored queue, or an empty one when the text is not a whole, valid
+    /// queue (an older format, a hand edit): never a broken player.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser build reads it")
+    )]
+    pub(crate) fn restore(text: &str) -> Queue {
+        let Ok(mut queue) = serde_json::from_str::<Queue>(text) else {
+            return Queue::default();
+        };
+        queue.tracks.truncate(MAX_TRACKS);
+        if queue.current.is_some_and(|i| i >= queue.tracks.len()) {
+            queue.current = None;
+        }
+        if !queue.position.is_finite() || queue.position < 0.0 {
+            queue.position = 0.0;
+        }
+        queue
+    }
+
+    pub(crate) fn current_track(&self) -> Option<&Track> {
+        self.tracks.get(self.current?)
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tracks.is_empty()
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        self.tracks.iter().position(|t| t.id == id)
+    }
+
+    /// Takes `id` out of the queue if it is there, keeping `current` on the
+    /// same track (or clearing it when that track was the one removed).
+    fn take(&mut self, id: &str) -> Option<Track> {
+        let index = self.index_of(id)?;
+        let track = self.tracks.remove(index);
+        self.current = match self.current {
+            Some(c) if c == index => None,
+            Some(c) if c > index => Some(c - 1),
+            other => other,
+        };
+        Some(track)
+    }
+
+    /// Where "next" goes: right after the current track, or first.
+    fn next_slot(&self) -> usize {
+        self.current.map_or(0, |c| c + 1)
+    }
+
+    /// Plays `track` now, from `at` seconds: it goes right after the
+    /// current track (moved there if it was queued) and becomes current.
+    pub(crate) fn play_now(&mut self, track: Track, at: f64) {
+        self.take(&track.id);
+        let slot = self.next_slot().min(self.tracks.len());
+        self.tracks.insert(slot, track);
+        self.current = Some(slot);
+        self.position = if at.is_finite() { at.max(0.0) } else { 0.0 };
+        self.tracks.truncate(MAX_TRACKS.max(slot + 1));
+    }
+
+    /// Replaces the queue with `tracks` (each once, in order) and starts
+    /// the first: playing an album or a search result.
+    pub(crate) fn play_all(&mut self, tracks: Vec<Track>) {
+        self.tracks.clear();
+        for track in tracks {
+            self.add(track);
+        }
+        self.current = (!self.tracks.is_empty()).then_some(0);
+        self.position = 0.0;
+    }
+
+    /// Queues `track` to play after the current one. The current track
+    /// itself stays where it is.
+    pub(crate) fn play_next(&mut self, track: Track) {
+        if self.current_track().is_some_and(|t| t.id == track.id) {
+            return;
+        }
+        self.take(&track.id);
+        if self.tracks.len() >= MAX_TRACKS {
+            return;
+        }
+        let slot = self.next_slot().min(self.tracks.len());
+        self.tracks.insert(slot, track);
+    }
+
+    /// Queues `track` last, unless it is queued already. Whether it was added.
+    pub(crate) fn add(&mut self, track: Track) -> bool {
+        if self.index_of(&track.id).is_some() || self.tracks.len() >= MAX_TRACKS {
+            return false;
+        }
+        self.tracks.push(track);
+        true
+    }
+
+    /// Removes the track at `index`. Removing the current one makes the
+    /// track after it current (from its start), if there is one.
+    pub(crate) fn remove(&mut self, index: usize) {
+        if index >= self.tracks.len() {
+            return;
+        }
+        let was_current = self.current == Some(index);
+        self.tracks.remove(index);
+        self.current = match self.current {
+            Some(c) if c == index => (index < self.tracks.len()).then_some(index),
+            Some(c) if c > index => Some(c - 1),
+            other => other,
+        };
+        if was_current {
+            self.position = 0.0;
+        }
+    }
+
+    /// Moves the track at `from` to `to`; the current track stays current.
+    pub(crate) fn move_track(&mut self, from: usize, to: usize) {
+        let len = self.tracks.len();
+        if from >= len || to >= len || from == to {
+            return;
+        }
+        let current_id = self.current_track().map(|t| t.id.clone());
+        let track = self.tracks.remove(from);
+        self.tracks.insert(to, track);
+        self.current = current_id.and_then(|id| self.index_of(&id));
+    }
+
+    /// Moves on to the next track. Whether there was one.
+    pub(crate) fn next(&mut self) -> bool {
+        let next = self.next_slot();
+        if next >= self.tracks.len() {
+            return false;
+        }
+        self.current = Some(next);
+        self.position = 0.0;
+        true
+    }
+
+    /// Goes back one track. Whether there was one.
+    pub(crate) fn previous(&mut self) -> bool {
+        match self.current {
+            Some(c) if c > 0 => {
+                self.current = Some(c - 1);
+                self.position = 0.0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Makes the track at `index` current, from its start.
+    pub(crate) fn jump(&mut self, index: usize) {
+        if index < self.tracks.len() {
+            self.current = Some(index);
+            self.position = 0.0;
+        }
+    }
+
+    /// Drops `id` (an item that was deleted or is no longer readable).
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser build reads it")
+    )]
+    pub(crate) fn forget(&mut self, id: &str) {
+        if let Some(index) = self.index_of(id) {
+            self.remove(index);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(id: &str) -> Track {
+        Track {
+            id: id.into(),
+            title: format!("Song {id}"),
+            kind: MediaKind::Audio,
+            page: format!("/media/{id}"),
+            play: format!("/files/{id}/original"),
+            poster: None,
+        }
+    }
+
+    fn ids(queue: &Queue) -> Vec<&str> {
+        queue.tracks.iter().map(|t| t.id.as_str()).collect()
+    }
+
+    fn current(queue: &Queue) -> Option<&str> {
+        queue.current_track().map(|t| t.id.as_str())
+    }
+
+    #[test]
+    fn added_tracks_queue_last_and_once() {
+        let mut q = Queue::default();
+        assert!(q.add(track("a")));
+        assert!(q.add(track("b")));
+        assert!(!q.add(track("a")), "already queued");
+        assert_eq!(ids(&q), ["a", "b"]);
+        assert_eq!(current(&q), None, "adding does not start anything");
+    }
+
+    #[test]
+    fn play_next_goes_right_after_the_current_track() {
+        let mut q = Queue::default();
+        q.add(track("a"));
+        q.add(track("b"));
+        q.add(track("c"));
+        q.jump(0);
+        q.play_next(track("c"));
+        assert_eq!(ids(&q), ["a", "c", "b"], "moved, not copied");
+        q.play_next(track("d"));
+        assert_eq!(ids(&q), ["a", "d", "c", "b"]);
+        q.play_next(track("a"));
+        assert_eq!(ids(&q), ["a", "d", "c", "b"], "the current track stays");
+        assert_eq!(current(&q), Some("a"));
+    }
+
+    #[test]
+    fn play_now_starts_the_track_after_the_current_one_at_the_time_given() {
+        let mut q = Queue::default();
+        q.add(track("a"));
+        q.add(track("b"));
+        q.jump(0);
+        q.play_now(track("c"), 12.5);
+        assert_eq!(ids(&q), ["a", "c", "b"]);
+        assert_eq!(current(&q), Some("c"));
+        assert_eq!(q.position, 12.5);
+        q.play_now(track("b"), f64::NAN);
+        assert_eq!(ids(&q), ["a", "c", "b"]);
+        assert_eq!(current(&q), Some("b"));
+        assert_eq!(q.position, 0.0);
+    }
+
+    #[test]
+    fn next_and_previous_stop_at_the_ends() {
+        let mut q = Queue::default();
+        q.add(track("a"));
+        q.add(track("b"));
+        assert!(q.next(), "from nothing, next is the first track");
+        assert_eq!(current(&q), Some("a"));
+        q.position = 30.0;
+        assert!(q.next());
+        assert_eq!((current(&q), q.position), (Some("b"), 0.0));
+        assert!(!q.next());
+        assert_eq!(current(&q), Some("b"));
+        assert!(q.previous());
+        assert!(!q.previous());
+        assert_eq!(current(&q), Some("a"));
+    }
+
+    #[test]
+    fn removing_keeps_the_current_track_or_moves_to_the_next() {
+        let mut q = Queue::default();
+        for id in ["a", "b", "c"] {
+            q.add(track(id));
+        }
+        q.jump(1);
+        q.remove(0);
+        assert_eq!((ids(&q), current(&q)), (vec!["b", "c"], Some("b")));
+        q.position = 9.0;
+        q.remove(0);
+        assert_eq!(
+            (ids(&q), current(&q), q.position),
+            (vec!["c"], Some("c"), 0.0)
+        );
+        q.remove(0);
+        assert_eq!(current(&q), None);
+        assert!(q.is_empty());
+        q.remove(5);
+    }
+
+    #[test]
+    fn reordering_keeps_the_current_track_current() {
+        let mut q = Queue::default();
+        for id in ["a", "b", "c", "d"] {
+            q.add(track(id));
+        }
+        q.jump(1);
+        q.move_track(3, 0);
+        assert_eq!(ids(&q), ["d", "a", "b", "c"]);
+        assert_eq!(current(&q), Some("b"));
+        q.move_track(2, 3);
+        assert_eq!(ids(&q), ["d", "a", "c", "b"]);
+        assert_eq!(current(&q), Some("b"));
+        q.move_track(0, 9);
+        assert_eq!(ids(&q), ["d", "a", "c", "b"], "out of range is ignored");
+    }
+
+    #[test]
+    fn a_stored_queue_reads_back_and_a_broken_one_is_empty() {
+        let mut q = Queue::default();
+        q.add(track("a"));
+        q.play_now(track("b"), 3.0);
+        let text = serde_json::to_string(&q).expect("json");
+        assert_eq!(Queue::restore(&text), q);
+        assert_eq!(Queue::restore("{not json"), Queue::default());
+        let bad = r#"{"tracks":[],"current":4,"position":-3}"#;
+        let restored = Queue::restore(bad);
+        assert_eq!((restored.current, restored.position), (None, 0.0));
+    }
+
+    #[test]
+    fn the_queue_is_bounded() {
+        let mut q = Queue::default();
+        for i in 0..MAX_TRACKS + 5 {
+            q.add(track(&i.to_string()));
+        }
+        assert_eq!(q.tracks.len(), MAX_TRACKS);
+        q.jump(MAX_TRACKS - 1);
+        q.play_now(track("new"), 0.0);
+        assert_eq!(current(&q), Some("new"));
+        assert!(q.tracks.len() <= MAX_TRACKS + 1);
+    }
+
+    #[test]
+    fn playing_all_replaces_the_queue_in_order() {
+        let mut q = Queue::default();
+        q.add(track("old"));
+        q.jump(0);
+        q.position = 40.0;
+        q.play_all(vec![track("a"), track("b"), track("a"), track("c")]);
+        assert_eq!(ids(&q), ["a", "b", "c"]);
+        assert_eq!((current(&q), q.position), (Some("a"), 0.0));
+        q.play_all(Vec::new());
+        assert_eq!(current(&q), None);
+    }
+
+    #[test]
+    fn forgetting_an_item_removes_it() {
+        let mut q = Queue::default();
+        q.add(track("a"));
+        q.add(track("b"));
+        q.jump(0);
+        q.forget("a");
+        assert_eq!((ids(&q), current(&q)), (vec!["b"], Some("b")));
+        q.forget("zzz");
+        assert_eq!(ids(&q), ["b"]);
+    }
+}
