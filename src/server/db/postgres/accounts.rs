@@ -1,72 +1,45 @@
-//! Rows of accounts: users, sessions and API tokens (by the hash of their
-//! secret only), site settings, and who owns and may see each item.
+//! Rows of accounts, on PostgreSQL (see `sqlite/accounts.rs`). Names are
+//! unique and found without regard to case, through `lower(name)` (SQLite's
+//! `COLLATE NOCASE`).
 
-use sqlx::FromRow;
-
-use super::{DbError, Repo, fits_opt, int, now};
+use super::super::rows::{Holder, SessionRow, UserRow};
+use super::super::{DbError, fits_opt, int};
+use super::PgRepo;
 use crate::accounts::{Role, TokenId, TokenSummary, UserId, UserSummary, Visibility};
 use crate::model::MediaId;
 
-/// A user's row.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct UserRow {
-    pub(crate) id: UserId,
-    pub(crate) name: String,
-    pub(crate) password_hash: String,
-    pub(crate) role: Role,
-    pub(crate) disabled: bool,
-    pub(crate) quota_bytes: Option<i64>,
-}
-
-/// Who a session or token speaks for, as found with it.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct Holder {
-    pub(crate) user_id: UserId,
-    pub(crate) name: String,
-    pub(crate) role: Role,
-    pub(crate) disabled: bool,
-}
-
-/// A session found by its hash.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct SessionRow {
-    #[sqlx(flatten)]
-    pub(crate) holder: Holder,
-    pub(crate) last_seen_at: i64,
-    pub(crate) expires_at: i64,
-}
-
-impl Repo {
-    /// Creates the first admin, unless a user exists already (then `None`):
-    /// one statement, so concurrent setups make exactly one. Items from
-    /// before accounts become the admin's in the same transaction.
+impl PgRepo {
+    /// Creates the first admin unless a user exists. The table lock makes
+    /// concurrent setups (on any node) take turns, so exactly one wins: a
+    /// plain `WHERE NOT EXISTS` would let two READ COMMITTED transactions
+    /// both see no user.
     pub(crate) async fn create_first_admin(
         &self,
         name: &str,
         password_hash: &str,
     ) -> Result<Option<UserId>, DbError> {
         let id = UserId::generate();
-        let now = now();
-        let mut tx = self.write_transaction().await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query(
             "INSERT INTO users (id, name, password_hash, role, created_at, updated_at)
-             SELECT ?, ?, ?, 'admin', ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+             SELECT $1, $2, $3, 'admin', now(), now() WHERE NOT EXISTS (SELECT 1 FROM users)",
         )
         .bind(&id)
         .bind(name)
         .bind(password_hash)
-        .bind(&now)
-        .bind(&now)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        sqlx::query("UPDATE media SET owner_id = ? WHERE owner_id IS NULL")
+        sqlx::query("UPDATE media SET owner_id = $1 WHERE owner_id IS NULL")
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE uploads SET owner_id = ? WHERE owner_id IS NULL")
+        sqlx::query("UPDATE uploads SET owner_id = $1 WHERE owner_id IS NULL")
             .bind(&id)
             .execute(&mut *tx)
             .await?;
@@ -75,13 +48,13 @@ impl Repo {
     }
 
     pub(crate) async fn has_users(&self) -> Result<bool, DbError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        let (any,): (bool,) = sqlx::query_as("SELECT EXISTS (SELECT 1 FROM users)")
             .fetch_one(&self.pool)
             .await?;
-        Ok(n > 0)
+        Ok(any)
     }
 
-    /// A new user; `None` when the name is taken.
+    /// A new user; `None` when the name is taken (in any case).
     pub(crate) async fn create_user(
         &self,
         name: &str,
@@ -90,47 +63,45 @@ impl Repo {
         quota_bytes: Option<u64>,
     ) -> Result<Option<UserId>, DbError> {
         let id = UserId::generate();
-        let now = now();
         let done = sqlx::query(
             "INSERT INTO users (id, name, password_hash, role, quota_bytes, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, now(), now()) ON CONFLICT ((lower(name))) DO NOTHING",
         )
         .bind(&id)
         .bind(name)
         .bind(password_hash)
         .bind(role)
         .bind(quota_bytes.map(int))
-        .bind(&now)
-        .bind(&now)
         .execute(&self.pool)
         .await?;
         Ok((done.rows_affected() == 1).then_some(id))
     }
 
     pub(crate) async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>, DbError> {
-        Ok(
-            sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE name = ?")
-                .bind(name)
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(sqlx::query_as::<_, UserRow>(
+            "SELECT id, name, password_hash, role, disabled, quota_bytes FROM users
+             WHERE lower(name) = lower($1)",
         )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     pub(crate) async fn user(&self, id: &UserId) -> Result<Option<UserRow>, DbError> {
-        Ok(
-            sqlx::query_as::<_, UserRow>("SELECT * FROM users WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(sqlx::query_as::<_, UserRow>(
+            "SELECT id, name, password_hash, role, disabled, quota_bytes FROM users WHERE id = $1",
         )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
-    /// Every user with the bytes of originals they own.
     pub(crate) async fn users(&self) -> Result<Vec<UserSummary>, DbError> {
+        // SUM of bigint is numeric: cast back (sizes are far below 2^63).
         let rows: Vec<(UserId, String, Role, bool, Option<i64>, i64)> = sqlx::query_as(
             "SELECT u.id, u.name, u.role, u.disabled, u.quota_bytes,
-                    COALESCE((SELECT SUM(size_bytes) FROM media WHERE owner_id = u.id), 0)
-             FROM users u ORDER BY u.name COLLATE NOCASE",
+                    COALESCE((SELECT SUM(size_bytes) FROM media WHERE owner_id = u.id), 0)::bigint
+             FROM users u ORDER BY lower(u.name), u.id",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -148,8 +119,6 @@ impl Repo {
             .collect()
     }
 
-    /// Changes a user's role, disabled flag and quota (each when given);
-    /// false when there is no such user.
     pub(crate) async fn update_user(
         &self,
         id: &UserId,
@@ -158,15 +127,14 @@ impl Repo {
         quota_bytes: Option<Option<u64>>,
     ) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE users SET role = COALESCE(?, role), disabled = COALESCE(?, disabled),
-                 quota_bytes = CASE WHEN ? THEN ? ELSE quota_bytes END, updated_at = ?
-             WHERE id = ?",
+            "UPDATE users SET role = COALESCE($1, role), disabled = COALESCE($2, disabled),
+                 quota_bytes = CASE WHEN $3 THEN $4 ELSE quota_bytes END, updated_at = now()
+             WHERE id = $5",
         )
         .bind(role)
         .bind(disabled)
         .bind(quota_bytes.is_some())
         .bind(quota_bytes.flatten().map(int))
-        .bind(now())
         .bind(id)
         .execute(&self.pool)
         .await?;
@@ -174,21 +142,21 @@ impl Repo {
     }
 
     pub(crate) async fn set_password(&self, id: &UserId, hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?")
-            .bind(hash)
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = now() WHERE id = $2")
+                .bind(hash)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Bytes of originals a user owns, and of uploads on their way to them.
     pub(crate) async fn bytes_owned(&self, id: &UserId) -> Result<u64, DbError> {
         let (n,): (i64,) = sqlx::query_as(
-            "SELECT COALESCE((SELECT SUM(size_bytes) FROM media WHERE owner_id = ?1), 0)
+            "SELECT (COALESCE((SELECT SUM(size_bytes) FROM media WHERE owner_id = $1), 0)
                   + COALESCE((SELECT SUM(length) FROM uploads
-                              WHERE owner_id = ?1 AND state IN ('receiving', 'finalising')), 0)",
+                              WHERE owner_id = $1 AND state IN ('receiving', 'finalising')), 0)
+                    )::bigint",
         )
         .bind(id)
         .fetch_one(&self.pool)
@@ -205,11 +173,10 @@ impl Repo {
     ) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $3, $4)",
         )
         .bind(token_hash)
         .bind(user)
-        .bind(now_ms)
         .bind(now_ms)
         .bind(expires_ms)
         .execute(&self.pool)
@@ -220,7 +187,7 @@ impl Repo {
     pub(crate) async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, DbError> {
         Ok(sqlx::query_as::<_, SessionRow>(
             "SELECT u.id AS user_id, u.name, u.role, u.disabled, s.last_seen_at, s.expires_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -228,7 +195,7 @@ impl Repo {
     }
 
     pub(crate) async fn touch_session(&self, token_hash: &str, now_ms: i64) -> Result<(), DbError> {
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now_ms)
             .bind(token_hash)
             .execute(&self.pool)
@@ -237,20 +204,19 @@ impl Repo {
     }
 
     pub(crate) async fn delete_session(&self, token_hash: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
-    /// Ends a user's sessions, all but `keep` (the one changing its password).
     pub(crate) async fn delete_sessions_of(
         &self,
         user: &UserId,
         keep: Option<&str>,
     ) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ? AND token_hash != COALESCE(?, '')")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash != COALESCE($2, '')")
             .bind(user)
             .bind(keep)
             .execute(&self.pool)
@@ -263,7 +229,7 @@ impl Repo {
         idle_before_ms: i64,
         now_ms: i64,
     ) -> Result<u64, DbError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < ? OR expires_at < ?")
+        let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR expires_at < $2")
             .bind(idle_before_ms)
             .bind(now_ms)
             .execute(&self.pool)
@@ -280,7 +246,8 @@ impl Repo {
     ) -> Result<TokenId, DbError> {
         let id = TokenId::generate();
         sqlx::query(
-            "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(&id)
         .bind(token_hash)
@@ -295,7 +262,7 @@ impl Repo {
     pub(crate) async fn token_holder(&self, token_hash: &str) -> Result<Option<Holder>, DbError> {
         Ok(sqlx::query_as::<_, Holder>(
             "SELECT u.id AS user_id, u.name, u.role, u.disabled
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?",
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -303,7 +270,7 @@ impl Repo {
     }
 
     pub(crate) async fn touch_token(&self, token_hash: &str, now_ms: i64) -> Result<(), DbError> {
-        sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
             .bind(now_ms)
             .bind(token_hash)
             .execute(&self.pool)
@@ -314,7 +281,7 @@ impl Repo {
     pub(crate) async fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenSummary>, DbError> {
         let rows: Vec<(TokenId, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, created_at, last_used_at FROM api_tokens
-             WHERE user_id = ? ORDER BY created_at DESC",
+             WHERE user_id = $1 ORDER BY created_at DESC",
         )
         .bind(user)
         .fetch_all(&self.pool)
@@ -330,14 +297,13 @@ impl Repo {
             .collect())
     }
 
-    /// Deletes a user's token; its hash when there was one (caches forget it).
     pub(crate) async fn delete_token(
         &self,
         user: &UserId,
         id: &TokenId,
     ) -> Result<Option<String>, DbError> {
         let row: Option<(String,)> = sqlx::query_as(
-            "DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING token_hash",
+            "DELETE FROM api_tokens WHERE id = $1 AND user_id = $2 RETURNING token_hash",
         )
         .bind(id)
         .bind(user)
@@ -347,7 +313,7 @@ impl Repo {
     }
 
     pub(crate) async fn setting(&self, key: &str) -> Result<Option<String>, DbError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.pool)
             .await?;
@@ -356,7 +322,7 @@ impl Repo {
 
     pub(crate) async fn set_setting(&self, key: &str, value: &str) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?)
+            "INSERT INTO settings (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
@@ -366,21 +332,17 @@ impl Repo {
         Ok(())
     }
 
-    /// Sets an item's visibility; every change of it, and every explicit
-    /// revocation (`visibility` `None`), bumps the access generation, which
-    /// voids every signed URL made before. False for no such item.
     pub(crate) async fn change_access(
         &self,
         id: &MediaId,
         visibility: Option<Visibility>,
     ) -> Result<bool, DbError> {
         let done = sqlx::query(
-            "UPDATE media SET visibility = COALESCE(?, visibility),
-                 access_generation = access_generation + 1, updated_at = ?
-             WHERE id = ?",
+            "UPDATE media SET visibility = COALESCE($1, visibility),
+                 access_generation = access_generation + 1, updated_at = now()
+             WHERE id = $2",
         )
         .bind(visibility)
-        .bind(now())
         .bind(id)
         .execute(&self.pool)
         .await?;
