@@ -314,6 +314,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_database_url_is_a_setting_that_hides_its_password() {
+        let config = Config::try_parse_from([
+            "reel",
+            "--database-url",
+            "postgres://reel:hunter2@db:5432/reel",
+        ])
+        .expect("parses");
+        assert!(matches!(config.database_url, Database::Postgres(_)));
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let plain = Config::try_parse_from(["reel"]).expect("parses");
+        assert_eq!(plain.database_url, Database::Sqlite(None));
+        let help = <Config as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("--database-url") && help.contains("REEL_DATABASE_URL"));
+    }
+
+    #[test]
     fn sizes_parse_with_units() {
         assert_eq!(parse_size("8GiB"), Ok(8 << 30));
         assert_eq!(parse_size("500MB"), Ok(500_000_000));
