@@ -17,9 +17,7 @@ use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
 use crate::library::LibraryQuery;
-use crate::model::{
-    JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
-};
+use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource, UploadId};
 use crate::server::config::Database;
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -30,9 +28,10 @@ mod sqlite;
 mod tests;
 
 pub(crate) use postgres::PgRepo;
+use rows::MediaRow;
 pub(crate) use rows::{
     ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
-    ShareRow, Upload, UploadState, UserRow, now_ms,
+    ShareRow, StoredItem, Upload, UploadState, UserRow, now_ms,
 };
 #[cfg_attr(
     not(feature = "testing"),
@@ -172,48 +171,6 @@ pub(crate) enum Repo {
     Postgres(PgRepo),
 }
 
-/// An item's row as both backends read it (PostgreSQL formats its
-/// timestamps as the same RFC 3339 text SQLite stores).
-#[derive(sqlx::FromRow)]
-struct MediaRow {
-    id: MediaId,
-    title: String,
-    description: String,
-    original_filename: String,
-    size_bytes: i64,
-    sha256: String,
-    content_type: String,
-    kind: MediaKind,
-    container: String,
-    duration_secs: Option<f64>,
-    width: Option<i64>,
-    height: Option<i64>,
-    video_codec: Option<String>,
-    audio_codec: Option<String>,
-    cover_stream: Option<i64>,
-    state: String,
-    failure_reason: Option<String>,
-    has_poster: bool,
-    play_variant: Option<PlaySource>,
-    has_scrub: bool,
-    has_waveform: bool,
-    source_id: Option<MediaId>,
-    edit_summary: Option<String>,
-    created_at: String,
-    updated_at: String,
-    owner_id: Option<UserId>,
-    visibility: Visibility,
-    access_generation: i64,
-}
-
-/// An item as stored: what pages show, and the access generation its
-/// signed URLs carry.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct StoredItem {
-    pub(crate) item: MediaItem,
-    pub(crate) generation: i64,
-}
-
 /// A stored integer that must fit `T` (sizes, dimensions); a value that does
 /// not is a corrupt row, reported rather than read as zero.
 fn fits<T: TryFrom<i64>>(column: &'static str, value: i64) -> Result<T, DbError> {
@@ -235,76 +192,6 @@ fn fits_opt<T: TryFrom<i64>>(
 /// Stored integers are signed; sizes are capped far below this anyway.
 fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-impl MediaRow {
-    fn facts(&self) -> Result<MediaFacts, DbError> {
-        Ok(MediaFacts {
-            kind: self.kind,
-            container: self.container.clone(),
-            content_type: self.content_type.clone(),
-            duration_secs: self.duration_secs,
-            width: fits_opt("width", self.width)?,
-            height: fits_opt("height", self.height)?,
-            video_codec: self.video_codec.clone(),
-            audio_codec: self.audio_codec.clone(),
-            cover_stream: fits_opt("cover_stream", self.cover_stream)?,
-        })
-    }
-
-    fn into_stored(self) -> Result<StoredItem, DbError> {
-        let generation = self.access_generation;
-        Ok(StoredItem {
-            item: self.into_item()?,
-            generation,
-        })
-    }
-
-    fn into_item(self) -> Result<MediaItem, DbError> {
-        let state = match self.state.as_str() {
-            "ready" => MediaState::Ready,
-            "failed" => MediaState::Failed(self.failure_reason.unwrap_or_default()),
-            "processing" => MediaState::Processing,
-            other => {
-                return Err(DbError::Query(sqlx::Error::ColumnDecode {
-                    index: "state".into(),
-                    source: format!("unknown state {other:?}").into(),
-                }));
-            }
-        };
-        let mut item = MediaItem {
-            id: self.id,
-            title: self.title,
-            description: self.description,
-            original_filename: self.original_filename,
-            size_bytes: fits("size_bytes", self.size_bytes)?,
-            sha256: self.sha256,
-            content_type: self.content_type,
-            kind: self.kind,
-            duration_secs: self.duration_secs,
-            width: fits_opt("width", self.width)?,
-            height: fits_opt("height", self.height)?,
-            video_codec: self.video_codec,
-            audio_codec: self.audio_codec,
-            state,
-            has_poster: self.has_poster,
-            play: self.play_variant,
-            has_scrub: self.has_scrub,
-            has_waveform: self.has_waveform,
-            progress: None,
-            source_id: self.source_id,
-            edit_summary: self.edit_summary,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            owner: self.owner_id,
-            visibility: self.visibility,
-            can_change: false,
-            urls: MediaUrls::default(),
-        };
-        // Unsigned: the service signs them for whoever asks.
-        item.urls = MediaUrls::of(&item, |_| None);
-        Ok(item)
-    }
 }
 
 /// Which items a listing may show (`service::access` decides which applies).

@@ -2,10 +2,124 @@
 //! what it hands back. The SQL lives in `sqlite/` and `postgres/`.
 
 use crate::accounts::{Role, ShareId, UserId, Visibility};
-use crate::model::{JobKind, MediaId, MediaKind, PlaySource, UploadId};
+use crate::model::{
+    JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
+};
 use crate::server::domain::MediaFacts;
 
 use super::{DbError, fits, fits_opt};
+
+/// An item as stored: what pages show, and the access generation its
+/// signed URLs carry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StoredItem {
+    pub(crate) item: MediaItem,
+    pub(crate) generation: i64,
+}
+
+/// An item's row as both backends read it (PostgreSQL formats its
+/// timestamps as the same RFC 3339 text SQLite stores).
+#[derive(sqlx::FromRow)]
+pub(super) struct MediaRow {
+    pub(super) id: MediaId,
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) original_filename: String,
+    pub(super) size_bytes: i64,
+    pub(super) sha256: String,
+    pub(super) content_type: String,
+    pub(super) kind: MediaKind,
+    pub(super) container: String,
+    pub(super) duration_secs: Option<f64>,
+    pub(super) width: Option<i64>,
+    pub(super) height: Option<i64>,
+    pub(super) video_codec: Option<String>,
+    pub(super) audio_codec: Option<String>,
+    pub(super) cover_stream: Option<i64>,
+    pub(super) state: String,
+    pub(super) failure_reason: Option<String>,
+    pub(super) has_poster: bool,
+    pub(super) play_variant: Option<PlaySource>,
+    pub(super) has_scrub: bool,
+    pub(super) has_waveform: bool,
+    pub(super) source_id: Option<MediaId>,
+    pub(super) edit_summary: Option<String>,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
+    pub(super) owner_id: Option<UserId>,
+    pub(super) visibility: Visibility,
+    pub(super) access_generation: i64,
+}
+
+impl MediaRow {
+    pub(super) fn facts(&self) -> Result<MediaFacts, DbError> {
+        Ok(MediaFacts {
+            kind: self.kind,
+            container: self.container.clone(),
+            content_type: self.content_type.clone(),
+            duration_secs: self.duration_secs,
+            width: fits_opt("width", self.width)?,
+            height: fits_opt("height", self.height)?,
+            video_codec: self.video_codec.clone(),
+            audio_codec: self.audio_codec.clone(),
+            cover_stream: fits_opt("cover_stream", self.cover_stream)?,
+        })
+    }
+
+    pub(super) fn into_stored(self) -> Result<StoredItem, DbError> {
+        let generation = self.access_generation;
+        Ok(StoredItem {
+            item: self.into_item()?,
+            generation,
+        })
+    }
+
+    fn into_item(self) -> Result<MediaItem, DbError> {
+        let state = match self.state.as_str() {
+            "ready" => MediaState::Ready,
+            "failed" => MediaState::Failed(self.failure_reason.unwrap_or_default()),
+            "processing" => MediaState::Processing,
+            other => {
+                return Err(DbError::Query(sqlx::Error::ColumnDecode {
+                    index: "state".into(),
+                    source: format!("unknown state {other:?}").into(),
+                }));
+            }
+        };
+        let mut item = MediaItem {
+            id: self.id,
+            title: self.title,
+            description: self.description,
+            original_filename: self.original_filename,
+            size_bytes: fits("size_bytes", self.size_bytes)?,
+            sha256: self.sha256,
+            content_type: self.content_type,
+            kind: self.kind,
+            duration_secs: self.duration_secs,
+            width: fits_opt("width", self.width)?,
+            height: fits_opt("height", self.height)?,
+            video_codec: self.video_codec,
+            audio_codec: self.audio_codec,
+            state,
+            has_poster: self.has_poster,
+            play: self.play_variant,
+            has_scrub: self.has_scrub,
+            has_waveform: self.has_waveform,
+            progress: None,
+            source_id: self.source_id,
+            edit_summary: self.edit_summary,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            owner: self.owner_id,
+            visibility: self.visibility,
+            can_change: false,
+            urls: MediaUrls::default(),
+        };
+        // Unsigned: the service signs them for whoever asks.
+        item.urls = MediaUrls::of(&item, |_| None);
+        Ok(item)
+    }
+}
 
 /// A user's row.
 #[derive(Clone, Debug, sqlx::FromRow)]

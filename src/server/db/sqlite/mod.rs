@@ -1,7 +1,5 @@
-//! Rows: the repository of items, jobs and uploads, in SQLite. Every `sqlx`
-//! call of the server lives under this module, and it holds no business
-//! rules: callers decide, the repository stores. Queries are checked at run
-//! time (no DATABASE_URL needed to build); tests cover every one of them.
+//! The SQLite backend of the repository: the embedded default, one file in
+//! the data directory (`reel.db` unless `--database-url sqlite:PATH`).
 //!
 //! Every transaction that writes takes the write lock first (`BEGIN
 //! IMMEDIATE`, or a write as its first statement): a transaction that read

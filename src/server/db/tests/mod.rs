@@ -13,6 +13,7 @@ use tempfile::TempDir;
 
 use super::*;
 
+mod library;
 mod postgres;
 mod queue;
 mod rows;
