@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
 use crate::model::{JobKind, MediaId, MediaItem};
@@ -65,6 +65,16 @@ impl PgRepo {
             options.get_port(),
             options.get_database().unwrap_or_default()
         );
+        // One plain connection first: it fails at once with the server's
+        // reason (refused, unknown database, bad password), where the pool
+        // would retry until its timeout and say only that it timed out.
+        let first = PgConnection::connect_with(&options)
+            .await
+            .map_err(|source| DbError::Connect {
+                url: shown.clone(),
+                source,
+            })?;
+        let _ = first.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(ACQUIRE_TIMEOUT)

@@ -110,3 +110,24 @@ fn busy_and_locked_databases_are_transient() {
     assert!(DbError::Query(sqlx::Error::PoolTimedOut).is_transient());
     assert!(!DbError::Query(sqlx::Error::RowNotFound).is_transient());
 }
+
+/// `--database-url` picks the backend: the data directory's `reel.db` by
+/// default, SQLite at a path, and nothing Reel cannot use.
+#[tokio::test]
+async fn the_database_setting_picks_the_backend() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let repo = Repo::connect(&Database::Sqlite(None), dir.path())
+        .await
+        .expect("default");
+    assert!(matches!(repo, Repo::Sqlite(_)));
+    assert!(dir.path().join("reel.db").exists());
+    let elsewhere = dir.path().join("rows.db");
+    Repo::connect(&Database::Sqlite(Some(elsewhere.clone())), dir.path())
+        .await
+        .expect("at a path");
+    assert!(elsewhere.exists());
+    let refused = Repo::connect(&Database::Unsupported, dir.path())
+        .await
+        .expect_err("unsupported");
+    assert!(refused.to_string().contains("--database-url"), "{refused}");
+}
