@@ -6,7 +6,9 @@
 //! fresh fencing token (`claim`, from a sequence, never reused): heartbeats,
 //! finishing and failing name the token this process claimed with, so a
 //! worker whose job was requeued as stale and claimed again elsewhere
-//! writes nothing.
+//! writes nothing. The token is remembered per job id in this process
+//! (`Repo`'s signatures carry only the id), so two workers of one process
+//! on one job are not told apart: the runner keeps one worker per job id.
 //! Wake-ups are by polling (as on SQLite); LISTEN/NOTIFY is not used yet.
 
 use std::collections::HashMap;
@@ -138,6 +140,11 @@ impl PgRepo {
         .bind(claim)
         .execute(&self.pool)
         .await?;
+        if done.rows_affected() == 0 {
+            // The claim is lost for good (its token is never reused): the
+            // worker stops without finishing or failing, so forget it here.
+            self.release_claim(job);
+        }
         Ok(done.rows_affected() == 1)
     }
 
@@ -246,11 +253,15 @@ impl PgRepo {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let running = active
+        let running: Vec<i64> = active
             .into_iter()
             .filter(|(_, state)| state == "running")
             .map(|(id, _)| id)
             .collect();
+        // Their workers here stop without finishing or failing.
+        for job in &running {
+            self.release_claim(*job);
+        }
         Ok((done.rows_affected(), running))
     }
 
