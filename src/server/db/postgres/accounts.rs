@@ -1,6 +1,7 @@
 //! Rows of accounts, on PostgreSQL (see `sqlite/accounts.rs`). Names are
 //! unique and found without regard to case, through `lower(name)` (SQLite's
-//! `COLLATE NOCASE`).
+//! `COLLATE NOCASE`, which folds ASCII letters only: here every letter is
+//! folded), and listed in the order of their lower-case bytes, as there.
 
 use super::super::rows::{Holder, SessionRow, UserRow};
 use super::super::{DbError, fits_opt, int};
@@ -101,7 +102,7 @@ impl PgRepo {
         let rows: Vec<(UserId, String, Role, bool, Option<i64>, i64)> = sqlx::query_as(
             "SELECT u.id, u.name, u.role, u.disabled, u.quota_bytes,
                     COALESCE((SELECT SUM(size_bytes) FROM media WHERE owner_id = u.id), 0)::bigint
-             FROM users u ORDER BY lower(u.name), u.id",
+             FROM users u ORDER BY lower(u.name) COLLATE \"C\", u.id",
         )
         .fetch_all(&self.pool)
         .await?;

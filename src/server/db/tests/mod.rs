@@ -52,13 +52,6 @@ pub(crate) async fn fresh_pg_database() -> PgConnectOptions {
     cluster.database(&name)
 }
 
-/// A fresh PostgreSQL repository, migrated.
-pub(crate) async fn fresh_pg() -> PgRepo {
-    PgRepo::connect_with(fresh_pg_database().await)
-        .await
-        .expect("connect to the test database")
-}
-
 /// A fresh repository of one backend and what keeps it alive.
 pub(crate) struct TestRepo {
     pub(crate) backend: &'static str,
@@ -86,13 +79,35 @@ where
     let sqlite = fresh_sqlite().await;
     eprintln!("-- on {}", sqlite.backend);
     body(sqlite.repo.clone()).await;
+    let database = fresh_pg_database().await;
     let postgres = TestRepo {
         backend: "postgres",
-        repo: Repo::Postgres(fresh_pg().await),
+        repo: Repo::Postgres(
+            PgRepo::connect_with(database.clone())
+                .await
+                .expect("connect to the test database"),
+        ),
         _dir: None,
     };
     eprintln!("-- on {}", postgres.backend);
     body(postgres.repo.clone()).await;
+    drop_pg_database(&database).await;
+}
+
+/// Removes a test database once its test passed (a failed test's is kept
+/// to look at; the cluster goes with `scripts/postgres.sh stop`).
+pub(crate) async fn drop_pg_database(database: &PgConnectOptions) {
+    let name = database.get_database().expect("a test database");
+    let mut admin = PgConnection::connect_with(&pg_cluster())
+        .await
+        .expect("reach the cluster");
+    // A name made by `fresh_pg_database`, never input: safe to splice.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .expect("drop the test database");
 }
 
 impl Repo {

@@ -9,14 +9,16 @@ use std::time::Duration;
 use super::*;
 use crate::model::MediaKind;
 
-/// Two nodes on one fresh database.
-async fn two_nodes() -> (PgRepo, PgRepo) {
+/// Two nodes on one fresh database, and the database.
+async fn two_nodes() -> (PgRepo, PgRepo, PgConnectOptions) {
     let database = fresh_pg_database().await;
     let one = PgRepo::connect_with(database.clone())
         .await
         .expect("node 1");
-    let two = PgRepo::connect_with(database).await.expect("node 2");
-    (one, two)
+    let two = PgRepo::connect_with(database.clone())
+        .await
+        .expect("node 2");
+    (one, two, database)
 }
 
 async fn queue(repo: &PgRepo, items: usize) {
@@ -58,12 +60,13 @@ async fn a_claim_skips_a_job_another_transaction_holds() {
         repo.claim_job().await.expect("claim").expect("due").id,
         first
     );
+    drop_pg_database(&database).await;
 }
 
 /// Many concurrent claims from two nodes: every job is taken exactly once.
 #[tokio::test]
 async fn concurrent_claims_never_take_the_same_job() {
-    let (one, two) = two_nodes().await;
+    let (one, two, database) = two_nodes().await;
     const JOBS: usize = 40;
     queue(&one, JOBS).await;
     let mut claimers = tokio::task::JoinSet::new();
@@ -84,13 +87,14 @@ async fn concurrent_claims_never_take_the_same_job() {
     let distinct: HashSet<i64> = all.iter().copied().collect();
     assert_eq!(all.len(), JOBS, "claims: {all:?}");
     assert_eq!(distinct.len(), JOBS);
+    drop_pg_database(&database).await;
 }
 
 /// A node whose job was requeued as stale and claimed by another node can
 /// no longer write it: its heartbeat, finish and failure change nothing.
 #[tokio::test]
 async fn a_fenced_out_worker_writes_nothing() {
-    let (one, two) = two_nodes().await;
+    let (one, two, database) = two_nodes().await;
     queue(&one, 1).await;
     let lost = one.claim_job().await.expect("claim").expect("due");
     assert!(one.heartbeat(lost.id, 0.25, Some(9.0)).await.expect("beat"));
@@ -119,6 +123,7 @@ async fn a_fenced_out_worker_writes_nothing() {
         two.jobs_of(&taken.media_id).await.expect("jobs")[0].state,
         JobState::Done
     );
+    drop_pg_database(&database).await;
 }
 
 /// Errors PostgreSQL reports are classed as SQLite's are: a lost race is
@@ -155,6 +160,8 @@ async fn postgres_errors_are_classified() {
         .await
         .expect_err("raised");
     assert!(!DbError::Query(error).is_transient());
+    drop(connection);
+    drop_pg_database(&database).await;
 }
 
 /// An unreachable server stops start-up with the setting named and no password.

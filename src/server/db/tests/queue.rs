@@ -153,3 +153,58 @@ async fn a_job_goes_through_its_life() {
     })
     .await;
 }
+
+/// Someone never served goes before someone served long ago (NULL sorts
+/// first on both backends), even when the other's job is older.
+#[tokio::test]
+async fn a_newcomer_goes_before_someone_served_before() {
+    on_both(|repo| async move {
+        let mut owners = Vec::new();
+        for name in ["regular", "newcomer"] {
+            let id = repo
+                .create_user(name, "x", crate::accounts::Role::Member, None)
+                .await
+                .expect("user")
+                .expect("new");
+            owners.push(id);
+        }
+        let item = |who: &UserId, title: &str| NewMedia {
+            owner: Some(who.clone()),
+            ..NewMedia::example(title, MediaKind::Audio)
+        };
+        let jobs = [NewJob::plain(JobKind::Waveform)];
+        repo.insert(&item(&owners[0], "r1"), &jobs)
+            .await
+            .expect("insert");
+        let served = repo.claim_job().await.expect("claim").expect("due");
+        assert!(repo.finish_job(served.id).await.expect("finish"));
+        repo.set_heartbeat(served.id, 1_000)
+            .await
+            .expect("set the clock");
+        let older = repo
+            .insert(&item(&owners[0], "r2"), &jobs)
+            .await
+            .expect("insert");
+        let newer = repo
+            .insert(&item(&owners[1], "n1"), &jobs)
+            .await
+            .expect("insert");
+        assert_eq!(
+            repo.claim_job()
+                .await
+                .expect("claim")
+                .expect("due")
+                .media_id,
+            newer.item.id
+        );
+        assert_eq!(
+            repo.claim_job()
+                .await
+                .expect("claim")
+                .expect("due")
+                .media_id,
+            older.item.id
+        );
+    })
+    .await;
+}
