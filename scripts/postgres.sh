@@ -21,8 +21,9 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+# A random high port; one that is taken makes pg_ctl fail and start tries another.
+random_port() {
+  echo $((20000 + RANDOM % 40000))
 }
 
 start() {
@@ -33,9 +34,8 @@ start() {
   if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
   as_owner "$bin/initdb" -D "$dir/data" -A trust -U postgres --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; exit 1; }
-  # A port taken between the probe and the start makes pg_ctl fail: try again.
-  for _ in 1 2 3; do
-    port=$(free_port)
+  for _ in 1 2 3 4 5; do
+    port=$(random_port)
     if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -s \
       -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start; then
       echo "export REEL_TEST_PG_URL=postgres://postgres@127.0.0.1:$port/postgres"

@@ -21,7 +21,8 @@ cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warn
 
 step "unit and integration tests (the repository's on SQLite and PostgreSQL)"
 # A throwaway PostgreSQL cluster on loopback; each test makes its own database.
-eval "$(scripts/postgres.sh start)"
+pg_env=$(scripts/postgres.sh start)
+eval "$pg_env"
 trap 'scripts/postgres.sh stop "$REEL_TEST_PG_DIR"' EXIT
 cargo test --features ssr
 scripts/postgres.sh stop "$REEL_TEST_PG_DIR"
