@@ -7,7 +7,8 @@ ALTER TABLE media ADD COLUMN description text NOT NULL DEFAULT '';
 
 -- Titles sort by their lower-case bytes, as SQLite's NOCASE does.
 CREATE INDEX media_by_title ON media ((lower(title) COLLATE "C"), id);
-CREATE INDEX media_by_duration ON media (duration_secs, id);
+-- Longest first with unknown durations last, as NULL sorts on SQLite.
+CREATE INDEX media_by_duration ON media (duration_secs DESC NULLS LAST, id DESC);
 CREATE INDEX media_by_size ON media (size_bytes, id);
 CREATE INDEX media_by_kind_state ON media (kind, state);
 
