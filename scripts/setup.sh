@@ -34,6 +34,8 @@ perl -MIPC::Cmd -e1 2>/dev/null || need_apt+=(perl)
 command -v pkg-config >/dev/null || need_apt+=(pkg-config)
 # setpriv starts ffmpeg with a parent-death signal (src/server/media/process.rs).
 command -v setpriv >/dev/null || need_apt+=(util-linux)
+# PostgreSQL for the repository's tests on the second backend (scripts/postgres.sh).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   log "installing ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -19,8 +19,14 @@ step "lints (server and browser builds)"
 cargo clippy --all-targets --features ssr -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-step "unit and integration tests"
+step "unit and integration tests (the repository's on SQLite and PostgreSQL)"
+# A throwaway PostgreSQL cluster on loopback; each test makes its own database.
+pg_env=$(scripts/postgres.sh start)
+eval "$pg_env"
+trap 'scripts/postgres.sh stop "$REEL_TEST_PG_DIR"' EXIT
 cargo test --features ssr
+scripts/postgres.sh stop "$REEL_TEST_PG_DIR"
+trap - EXIT
 
 step "release build (what scripts/run.sh serves)"
 # Hashed /pkg names and precompressed siblings, as in scripts/run.sh; the

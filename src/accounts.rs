@@ -8,7 +8,12 @@ pub use crate::ids::{ShareId, TokenId, UserId};
 /// Who may see an item besides its owner and the admins.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+// Text on both database backends (a CHECK lists the values).
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
 pub enum Visibility {
     /// The owner and the admins.
     #[default]
@@ -57,7 +62,12 @@ impl Visibility {
 /// What a user may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+// Text on both database backends (a CHECK lists the values).
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
 pub enum Role {
     /// Users, settings, everything.
     Admin,

@@ -40,7 +40,7 @@ async fn user_command(
         eprintln!("reel: cannot read the password from standard input: {e}");
         return std::process::ExitCode::FAILURE;
     }
-    said(reel::server::cli::run_user_command(&config.data_dir, action, &password).await)
+    said(reel::server::cli::run_user_command(config, action, &password).await)
 }
 
 /// `reel storage …`: progress lines on standard output, then the summary.

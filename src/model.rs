@@ -9,7 +9,12 @@ pub use crate::ids::{MediaId, UploadId};
 /// Audio or video: decides the player element and which derived files exist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+// Text on both database backends (a CHECK lists the values).
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
 pub enum MediaKind {
     Audio,
     Video,
@@ -101,7 +106,12 @@ pub struct MediaItem {
 /// The file a player plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+// Text on both database backends (a CHECK lists the values).
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
 pub enum PlaySource {
     /// The upload itself already plays in browsers.
     Original,
@@ -129,7 +139,12 @@ impl PlaySource {
 /// What a processing job makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "lowercase"))]
+// Text on both database backends (a CHECK lists the values).
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
 pub enum JobKind {
     /// A poster frame (video) or the embedded cover art (audio).
     Poster,

@@ -6,8 +6,6 @@
 //! operator at the machine owns the data directory, so it works on the
 //! accounts store directly rather than as an `Actor` of the service.
 
-use std::path::Path;
-
 use crate::accounts::{Role, check_password, clean_name};
 use crate::model::MediaId;
 use crate::server::accounts::{Accounts, SessionPolicy};
@@ -16,17 +14,19 @@ use crate::server::db::Repo;
 use crate::server::node::lock_data_dir;
 use crate::server::store::{Store, StoreError, Variant};
 
-/// Runs `command` on the data directory; what to print, or why it failed.
+/// Runs `command` on the data directory and the database `--database-url`
+/// names; what to print, or why it failed.
 pub async fn run_user_command(
-    data_dir: &Path,
+    config: &Config,
     command: UserCommand,
     password: &str,
 ) -> Result<String, String> {
+    let data_dir = config.data_dir.as_path();
     let password = password.trim_end_matches(['\r', '\n']);
     check_password(password).map_err(|e| e.message)?;
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-    let repo = Repo::open(&data_dir.join("reel.db"))
+    let repo = Repo::connect(&config.database_url, data_dir)
         .await
         .map_err(|e| e.to_string())?;
     let accounts = Accounts::open(
@@ -79,7 +79,7 @@ pub async fn run_storage_command(
     }
     let _sole = lock_data_dir(&config.data_dir)
         .map_err(|e| format!("{e}: stop Reel before copying its files"))?;
-    let repo = Repo::open(&config.data_dir.join("reel.db"))
+    let repo = Repo::connect(&config.database_url, &config.data_dir)
         .await
         .map_err(|e| e.to_string())?;
     let root = config.data_dir.join("files");

@@ -75,7 +75,9 @@ impl AppState {
             ));
         }
         let store = Store::open(&config.storage, &config.s3, config.data_dir.join("files")).await?;
-        let repo = Repo::open(&config.data_dir.join("reel.db")).await?;
+        let repo = Repo::connect(&config.database_url, &config.data_dir).await?;
+        // Shown without its password (`Database`'s Display).
+        tracing::info!(database = %config.database_url, "rows and the queue");
         node::sweep_orphans(sole, &repo, &store).await;
         let media = Media::new(config.worker_count(), config.job_timeout);
         let events = Events::new();

@@ -1,7 +1,10 @@
 //! Typed configuration from flags and environment, validated at start-up.
 
+mod database;
 mod storage;
 
+pub(crate) use database::redacted;
+pub use database::{Database, parse_database};
 pub use storage::{S3Bucket, S3Settings, Secret, ServeMode, Storage, parse_storage};
 
 use std::net::SocketAddr;
@@ -27,6 +30,20 @@ pub struct Config {
 
     #[command(flatten)]
     pub s3: S3Settings,
+
+    /// Where rows and the processing queue live: `sqlite:` (`reel.db` in
+    /// the data directory), `sqlite:PATH`, or a PostgreSQL server,
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (prefer the environment
+    /// variable for a URL with a password: a command line is visible to
+    /// every user of the machine).
+    #[arg(
+        long,
+        env = "REEL_DATABASE_URL",
+        default_value = "sqlite:",
+        hide_env_values = true,
+        value_parser = parse_database
+    )]
+    pub database_url: Database,
 
     /// With --storage s3://…: `proxy` sends stored bytes through Reel;
     /// `redirect` sends large media (from 1 MiB) to a presigned address at
@@ -185,6 +202,7 @@ impl Config {
             data_dir: data_dir.into(),
             storage: Storage::Local,
             s3: S3Settings::default(),
+            database_url: Database::Sqlite(None),
             serve_mode: ServeMode::Proxy,
             listen: None,
             max_upload_size: 8 << 30,
@@ -294,6 +312,24 @@ fn parse_quantity(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_database_url_is_a_setting_that_hides_its_password() {
+        let config = Config::try_parse_from([
+            "reel",
+            "--database-url",
+            "postgres://reel:hunter2@db:5432/reel",
+        ])
+        .expect("parses");
+        assert!(matches!(config.database_url, Database::Postgres(_)));
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let plain = Config::try_parse_from(["reel"]).expect("parses");
+        assert_eq!(plain.database_url, Database::Sqlite(None));
+        let help = <Config as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        assert!(help.contains("--database-url") && help.contains("REEL_DATABASE_URL"));
+    }
 
     #[test]
     fn sizes_parse_with_units() {

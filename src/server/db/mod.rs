@@ -1,51 +1,47 @@
-//! Rows: the repository of items, jobs and uploads, in SQLite. Every `sqlx`
+//! Rows: the repository of items, jobs, uploads and accounts. Every `sqlx`
 //! call of the server lives under this module, and it holds no business
 //! rules: callers decide, the repository stores. Queries are checked at run
-//! time (no DATABASE_URL needed to build); tests cover every one of them.
+//! time (no DATABASE_URL needed to build); tests cover every one of them on
+//! both backends.
 //!
-//! Every transaction that writes takes the write lock first (`BEGIN
-//! IMMEDIATE`, or a write as its first statement): a transaction that read
-//! first would be refused at once (`SQLITE_BUSY`, no busy wait) whenever
-//! another connection committed in between.
+//! `Repo` is what callers hold. It is SQLite in the data directory (the
+//! embedded default, `sqlite/`) or a PostgreSQL server (`postgres/`), picked
+//! at start-up by `--database-url`; each backend has its own SQL and its own
+//! migrations (their dialects differ where it matters: full-text search,
+//! the queue's claim, types), and the rows they trade are shared (`rows`).
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{FromRow, Sqlite, SqlitePool, Transaction};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-use crate::accounts::{UserId, Visibility};
-use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource};
+use crate::accounts::{
+    Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
+};
+use crate::library::LibraryQuery;
+use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource, UploadId};
+use crate::server::config::Database;
 use crate::server::domain::{MediaFacts, NewJob};
 
-mod accounts;
-mod edits;
-mod jobs;
-mod library;
-mod neighbours;
-mod shares;
-mod uploads;
-pub(crate) use accounts::Holder;
-pub(crate) use edits::{FinishedEdit, NewEdit};
-pub(crate) use jobs::{ClaimedJob, now_ms};
+mod postgres;
+mod rows;
+mod sqlite;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use postgres::PgRepo;
+use rows::MediaRow;
+pub(crate) use rows::{
+    ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
+    ShareRow, StoredItem, Upload, UploadState, UserRow, now_ms,
+};
 #[cfg_attr(
     not(feature = "testing"),
     allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
 )]
-pub use jobs::{JobState, JobStatus};
-pub(crate) use library::Listing;
+pub use rows::{JobState, JobStatus};
 // The library fuzz target checks the search expressions (`testing::fuzz`).
+pub(crate) use sqlite::SqliteRepo;
 #[cfg(any(test, feature = "testing"))]
-pub(crate) use library::search_expression;
-pub(crate) use shares::{NewShare, ShareRow};
-pub(crate) use uploads::{NewUpload, Upload, UploadState};
-
-/// How long a statement waits for a lock before it fails: far longer than
-/// any transaction of ours holds one.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) use sqlite::search_expression;
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
@@ -55,6 +51,17 @@ pub(crate) enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server named by `--database-url` could not be reached or refused
+    /// us. `url` has no password (`Database`'s `Display`).
+    #[error("--database-url: cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// `--database-url` names no database Reel can use.
+    #[error("{0}")]
+    Setting(String),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database query failed: {0}")]
@@ -63,30 +70,50 @@ pub(crate) enum DbError {
 
 impl DbError {
     /// Whether the same statement may succeed a moment later: the database
-    /// was busy or locked past the busy timeout, or no connection was free.
+    /// was busy or locked past the busy timeout, a transaction lost a race
+    /// (PostgreSQL), or no connection was free.
     pub(crate) fn is_transient(&self) -> bool {
         match self {
             DbError::Query(sqlx::Error::PoolTimedOut) => true,
-            DbError::Query(sqlx::Error::Database(e)) => e
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
+            DbError::Query(sqlx::Error::Database(e)) => match backend_code(e.as_ref()) {
+                // serialization_failure, deadlock_detected, lock_not_available.
+                Some(Code::Postgres(state)) => matches!(state, "40001" | "40P01" | "55P03"),
                 // Primary result codes (the low byte): SQLITE_BUSY, SQLITE_LOCKED.
-                .is_some_and(|code| matches!(code & 0xff, 5 | 6)),
+                Some(Code::Sqlite(code)) => matches!(code & 0xff, 5 | 6),
+                None => false,
+            },
             _ => false,
         }
     }
 
-    /// Whether the disk is full (SQLITE_FULL): no retry helps until space
-    /// is freed, and people should be told so.
+    /// Whether the disk is full (SQLITE_FULL, or PostgreSQL's disk_full):
+    /// no retry helps until space is freed, and people should be told so.
     pub(crate) fn is_disk_full(&self) -> bool {
         match self {
-            DbError::Query(sqlx::Error::Database(e)) => e
-                .code()
-                .and_then(|code| code.parse::<i32>().ok())
-                .is_some_and(|code| code & 0xff == 13),
+            DbError::Query(sqlx::Error::Database(e)) => match backend_code(e.as_ref()) {
+                Some(Code::Postgres(state)) => state == "53100",
+                Some(Code::Sqlite(code)) => code & 0xff == 13,
+                None => false,
+            },
             _ => false,
         }
     }
+}
+
+/// An error code as its backend means it: both are strings to sqlx, and
+/// some SQLSTATEs (`53100`) read as numbers too.
+enum Code<'a> {
+    Postgres(&'a str),
+    Sqlite(i32),
+}
+
+fn backend_code<'e>(e: &'e (dyn sqlx::error::DatabaseError + 'static)) -> Option<Code<'e>> {
+    if let Some(pg) = e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return Some(Code::Postgres(pg.code()));
+    }
+    e.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .map(Code::Sqlite)
 }
 
 /// What an upload knows about a new item once it is stored and probed.
@@ -137,49 +164,11 @@ impl NewMedia {
     }
 }
 
+/// The repository: one of the two backends, chosen at start-up.
 #[derive(Clone, Debug)]
-pub(crate) struct Repo {
-    pool: SqlitePool,
-}
-
-#[derive(FromRow)]
-struct MediaRow {
-    id: MediaId,
-    title: String,
-    description: String,
-    original_filename: String,
-    size_bytes: i64,
-    sha256: String,
-    content_type: String,
-    kind: MediaKind,
-    container: String,
-    duration_secs: Option<f64>,
-    width: Option<i64>,
-    height: Option<i64>,
-    video_codec: Option<String>,
-    audio_codec: Option<String>,
-    cover_stream: Option<i64>,
-    state: String,
-    failure_reason: Option<String>,
-    has_poster: bool,
-    play_variant: Option<PlaySource>,
-    has_scrub: bool,
-    has_waveform: bool,
-    source_id: Option<MediaId>,
-    edit_summary: Option<String>,
-    created_at: String,
-    updated_at: String,
-    owner_id: Option<UserId>,
-    visibility: Visibility,
-    access_generation: i64,
-}
-
-/// An item as stored: what pages show, and the access generation its
-/// signed URLs carry.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct StoredItem {
-    pub(crate) item: MediaItem,
-    pub(crate) generation: i64,
+pub(crate) enum Repo {
+    Sqlite(SqliteRepo),
+    Postgres(PgRepo),
 }
 
 /// A stored integer that must fit `T` (sizes, dimensions); a value that does
@@ -200,251 +189,147 @@ fn fits_opt<T: TryFrom<i64>>(
     value.map(|v| fits(column, v)).transpose()
 }
 
-impl MediaRow {
-    fn facts(&self) -> Result<MediaFacts, DbError> {
-        Ok(MediaFacts {
-            kind: self.kind,
-            container: self.container.clone(),
-            content_type: self.content_type.clone(),
-            duration_secs: self.duration_secs,
-            width: fits_opt("width", self.width)?,
-            height: fits_opt("height", self.height)?,
-            video_codec: self.video_codec.clone(),
-            audio_codec: self.audio_codec.clone(),
-            cover_stream: fits_opt("cover_stream", self.cover_stream)?,
-        })
-    }
-
-    fn into_stored(self) -> Result<StoredItem, DbError> {
-        let generation = self.access_generation;
-        Ok(StoredItem {
-            item: self.into_item()?,
-            generation,
-        })
-    }
-
-    fn into_item(self) -> Result<MediaItem, DbError> {
-        let state = match self.state.as_str() {
-            "ready" => MediaState::Ready,
-            "failed" => MediaState::Failed(self.failure_reason.unwrap_or_default()),
-            "processing" => MediaState::Processing,
-            other => {
-                return Err(DbError::Query(sqlx::Error::ColumnDecode {
-                    index: "state".into(),
-                    source: format!("unknown state {other:?}").into(),
-                }));
-            }
-        };
-        let mut item = MediaItem {
-            id: self.id,
-            title: self.title,
-            description: self.description,
-            original_filename: self.original_filename,
-            size_bytes: fits("size_bytes", self.size_bytes)?,
-            sha256: self.sha256,
-            content_type: self.content_type,
-            kind: self.kind,
-            duration_secs: self.duration_secs,
-            width: fits_opt("width", self.width)?,
-            height: fits_opt("height", self.height)?,
-            video_codec: self.video_codec,
-            audio_codec: self.audio_codec,
-            state,
-            has_poster: self.has_poster,
-            play: self.play_variant,
-            has_scrub: self.has_scrub,
-            has_waveform: self.has_waveform,
-            progress: None,
-            source_id: self.source_id,
-            edit_summary: self.edit_summary,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            owner: self.owner_id,
-            visibility: self.visibility,
-            can_change: false,
-            urls: MediaUrls::default(),
-        };
-        // Unsigned: the service signs them for whoever asks.
-        item.urls = MediaUrls::of(&item, |_| None);
-        Ok(item)
-    }
-}
-
-fn now() -> String {
-    OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
-}
-
-/// The item just written in `tx`. Read inside the transaction: once it
-/// commits, nothing is left that could fail and make a caller think the
-/// item was not recorded.
-async fn read_back(
-    tx: &mut Transaction<'static, Sqlite>,
-    id: &MediaId,
-) -> Result<StoredItem, DbError> {
-    sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?
-        .into_stored()
-}
-
-/// A statement being built.
-type Statement<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments>;
-
-/// Binds an item's probed facts, in the order every statement that writes
-/// them lists their columns: content_type, kind, container, duration_secs,
-/// width, height, video_codec, audio_codec, cover_stream.
-fn bind_facts<'q>(statement: Statement<'q>, facts: &MediaFacts) -> Statement<'q> {
-    statement
-        .bind(facts.content_type.clone())
-        .bind(facts.kind)
-        .bind(facts.container.clone())
-        .bind(facts.duration_secs)
-        .bind(facts.width)
-        .bind(facts.height)
-        .bind(facts.video_codec.clone())
-        .bind(facts.audio_codec.clone())
-        .bind(facts.cover_stream)
-}
-
-/// SQLite integers are signed; sizes are capped far below this anyway.
+/// Stored integers are signed; sizes are capped far below this anyway.
 fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
+/// Which items a listing may show (`service::access` decides which applies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Every item (an admin).
+    All,
+    /// The user's own items, and others' internal and public ones.
+    SignedIn(UserId),
+    /// Public items only (visitors, when public browsing is on).
+    Public,
+    /// Nothing (visitors, when public browsing is off).
+    Nothing,
+}
+
 impl Repo {
-    /// Opens (creating) the database and runs pending migrations; a failed
-    /// migration is an error the server must not start past.
+    /// Opens (creating) the SQLite database at `path` and runs pending
+    /// migrations; a failed migration is an error the server must not start past.
     pub(crate) async fn open(path: &Path) -> Result<Self, DbError> {
-        Self::open_with(path, BUSY_TIMEOUT).await
+        Ok(Repo::Sqlite(SqliteRepo::open(path).await?))
     }
 
     /// `open`, with how long a statement waits for a lock another
     /// connection holds before it fails (tests shorten it).
-    pub(crate) async fn open_with(path: &Path, busy_timeout: Duration) -> Result<Self, DbError> {
-        let open_err = |source| DbError::Open {
-            path: path.display().to_string(),
-            source,
-        };
-        let options = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(open_err)?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(busy_timeout)
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .map_err(open_err)?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Repo { pool })
+    #[cfg(test)]
+    pub(crate) async fn open_with(
+        path: &Path,
+        busy_timeout: std::time::Duration,
+    ) -> Result<Self, DbError> {
+        Ok(Repo::Sqlite(
+            SqliteRepo::open_with(path, busy_timeout).await?,
+        ))
     }
 
-    /// A transaction that holds the write lock from its start.
-    async fn write_transaction(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    /// Records a new item and its processing jobs in one transaction, so a
-    /// crash cannot leave an item without the work it needs.
-    pub(crate) async fn insert(
-        &self,
-        new: &NewMedia,
-        jobs: &[NewJob],
-    ) -> Result<StoredItem, DbError> {
-        let now = now();
-        let state = if jobs.is_empty() {
-            "ready"
-        } else {
-            "processing"
-        };
-        let mut tx = self.write_transaction().await?;
-        let statement = sqlx::query(
-            "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
-                container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
-                play_variant, state, owner_id, visibility, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&new.id)
-        .bind(&new.title)
-        .bind(&new.original_filename)
-        .bind(int(new.size_bytes))
-        .bind(&new.sha256);
-        bind_facts(statement, &new.facts)
-            .bind(new.play)
-            .bind(state)
-            .bind(&new.owner)
-            .bind(new.visibility)
-            .bind(&now)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        jobs::insert_jobs(&mut tx, &new.id, jobs, &now).await?;
-        let item = read_back(&mut tx, &new.id).await?;
-        tx.commit().await?;
-        Ok(item)
-    }
-
-    /// The item's row, without its processing progress (`jobs_of` has that).
-    pub(crate) async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
-        Ok(self.get_stored(id).await?.map(|stored| stored.item))
-    }
-
-    /// The item's row with its access generation.
-    pub(crate) async fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError> {
-        sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(MediaRow::into_stored)
-            .transpose()
-    }
-
-    /// What processing needs to know about an item and its size; `None`
-    /// when the item is gone (deleted while its job waited).
-    pub(crate) async fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError> {
-        let row = sqlx::query_as::<_, MediaRow>("SELECT * FROM media WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|row| Ok((row.facts()?, fits("size_bytes", row.size_bytes)?)))
-            .transpose()
-    }
-
-    /// Records that a job's derived file now exists (the flag pages read).
-    pub(crate) async fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError> {
-        let sql = match kind {
-            JobKind::Poster => "UPDATE media SET has_poster = 1, updated_at = ? WHERE id = ?",
-            JobKind::Playable => {
-                "UPDATE media SET play_variant = 'playable', updated_at = ? WHERE id = ?"
-            }
-            JobKind::Scrub => "UPDATE media SET has_scrub = 1, updated_at = ? WHERE id = ?",
-            JobKind::Waveform => "UPDATE media SET has_waveform = 1, updated_at = ? WHERE id = ?",
-            // The edit's own result is recorded by `complete_edit`.
-            JobKind::Edit => "UPDATE media SET updated_at = ? WHERE id = ?",
-        };
-        sqlx::query(sql)
-            .bind(now())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// How many items there are (tests count what an action left).
-    #[cfg(any(test, feature = "testing"))]
-    pub(crate) async fn count(&self) -> Result<i64, DbError> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM media")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n)
+    /// The database `--database-url` names: SQLite (by default `reel.db` in
+    /// `data_dir`) or a PostgreSQL server, migrated.
+    pub(crate) async fn connect(database: &Database, data_dir: &Path) -> Result<Self, DbError> {
+        match database {
+            Database::Sqlite(None) => Self::open(&data_dir.join("reel.db")).await,
+            Database::Sqlite(Some(path)) => Self::open(path).await,
+            Database::Postgres(url) => Ok(Repo::Postgres(PgRepo::connect(url).await?)),
+            Database::Unsupported => Err(DbError::Setting(
+                "--database-url must be sqlite:, sqlite:PATH or postgres://…".into(),
+            )),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests;
+/// `Repo`'s methods, each answered by the backend in use.
+macro_rules! delegate {
+    ($( $(#[$attr:meta])* fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        impl Repo {
+            $(
+                $(#[$attr])*
+                pub(crate) async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match self {
+                        Repo::Sqlite(repo) => repo.$name($($arg),*).await,
+                        Repo::Postgres(repo) => repo.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+delegate! {
+    // accounts
+    fn create_first_admin(&self, name: &str, password_hash: &str) -> Result<Option<UserId>, DbError>;
+    fn has_users(&self) -> Result<bool, DbError>;
+    fn create_user(&self, name: &str, password_hash: &str, role: Role, quota_bytes: Option<u64>) -> Result<Option<UserId>, DbError>;
+    fn user_by_name(&self, name: &str) -> Result<Option<UserRow>, DbError>;
+    fn user(&self, id: &UserId) -> Result<Option<UserRow>, DbError>;
+    fn users(&self) -> Result<Vec<UserSummary>, DbError>;
+    fn update_user(&self, id: &UserId, role: Option<Role>, disabled: Option<bool>, quota_bytes: Option<Option<u64>>) -> Result<bool, DbError>;
+    fn set_password(&self, id: &UserId, hash: &str) -> Result<bool, DbError>;
+    fn bytes_owned(&self, id: &UserId) -> Result<u64, DbError>;
+    fn create_session(&self, token_hash: &str, user: &UserId, now_ms: i64, expires_ms: i64) -> Result<(), DbError>;
+    fn session(&self, token_hash: &str) -> Result<Option<SessionRow>, DbError>;
+    fn touch_session(&self, token_hash: &str, now_ms: i64) -> Result<(), DbError>;
+    fn delete_session(&self, token_hash: &str) -> Result<(), DbError>;
+    fn delete_sessions_of(&self, user: &UserId, keep: Option<&str>) -> Result<(), DbError>;
+    fn delete_expired_sessions(&self, idle_before_ms: i64, now_ms: i64) -> Result<u64, DbError>;
+    fn create_token(&self, token_hash: &str, user: &UserId, name: &str, now_ms: i64) -> Result<TokenId, DbError>;
+    fn token_holder(&self, token_hash: &str) -> Result<Option<Holder>, DbError>;
+    fn touch_token(&self, token_hash: &str, now_ms: i64) -> Result<(), DbError>;
+    fn tokens_of(&self, user: &UserId) -> Result<Vec<TokenSummary>, DbError>;
+    fn delete_token(&self, user: &UserId, id: &TokenId) -> Result<Option<String>, DbError>;
+    fn setting(&self, key: &str) -> Result<Option<String>, DbError>;
+    fn set_setting(&self, key: &str, value: &str) -> Result<(), DbError>;
+    fn change_access(&self, id: &MediaId, visibility: Option<Visibility>) -> Result<bool, DbError>;
+    // edits
+    fn insert_edit(&self, new: &NewEdit) -> Result<StoredItem, DbError>;
+    fn complete_edit(&self, id: &MediaId, done: &FinishedEdit, follow_up: &[NewJob]) -> Result<(), DbError>;
+    // jobs
+    fn claim_job(&self) -> Result<Option<ClaimedJob>, DbError>;
+    fn heartbeat(&self, job: i64, progress: f64, eta_secs: Option<f64>) -> Result<bool, DbError>;
+    fn finish_job(&self, job: i64) -> Result<bool, DbError>;
+    fn fail_job(&self, job: i64, reason: &str, retry_at_ms: Option<i64>) -> Result<bool, DbError>;
+    fn requeue_stale_jobs(&self, cutoff_ms: i64) -> Result<Vec<MediaId>, DbError>;
+    fn unsettled_media(&self) -> Result<Vec<MediaId>, DbError>;
+    fn cancel_jobs(&self, media: &MediaId) -> Result<(u64, Vec<i64>), DbError>;
+    fn retry_jobs(&self, media: &MediaId) -> Result<u64, DbError>;
+    fn jobs_of(&self, media: &MediaId) -> Result<Vec<JobStatus>, DbError>;
+    fn active_job_count(&self) -> Result<i64, DbError>;
+    fn next_job_due(&self) -> Result<Option<i64>, DbError>;
+    fn jobs_of_many(&self, media: &[MediaId]) -> Result<HashMap<MediaId, Vec<JobStatus>>, DbError>;
+    fn settle_media(&self, media: &MediaId, state: &MediaState) -> Result<(), DbError>;
+    // library
+    fn library_page(&self, query: &LibraryQuery, listing: &Listing) -> Result<(Vec<StoredItem>, u64), DbError>;
+    fn update_text(&self, id: &MediaId, title: &str, description: &str) -> Result<bool, DbError>;
+    fn delete_media(&self, id: &MediaId) -> Result<bool, DbError>;
+    fn media_ids_in_use(&self) -> Result<HashSet<MediaId>, DbError>;
+    // mod
+    fn insert(&self, new: &NewMedia, jobs: &[NewJob]) -> Result<StoredItem, DbError>;
+    fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError>;
+    fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError>;
+    fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError>;
+    fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError>;
+    #[cfg(any(test, feature = "testing"))]
+    fn count(&self) -> Result<i64, DbError>;
+    // neighbours
+    fn neighbours(&self, id: &MediaId, listing: &Listing) -> Result<(Option<Neighbour>, Option<Neighbour>), DbError>;
+    // shares
+    fn create_share(&self, new: &NewShare<'_>) -> Result<ShareId, DbError>;
+    fn share_by_token(&self, token_hash: &str) -> Result<Option<ShareRow>, DbError>;
+    fn share(&self, id: &ShareId) -> Result<Option<ShareRow>, DbError>;
+    fn shares_of(&self, media: &MediaId) -> Result<Vec<ShareSummary>, DbError>;
+    fn revoke_share(&self, id: &ShareId) -> Result<bool, DbError>;
+    // uploads
+    fn create_upload(&self, new: &NewUpload) -> Result<(), DbError>;
+    fn get_upload(&self, id: &UploadId) -> Result<Option<Upload>, DbError>;
+    fn uploads_in_state(&self, state: UploadState) -> Result<Vec<Upload>, DbError>;
+    fn expired_uploads(&self, now_ms: i64) -> Result<Vec<Upload>, DbError>;
+    fn unverified_uploads(&self) -> Result<Vec<Upload>, DbError>;
+    fn set_upload_unverified(&self, id: &UploadId, from: Option<u64>) -> Result<(), DbError>;
+    fn upload_received(&self, id: &UploadId, complete: bool, expires_at: i64) -> Result<(), DbError>;
+    fn set_upload_media(&self, id: &UploadId, media: &MediaId) -> Result<(), DbError>;
+    fn mark_upload_done(&self, id: &UploadId, expires_at: i64) -> Result<(), DbError>;
+    fn mark_upload_failed(&self, id: &UploadId, reason: &str, expires_at: i64) -> Result<(), DbError>;
+    fn delete_upload(&self, id: &UploadId) -> Result<(), DbError>;
+}

@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 
-use super::{DbError, MediaRow, Repo, StoredItem, fits, now};
-use crate::accounts::UserId;
+use super::super::{DbError, Listing, MediaRow, StoredItem, fits};
+use super::{SqliteRepo, now};
 use crate::library::{LibraryQuery, Sort};
 use crate::model::MediaId;
 
@@ -40,31 +40,16 @@ fn order_by(sort: Sort) -> &'static str {
     }
 }
 
-/// Which items a listing may show (`service::access` decides which applies).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Listing {
-    /// Every item (an admin).
-    All,
-    /// The user's own items, and others' internal and public ones.
-    SignedIn(UserId),
-    /// Public items only (visitors, when public browsing is on).
-    Public,
-    /// Nothing (visitors, when public browsing is off).
-    Nothing,
-}
-
-impl Listing {
-    /// The condition, and its bound value, that limits a query to what may be listed.
-    pub(super) fn condition(&self) -> (&'static str, Option<String>) {
-        match self {
-            Listing::All => ("", None),
-            Listing::SignedIn(user) => (
-                " AND (owner_id = ? OR visibility IN ('internal', 'public'))",
-                Some(user.to_string()),
-            ),
-            Listing::Public => (" AND visibility = 'public'", None),
-            Listing::Nothing => (" AND 0", None),
-        }
+/// The condition, and its bound value, that limits a query to what may be listed.
+pub(super) fn condition(listing: &Listing) -> (&'static str, Option<String>) {
+    match listing {
+        Listing::All => ("", None),
+        Listing::SignedIn(user) => (
+            " AND (owner_id = ? OR visibility IN ('internal', 'public'))",
+            Some(user.to_string()),
+        ),
+        Listing::Public => (" AND visibility = 'public'", None),
+        Listing::Nothing => (" AND 0", None),
     }
 }
 
@@ -85,7 +70,7 @@ fn filter(query: &LibraryQuery, listing: &Listing, purpose: Purpose) -> (String,
     let page = purpose == Purpose::Page;
     let mut sql = String::from(" WHERE 1 = 1");
     let mut binds = Vec::new();
-    let (condition, bound) = listing.condition();
+    let (condition, bound) = condition(listing);
     sql.push_str(condition);
     binds.extend(bound);
     if let Some(kind) = query.kind {
@@ -115,7 +100,7 @@ fn filter(query: &LibraryQuery, listing: &Listing, purpose: Purpose) -> (String,
 }
 
 /// The job columns progress needs.
-impl Repo {
+impl SqliteRepo {
     /// One page of the library and how many items match over all pages. The
     /// query must be valid (`LibraryQuery::validate`).
     pub(crate) async fn library_page(

@@ -2,86 +2,12 @@
 //! store's partial area; a row says how long the upload is, what it is
 //! called, how far its life has gone and when it expires.
 
-use sqlx::FromRow;
-
-use super::{DbError, Repo, fits, fits_opt, int, now};
-use crate::accounts::{UserId, Visibility};
+use super::super::rows::{NewUpload, Upload, UploadRow, UploadState};
+use super::super::{DbError, int};
+use super::{SqliteRepo, now};
 use crate::model::{MediaId, UploadId};
 
-/// An upload's life: bytes arrive, then it becomes an item or fails.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
-pub(crate) enum UploadState {
-    Receiving,
-    Finalising,
-    Done,
-    Failed,
-}
-
-/// What creation knows.
-#[derive(Clone, Debug)]
-pub(crate) struct NewUpload {
-    pub(crate) id: UploadId,
-    pub(crate) length: u64,
-    pub(crate) filename: String,
-    pub(crate) filetype: Option<String>,
-    /// Unix milliseconds.
-    pub(crate) expires_at: i64,
-    /// Whose item it will be, and who may see it.
-    pub(crate) owner: Option<UserId>,
-    pub(crate) visibility: Visibility,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Upload {
-    pub(crate) id: UploadId,
-    pub(crate) length: u64,
-    pub(crate) filename: String,
-    pub(crate) filetype: Option<String>,
-    pub(crate) state: UploadState,
-    pub(crate) unverified_from: Option<u64>,
-    pub(crate) media_id: Option<MediaId>,
-    pub(crate) failure_reason: Option<String>,
-    /// Unix milliseconds.
-    pub(crate) expires_at: i64,
-    pub(crate) owner: Option<UserId>,
-    pub(crate) visibility: Visibility,
-}
-
-#[derive(FromRow)]
-struct UploadRow {
-    id: UploadId,
-    length: i64,
-    filename: String,
-    filetype: Option<String>,
-    state: UploadState,
-    unverified_from: Option<i64>,
-    media_id: Option<MediaId>,
-    failure_reason: Option<String>,
-    expires_at: i64,
-    owner_id: Option<UserId>,
-    visibility: Visibility,
-}
-
-impl UploadRow {
-    fn into_upload(self) -> Result<Upload, DbError> {
-        Ok(Upload {
-            id: self.id,
-            length: fits("length", self.length)?,
-            filename: self.filename,
-            filetype: self.filetype,
-            state: self.state,
-            unverified_from: fits_opt("unverified_from", self.unverified_from)?,
-            media_id: self.media_id,
-            failure_reason: self.failure_reason,
-            expires_at: self.expires_at,
-            owner: self.owner_id,
-            visibility: self.visibility,
-        })
-    }
-}
-
-impl Repo {
+impl SqliteRepo {
     pub(crate) async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
         let now = now();
         sqlx::query(
@@ -244,64 +170,5 @@ impl Repo {
             .execute(&self.pool)
             .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn an_upload_row_goes_through_its_life() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let repo = Repo::open(&dir.path().join("t.db")).await.expect("db");
-        let id = UploadId::generate();
-        repo.create_upload(&NewUpload {
-            id: id.clone(),
-            length: 10,
-            filename: "a.wav".into(),
-            filetype: Some("audio/wav".into()),
-            expires_at: 1_000,
-            owner: None,
-            visibility: Visibility::Private,
-        })
-        .await
-        .expect("create");
-        let row = repo.get_upload(&id).await.expect("get").expect("row");
-        assert_eq!((row.length, row.state), (10, UploadState::Receiving));
-        assert_eq!(repo.expired_uploads(999).await.expect("q").len(), 0);
-        assert_eq!(repo.expired_uploads(1_000).await.expect("q").len(), 1);
-
-        repo.set_upload_unverified(&id, Some(4)).await.expect("set");
-        assert_eq!(repo.unverified_uploads().await.expect("q").len(), 1);
-        repo.set_upload_unverified(&id, None).await.expect("clear");
-        assert!(repo.unverified_uploads().await.expect("q").is_empty());
-
-        repo.upload_received(&id, true, 5_000).await.expect("done");
-        let row = repo.get_upload(&id).await.expect("get").expect("row");
-        assert_eq!(row.state, UploadState::Finalising);
-        // Finalising uploads never expire under the cleanup's feet.
-        assert!(repo.expired_uploads(9_999).await.expect("q").is_empty());
-        assert_eq!(
-            repo.uploads_in_state(UploadState::Finalising)
-                .await
-                .expect("q")
-                .len(),
-            1
-        );
-
-        let media = MediaId::generate();
-        repo.set_upload_media(&id, &media).await.expect("media");
-        repo.mark_upload_done(&id, 6_000).await.expect("done");
-        let row = repo.get_upload(&id).await.expect("get").expect("row");
-        assert_eq!((row.state, row.media_id), (UploadState::Done, Some(media)));
-
-        repo.mark_upload_failed(&id, "nope", 6_000)
-            .await
-            .expect("failed");
-        let row = repo.get_upload(&id).await.expect("get").expect("row");
-        assert_eq!(row.failure_reason.as_deref(), Some("nope"));
-        repo.delete_upload(&id).await.expect("delete");
-        assert!(repo.get_upload(&id).await.expect("get").is_none());
     }
 }

@@ -1,39 +1,18 @@
-//! Rows of share links: found by the hash of their secret, listed and
-//! revoked by their owner.
+//! Rows of share links, on PostgreSQL (see `sqlite/shares.rs`).
 
-use sqlx::FromRow;
-
-use super::{DbError, Repo};
-use crate::accounts::{ShareId, ShareSummary, UserId};
+use super::super::DbError;
+use super::super::rows::{NewShare, ShareRow};
+use super::PgRepo;
+use crate::accounts::{ShareId, ShareSummary};
 use crate::model::MediaId;
 
-/// A share link as the page that opens it needs it.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct ShareRow {
-    pub(crate) id: ShareId,
-    pub(crate) media_id: MediaId,
-    pub(crate) expires_at: Option<i64>,
-    pub(crate) password_hash: Option<String>,
-    pub(crate) revoked: bool,
-}
-
-/// What making a share link records.
-pub(crate) struct NewShare<'a> {
-    pub(crate) token_hash: &'a str,
-    pub(crate) media: &'a MediaId,
-    pub(crate) created_by: &'a UserId,
-    pub(crate) now_ms: i64,
-    pub(crate) expires_at: Option<i64>,
-    pub(crate) password_hash: Option<&'a str>,
-}
-
-impl Repo {
+impl PgRepo {
     pub(crate) async fn create_share(&self, new: &NewShare<'_>) -> Result<ShareId, DbError> {
         let id = ShareId::generate();
         sqlx::query(
             "INSERT INTO share_links (id, token_hash, media_id, created_by, created_at, expires_at,
                  password_hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
         .bind(new.token_hash)
@@ -53,7 +32,7 @@ impl Repo {
     ) -> Result<Option<ShareRow>, DbError> {
         Ok(sqlx::query_as::<_, ShareRow>(
             "SELECT id, media_id, expires_at, password_hash, revoked FROM share_links
-             WHERE token_hash = ?",
+             WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -62,18 +41,17 @@ impl Repo {
 
     pub(crate) async fn share(&self, id: &ShareId) -> Result<Option<ShareRow>, DbError> {
         Ok(sqlx::query_as::<_, ShareRow>(
-            "SELECT id, media_id, expires_at, password_hash, revoked FROM share_links WHERE id = ?",
+            "SELECT id, media_id, expires_at, password_hash, revoked FROM share_links WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?)
     }
 
-    /// The item's links that are not revoked, newest first.
     pub(crate) async fn shares_of(&self, media: &MediaId) -> Result<Vec<ShareSummary>, DbError> {
         let rows: Vec<(ShareId, i64, Option<i64>, bool)> = sqlx::query_as(
             "SELECT id, created_at, expires_at, password_hash IS NOT NULL FROM share_links
-             WHERE media_id = ? AND revoked = 0 ORDER BY created_at DESC",
+             WHERE media_id = $1 AND NOT revoked ORDER BY created_at DESC",
         )
         .bind(media)
         .fetch_all(&self.pool)
@@ -89,12 +67,12 @@ impl Repo {
             .collect())
     }
 
-    /// Revokes a link; false when there was none (or it was revoked before).
     pub(crate) async fn revoke_share(&self, id: &ShareId) -> Result<bool, DbError> {
-        let done = sqlx::query("UPDATE share_links SET revoked = 1 WHERE id = ? AND revoked = 0")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE share_links SET revoked = true WHERE id = $1 AND NOT revoked")
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 }

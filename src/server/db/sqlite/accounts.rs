@@ -1,42 +1,13 @@
 //! Rows of accounts: users, sessions and API tokens (by the hash of their
 //! secret only), site settings, and who owns and may see each item.
 
-use sqlx::FromRow;
-
-use super::{DbError, Repo, fits_opt, int, now};
+use super::super::rows::{Holder, SessionRow, UserRow};
+use super::super::{DbError, fits_opt, int};
+use super::{SqliteRepo, now};
 use crate::accounts::{Role, TokenId, TokenSummary, UserId, UserSummary, Visibility};
 use crate::model::MediaId;
 
-/// A user's row.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct UserRow {
-    pub(crate) id: UserId,
-    pub(crate) name: String,
-    pub(crate) password_hash: String,
-    pub(crate) role: Role,
-    pub(crate) disabled: bool,
-    pub(crate) quota_bytes: Option<i64>,
-}
-
-/// Who a session or token speaks for, as found with it.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct Holder {
-    pub(crate) user_id: UserId,
-    pub(crate) name: String,
-    pub(crate) role: Role,
-    pub(crate) disabled: bool,
-}
-
-/// A session found by its hash.
-#[derive(Clone, Debug, FromRow)]
-pub(crate) struct SessionRow {
-    #[sqlx(flatten)]
-    pub(crate) holder: Holder,
-    pub(crate) last_seen_at: i64,
-    pub(crate) expires_at: i64,
-}
-
-impl Repo {
+impl SqliteRepo {
     /// Creates the first admin, unless a user exists already (then `None`):
     /// one statement, so concurrent setups make exactly one. Items from
     /// before accounts become the admin's in the same transaction.

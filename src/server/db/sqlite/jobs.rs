@@ -5,89 +5,13 @@
 
 use std::collections::HashMap;
 
-use sqlx::{FromRow, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
-use super::{DbError, Repo, fits, now};
-use crate::model::{JobKind, MediaId, MediaState};
+use super::super::DbError;
+use super::super::rows::{ClaimedJob, JobRow, JobStatus, now_ms};
+use super::{SqliteRepo, now};
+use crate::model::{MediaId, MediaState};
 use crate::server::domain::NewJob;
-
-/// A claimed job, as a worker runs it.
-#[derive(Clone, Debug)]
-pub(crate) struct ClaimedJob {
-    pub(crate) id: i64,
-    pub(crate) media_id: MediaId,
-    pub(crate) kind: JobKind,
-    pub(crate) params: String,
-    /// This run included.
-    pub(crate) attempts: u32,
-}
-
-/// Where one job stands (for settling an item and for progress).
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(
-    not(feature = "testing"),
-    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
-)]
-pub struct JobStatus {
-    pub id: i64,
-    pub kind: JobKind,
-    pub state: JobState,
-    pub attempts: u32,
-    pub progress: Option<f64>,
-    pub eta_secs: Option<f64>,
-    pub last_error: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
-#[sqlx(rename_all = "lowercase")]
-#[cfg_attr(
-    not(feature = "testing"),
-    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
-)]
-pub enum JobState {
-    Queued,
-    Running,
-    Done,
-    Failed,
-    Cancelled,
-}
-
-impl JobState {
-    #[cfg_attr(
-        not(feature = "testing"),
-        allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
-    )]
-    pub fn is_active(self) -> bool {
-        matches!(self, JobState::Queued | JobState::Running)
-    }
-}
-
-#[derive(FromRow)]
-struct JobRow {
-    id: i64,
-    media_id: MediaId,
-    kind: JobKind,
-    state: JobState,
-    params: String,
-    attempts: i64,
-    progress: Option<f64>,
-    eta_secs: Option<f64>,
-    last_error: Option<String>,
-}
-
-impl JobRow {
-    fn status(&self) -> Result<JobStatus, DbError> {
-        Ok(JobStatus {
-            id: self.id,
-            kind: self.kind,
-            state: self.state,
-            attempts: fits("attempts", self.attempts)?,
-            progress: self.progress,
-            eta_secs: self.eta_secs,
-            last_error: self.last_error.clone(),
-        })
-    }
-}
 
 /// Queues `jobs` for `media` inside `tx`: the one place jobs are inserted.
 pub(super) async fn insert_jobs(
@@ -114,13 +38,7 @@ pub(super) async fn insert_jobs(
     Ok(())
 }
 
-/// Unix milliseconds now: the queue's clock.
-pub(crate) fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
-}
-
-impl Repo {
+impl SqliteRepo {
     /// Takes the next due job and marks it running, counting the attempt.
     ///
     /// People take turns: the job goes to the owner with the fewest jobs
@@ -157,14 +75,7 @@ impl Repo {
         .bind(now())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(ClaimedJob {
-            id: row.id,
-            kind: row.kind,
-            media_id: row.media_id,
-            params: row.params,
-            attempts: fits("attempts", row.attempts)?,
-        }))
+        row.map(JobRow::into_claimed).transpose()
     }
 
     /// Proof of life with the latest progress; false when the job is no
@@ -396,6 +307,19 @@ impl Repo {
         .bind(media)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+impl SqliteRepo {
+    /// Sets when a job was last served (tests set the clock, not wait for it).
+    pub(crate) async fn set_heartbeat(&self, job: i64, at_ms: i64) -> Result<(), DbError> {
+        sqlx::query("UPDATE jobs SET heartbeat_at = ? WHERE id = ?")
+            .bind(at_ms)
+            .bind(job)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

@@ -2,37 +2,13 @@
 //! file does not exist yet) and an `edit` job; completed with the facts of
 //! the probed result and the processing jobs it needs, in one transaction.
 
-use super::{DbError, Repo, StoredItem, bind_facts, int, jobs, now, read_back};
-use crate::accounts::UserId;
-use crate::model::{JobKind, MediaId, MediaKind, PlaySource};
-use crate::server::domain::{MediaFacts, NewJob};
+use super::super::rows::{FinishedEdit, NewEdit};
+use super::super::{DbError, StoredItem, int};
+use super::{SqliteRepo, bind_facts, jobs, now, read_back};
+use crate::model::{JobKind, MediaId};
+use crate::server::domain::NewJob;
 
-/// What an edit request records before its job runs.
-#[derive(Clone, Debug)]
-pub(crate) struct NewEdit {
-    pub(crate) id: MediaId,
-    pub(crate) source: MediaId,
-    pub(crate) title: String,
-    pub(crate) original_filename: String,
-    pub(crate) kind: MediaKind,
-    pub(crate) summary: String,
-    /// The edit job's parameters (JSON).
-    pub(crate) params: String,
-    /// Who asked for the edit: the new item is theirs, private.
-    pub(crate) owner: Option<UserId>,
-}
-
-/// What an edit made, once its output is probed.
-#[derive(Clone, Debug)]
-pub(crate) struct FinishedEdit {
-    pub(crate) size_bytes: u64,
-    pub(crate) sha256: String,
-    pub(crate) facts: MediaFacts,
-    pub(crate) play: Option<PlaySource>,
-    pub(crate) summary: String,
-}
-
-impl Repo {
+impl SqliteRepo {
     pub(crate) async fn insert_edit(&self, new: &NewEdit) -> Result<StoredItem, DbError> {
         let now = now();
         let mut tx = self.write_transaction().await?;

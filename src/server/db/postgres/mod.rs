@@ -1,0 +1,208 @@
+//! Rows on a PostgreSQL server: the same repository as `sqlite/`, for
+//! several nodes sharing one database. The SQL differs where the dialects
+//! do: numbered placeholders, real booleans and timestamps (`now()`; items
+//! are read through the `media_rows` view, which formats them as SQLite
+//! stores them), `tsvector` search, and the queue's `FOR UPDATE SKIP LOCKED`.
+//!
+//! Transactions run at READ COMMITTED, PostgreSQL's default: every
+//! multi-statement write here either locks the rows it reads first (`FOR
+//! UPDATE`) or only writes, so no read is stale by the time it is used.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+
+use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
+use crate::model::{JobKind, MediaId, MediaItem};
+use crate::server::config::{Database, Secret, redacted};
+use crate::server::domain::{MediaFacts, NewJob};
+
+mod accounts;
+mod edits;
+mod jobs;
+mod library;
+mod neighbours;
+mod shares;
+mod uploads;
+
+/// How long start-up waits for the server, and a query for a connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL backend.
+#[derive(Clone, Debug)]
+pub(crate) struct PgRepo {
+    pool: PgPool,
+    /// The fencing token of each job this process claimed and has not yet
+    /// finished or failed: every write of a claimed job names it, so a
+    /// worker whose job was requeued and claimed again (by any node) can no
+    /// longer write it (`jobs.rs`).
+    claims: Arc<Mutex<HashMap<i64, i64>>>,
+}
+
+impl PgRepo {
+    /// Connects to the server `url` names and runs pending migrations.
+    pub(crate) async fn connect(url: &Secret) -> Result<Self, DbError> {
+        let options = Database::postgres_options(url).map_err(DbError::Setting)?;
+        Self::connect_with(options)
+            .await
+            .map_err(|error| match error {
+                DbError::Connect { source, .. } => DbError::Connect {
+                    url: redacted(url),
+                    source,
+                },
+                other => other,
+            })
+    }
+
+    /// `connect`, with the options parsed.
+    pub(crate) async fn connect_with(options: PgConnectOptions) -> Result<Self, DbError> {
+        let shown = format!(
+            "postgres://{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or_default()
+        );
+        // One plain connection first: it fails at once with the server's
+        // reason (refused, unknown database, bad password), where the pool
+        // would retry until its timeout and say only that it timed out.
+        let first = PgConnection::connect_with(&options)
+            .await
+            .map_err(|source| DbError::Connect {
+                url: shown.clone(),
+                source,
+            })?;
+        let _ = first.close().await;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|source| DbError::Connect { url: shown, source })?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PgRepo {
+            pool,
+            claims: Arc::default(),
+        })
+    }
+
+    /// Records a new item and its processing jobs in one transaction, so a
+    /// crash cannot leave an item without the work it needs.
+    pub(crate) async fn insert(
+        &self,
+        new: &NewMedia,
+        jobs: &[NewJob],
+    ) -> Result<StoredItem, DbError> {
+        let state = if jobs.is_empty() {
+            "ready"
+        } else {
+            "processing"
+        };
+        let mut tx = self.pool.begin().await?;
+        let statement = sqlx::query(
+            "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
+                container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
+                play_variant, state, owner_id, visibility, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18, now(), now())",
+        )
+        .bind(&new.id)
+        .bind(&new.title)
+        .bind(&new.original_filename)
+        .bind(int(new.size_bytes))
+        .bind(&new.sha256);
+        bind_facts(statement, &new.facts)
+            .bind(new.play)
+            .bind(state)
+            .bind(&new.owner)
+            .bind(new.visibility)
+            .execute(&mut *tx)
+            .await?;
+        jobs::insert_jobs(&mut tx, &new.id, jobs).await?;
+        let item = read_back(&mut tx, &new.id).await?;
+        tx.commit().await?;
+        Ok(item)
+    }
+
+    pub(crate) async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
+        Ok(self.get_stored(id).await?.map(|stored| stored.item))
+    }
+
+    pub(crate) async fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError> {
+        sqlx::query_as::<_, MediaRow>("SELECT * FROM media_rows WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(MediaRow::into_stored)
+            .transpose()
+    }
+
+    pub(crate) async fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError> {
+        let row = sqlx::query_as::<_, MediaRow>("SELECT * FROM media_rows WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok((row.facts()?, fits("size_bytes", row.size_bytes)?)))
+            .transpose()
+    }
+
+    pub(crate) async fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError> {
+        let sql = match kind {
+            JobKind::Poster => {
+                "UPDATE media SET has_poster = true, updated_at = now() WHERE id = $1"
+            }
+            JobKind::Playable => {
+                "UPDATE media SET play_variant = 'playable', updated_at = now() WHERE id = $1"
+            }
+            JobKind::Scrub => "UPDATE media SET has_scrub = true, updated_at = now() WHERE id = $1",
+            JobKind::Waveform => {
+                "UPDATE media SET has_waveform = true, updated_at = now() WHERE id = $1"
+            }
+            // The edit's own result is recorded by `complete_edit`.
+            JobKind::Edit => "UPDATE media SET updated_at = now() WHERE id = $1",
+        };
+        sqlx::query(sql).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) async fn count(&self) -> Result<i64, DbError> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM media")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
+}
+
+/// The item just written in `tx`, read inside the transaction (as on SQLite).
+async fn read_back(
+    tx: &mut Transaction<'static, Postgres>,
+    id: &MediaId,
+) -> Result<StoredItem, DbError> {
+    sqlx::query_as::<_, MediaRow>("SELECT * FROM media_rows WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?
+        .into_stored()
+}
+
+type Statement<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// Binds an item's probed facts, in the order every statement that writes
+/// them lists their columns: content_type, kind, container, duration_secs,
+/// width, height, video_codec, audio_codec, cover_stream. PostgreSQL has no
+/// unsigned integers: the small ones go as bigint.
+fn bind_facts<'q>(statement: Statement<'q>, facts: &MediaFacts) -> Statement<'q> {
+    statement
+        .bind(facts.content_type.clone())
+        .bind(facts.kind)
+        .bind(facts.container.clone())
+        .bind(facts.duration_secs)
+        .bind(facts.width.map(i64::from))
+        .bind(facts.height.map(i64::from))
+        .bind(facts.video_codec.clone())
+        .bind(facts.audio_codec.clone())
+        .bind(facts.cover_stream.map(i64::from))
+}

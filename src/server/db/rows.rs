@@ -1,0 +1,368 @@
+//! Rows both backends read and write: what callers hand the repository and
+//! what it hands back. The SQL lives in `sqlite/` and `postgres/`.
+
+use crate::accounts::{Role, ShareId, UserId, Visibility};
+use crate::model::{
+    JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
+};
+use crate::server::domain::MediaFacts;
+
+use super::{DbError, fits, fits_opt};
+
+/// An item as stored: what pages show, and the access generation its
+/// signed URLs carry.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StoredItem {
+    pub(crate) item: MediaItem,
+    pub(crate) generation: i64,
+}
+
+/// An item's row as both backends read it (PostgreSQL formats its
+/// timestamps as the same RFC 3339 text SQLite stores).
+#[derive(sqlx::FromRow)]
+pub(super) struct MediaRow {
+    pub(super) id: MediaId,
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) original_filename: String,
+    pub(super) size_bytes: i64,
+    pub(super) sha256: String,
+    pub(super) content_type: String,
+    pub(super) kind: MediaKind,
+    pub(super) container: String,
+    pub(super) duration_secs: Option<f64>,
+    pub(super) width: Option<i64>,
+    pub(super) height: Option<i64>,
+    pub(super) video_codec: Option<String>,
+    pub(super) audio_codec: Option<String>,
+    pub(super) cover_stream: Option<i64>,
+    pub(super) state: String,
+    pub(super) failure_reason: Option<String>,
+    pub(super) has_poster: bool,
+    pub(super) play_variant: Option<PlaySource>,
+    pub(super) has_scrub: bool,
+    pub(super) has_waveform: bool,
+    pub(super) source_id: Option<MediaId>,
+    pub(super) edit_summary: Option<String>,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
+    pub(super) owner_id: Option<UserId>,
+    pub(super) visibility: Visibility,
+    pub(super) access_generation: i64,
+}
+
+impl MediaRow {
+    pub(super) fn facts(&self) -> Result<MediaFacts, DbError> {
+        Ok(MediaFacts {
+            kind: self.kind,
+            container: self.container.clone(),
+            content_type: self.content_type.clone(),
+            duration_secs: self.duration_secs,
+            width: fits_opt("width", self.width)?,
+            height: fits_opt("height", self.height)?,
+            video_codec: self.video_codec.clone(),
+            audio_codec: self.audio_codec.clone(),
+            cover_stream: fits_opt("cover_stream", self.cover_stream)?,
+        })
+    }
+
+    pub(super) fn into_stored(self) -> Result<StoredItem, DbError> {
+        let generation = self.access_generation;
+        Ok(StoredItem {
+            item: self.into_item()?,
+            generation,
+        })
+    }
+
+    fn into_item(self) -> Result<MediaItem, DbError> {
+        let state = match self.state.as_str() {
+            "ready" => MediaState::Ready,
+            "failed" => MediaState::Failed(self.failure_reason.unwrap_or_default()),
+            "processing" => MediaState::Processing,
+            other => {
+                return Err(DbError::Query(sqlx::Error::ColumnDecode {
+                    index: "state".into(),
+                    source: format!("unknown state {other:?}").into(),
+                }));
+            }
+        };
+        let mut item = MediaItem {
+            id: self.id,
+            title: self.title,
+            description: self.description,
+            original_filename: self.original_filename,
+            size_bytes: fits("size_bytes", self.size_bytes)?,
+            sha256: self.sha256,
+            content_type: self.content_type,
+            kind: self.kind,
+            duration_secs: self.duration_secs,
+            width: fits_opt("width", self.width)?,
+            height: fits_opt("height", self.height)?,
+            video_codec: self.video_codec,
+            audio_codec: self.audio_codec,
+            state,
+            has_poster: self.has_poster,
+            play: self.play_variant,
+            has_scrub: self.has_scrub,
+            has_waveform: self.has_waveform,
+            progress: None,
+            source_id: self.source_id,
+            edit_summary: self.edit_summary,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            owner: self.owner_id,
+            visibility: self.visibility,
+            can_change: false,
+            urls: MediaUrls::default(),
+        };
+        // Unsigned: the service signs them for whoever asks.
+        item.urls = MediaUrls::of(&item, |_| None);
+        Ok(item)
+    }
+}
+
+/// A user's row.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub(crate) id: UserId,
+    pub(crate) name: String,
+    pub(crate) password_hash: String,
+    pub(crate) role: Role,
+    pub(crate) disabled: bool,
+    pub(crate) quota_bytes: Option<i64>,
+}
+
+/// Who a session or token speaks for, as found with it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct Holder {
+    pub(crate) user_id: UserId,
+    pub(crate) name: String,
+    pub(crate) role: Role,
+    pub(crate) disabled: bool,
+}
+
+/// A session found by its hash.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    #[sqlx(flatten)]
+    pub(crate) holder: Holder,
+    pub(crate) last_seen_at: i64,
+    pub(crate) expires_at: i64,
+}
+
+/// A share link as the page that opens it needs it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub(crate) struct ShareRow {
+    pub(crate) id: ShareId,
+    pub(crate) media_id: MediaId,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) password_hash: Option<String>,
+    pub(crate) revoked: bool,
+}
+
+/// What making a share link records.
+pub(crate) struct NewShare<'a> {
+    pub(crate) token_hash: &'a str,
+    pub(crate) media: &'a MediaId,
+    pub(crate) created_by: &'a UserId,
+    pub(crate) now_ms: i64,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) password_hash: Option<&'a str>,
+}
+
+/// What an edit request records before its job runs.
+#[derive(Clone, Debug)]
+pub(crate) struct NewEdit {
+    pub(crate) id: MediaId,
+    pub(crate) source: MediaId,
+    pub(crate) title: String,
+    pub(crate) original_filename: String,
+    pub(crate) kind: MediaKind,
+    pub(crate) summary: String,
+    /// The edit job's parameters (JSON).
+    pub(crate) params: String,
+    /// Who asked for the edit: the new item is theirs, private.
+    pub(crate) owner: Option<UserId>,
+}
+
+/// What an edit made, once its output is probed.
+#[derive(Clone, Debug)]
+pub(crate) struct FinishedEdit {
+    pub(crate) size_bytes: u64,
+    pub(crate) sha256: String,
+    pub(crate) facts: MediaFacts,
+    pub(crate) play: Option<PlaySource>,
+    pub(crate) summary: String,
+}
+
+/// An item next to another: enough to link to it (its id and title).
+pub(crate) type Neighbour = (MediaId, String);
+
+/// An upload's life: bytes arrive, then it becomes an item or fails.
+// Stored as text on both backends (a CHECK lists the values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase", type_name = "text")]
+pub(crate) enum UploadState {
+    Receiving,
+    Finalising,
+    Done,
+    Failed,
+}
+
+/// What creation knows.
+#[derive(Clone, Debug)]
+pub(crate) struct NewUpload {
+    pub(crate) id: UploadId,
+    pub(crate) length: u64,
+    pub(crate) filename: String,
+    pub(crate) filetype: Option<String>,
+    /// Unix milliseconds.
+    pub(crate) expires_at: i64,
+    /// Whose item it will be, and who may see it.
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Upload {
+    pub(crate) id: UploadId,
+    pub(crate) length: u64,
+    pub(crate) filename: String,
+    pub(crate) filetype: Option<String>,
+    pub(crate) state: UploadState,
+    pub(crate) unverified_from: Option<u64>,
+    pub(crate) media_id: Option<MediaId>,
+    pub(crate) failure_reason: Option<String>,
+    /// Unix milliseconds.
+    pub(crate) expires_at: i64,
+    pub(crate) owner: Option<UserId>,
+    pub(crate) visibility: Visibility,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct UploadRow {
+    id: UploadId,
+    length: i64,
+    filename: String,
+    filetype: Option<String>,
+    state: UploadState,
+    unverified_from: Option<i64>,
+    media_id: Option<MediaId>,
+    failure_reason: Option<String>,
+    expires_at: i64,
+    owner_id: Option<UserId>,
+    visibility: Visibility,
+}
+
+impl UploadRow {
+    pub(super) fn into_upload(self) -> Result<Upload, DbError> {
+        Ok(Upload {
+            id: self.id,
+            length: fits("length", self.length)?,
+            filename: self.filename,
+            filetype: self.filetype,
+            state: self.state,
+            unverified_from: fits_opt("unverified_from", self.unverified_from)?,
+            media_id: self.media_id,
+            failure_reason: self.failure_reason,
+            expires_at: self.expires_at,
+            owner: self.owner_id,
+            visibility: self.visibility,
+        })
+    }
+}
+
+/// A claimed job, as a worker runs it.
+#[derive(Clone, Debug)]
+pub(crate) struct ClaimedJob {
+    pub(crate) id: i64,
+    pub(crate) media_id: MediaId,
+    pub(crate) kind: JobKind,
+    pub(crate) params: String,
+    /// This run included.
+    pub(crate) attempts: u32,
+}
+
+/// Where one job stands (for settling an item and for progress).
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
+pub struct JobStatus {
+    pub id: i64,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub attempts: u32,
+    pub progress: Option<f64>,
+    pub eta_secs: Option<f64>,
+    pub last_error: Option<String>,
+}
+
+// Stored as text on both backends (a CHECK lists the values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase", type_name = "text")]
+#[cfg_attr(
+    not(feature = "testing"),
+    allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+)]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    #[cfg_attr(
+        not(feature = "testing"),
+        allow(unreachable_pub, reason = "tests/it reach it through reel::testing")
+    )]
+    pub fn is_active(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct JobRow {
+    pub(super) id: i64,
+    pub(super) media_id: MediaId,
+    pub(super) kind: JobKind,
+    pub(super) state: JobState,
+    pub(super) params: String,
+    pub(super) attempts: i64,
+    pub(super) progress: Option<f64>,
+    pub(super) eta_secs: Option<f64>,
+    pub(super) last_error: Option<String>,
+}
+
+impl JobRow {
+    pub(super) fn status(&self) -> Result<JobStatus, DbError> {
+        Ok(JobStatus {
+            id: self.id,
+            kind: self.kind,
+            state: self.state,
+            attempts: fits("attempts", self.attempts)?,
+            progress: self.progress,
+            eta_secs: self.eta_secs,
+            last_error: self.last_error.clone(),
+        })
+    }
+
+    pub(super) fn into_claimed(self) -> Result<ClaimedJob, DbError> {
+        Ok(ClaimedJob {
+            id: self.id,
+            kind: self.kind,
+            media_id: self.media_id,
+            params: self.params,
+            attempts: fits("attempts", self.attempts)?,
+        })
+    }
+}
+
+/// Unix milliseconds now: the queue's clock.
+pub(crate) fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
