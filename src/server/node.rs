@@ -2,11 +2,15 @@
 //! Each single-node assumption has a name, so that running several nodes
 //! (the scale-out issue) replaces exactly these:
 //!
-//! - `SoleNode`: the data directory's lock, held for the process's life. It
-//!   is what lets start-up requeue every job left running
-//!   (`Jobs::requeue_all_running`), finish or remove the uploads the last run
-//!   left (`Uploads::recover`) and sweep stored files no row owns
-//!   (`sweep_orphans`): nobody else can be working on them.
+//! - `SoleNode`: the data directory's lock, held for the process's life. With
+//!   the embedded SQLite database in that directory, it is what lets
+//!   start-up requeue every job left running (`Jobs::requeue_all_running`),
+//!   finish or remove every upload the last run left (`Uploads::recover`)
+//!   and sweep stored files no row owns (`sweep_orphans`): nobody else can be
+//!   working on them. On PostgreSQL it proves nothing about other nodes:
+//!   start-up then requeues no job (expired leases are requeued by any
+//!   node's janitor), recovers only the uploads whose partial file is on
+//!   this node, and sweeps nothing.
 //! - The one-writer lock of a resumable upload is an in-process map
 //!   (`uploads::LocalWriteLocks`).
 //! - Live events are an in-process broadcast (`events::Events`).

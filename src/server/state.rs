@@ -78,7 +78,15 @@ impl AppState {
         let repo = Repo::connect(&config.database_url, &config.data_dir).await?;
         // Shown without its password (`Database`'s Display).
         tracing::info!(database = %config.database_url, "rows and the queue");
-        node::sweep_orphans(sole, &repo, &store).await;
+        // Recovery that assumes no other node is at work: only when the rows
+        // are the embedded SQLite file in the data directory this process
+        // has locked. On PostgreSQL other nodes may be writing objects whose
+        // rows do not exist yet, and running the jobs this node sees as
+        // running: those are requeued when their lease expires, by any node.
+        let sole = repo.is_embedded().then_some(sole);
+        if let Some(sole) = sole {
+            node::sweep_orphans(sole, &repo, &store).await;
+        }
         let media = Media::new(config.worker_count(), config.job_timeout);
         let events = Events::new();
         let jobs = Jobs::new(
@@ -93,9 +101,11 @@ impl AppState {
             },
         );
         // Queued jobs wait in the database; running ones died with the last run.
-        jobs.requeue_all_running(sole)
-            .await
-            .map_err(StartError::Jobs)?;
+        match sole {
+            Some(sole) => jobs.requeue_all_running(sole).await,
+            None => jobs.settle_unsettled().await,
+        }
+        .map_err(StartError::Jobs)?;
         if !config.manual_jobs {
             jobs.start_workers(config.worker_count());
         }

@@ -17,6 +17,7 @@ mod edit_jobs;
 mod events;
 mod hostile_media;
 mod library;
+mod multi_node;
 mod object_store;
 mod processing;
 mod shares;

@@ -2,85 +2,14 @@
 //! against a real S3 server that checks every request's signature: s3s-fs,
 //! pinned in Cargo.toml and installed by `scripts/setup.sh`.
 
-use std::path::PathBuf;
-use std::process::Stdio;
-
 use reel::model::{MediaId, MediaState, UploadPhase, UploadResponse};
-use reel::server::{Config, S3Settings, Secret, ServeMode, Storage, parse_storage};
+use reel::server::{Config, ServeMode, Storage, parse_storage};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
+use crate::common::s3::{BUCKET, KEY_ID, S3Server, SECRET};
 use crate::common::tus::upload_id;
 use crate::common::{TestServer, sha256_hex, tone_wav, video_mp4};
-
-const KEY_ID: &str = "reel-test-key";
-const SECRET: &str = "reel-test-secret-0f9e8d7c6b5a";
-const BUCKET: &str = "reel-media";
-
-/// A running s3s-fs with one bucket, killed on drop.
-struct S3Server {
-    endpoint: String,
-    root: tempfile::TempDir,
-    _child: Child,
-}
-
-impl S3Server {
-    async fn start() -> Self {
-        let root = tempfile::tempdir().expect("tmp");
-        std::fs::create_dir(root.path().join(BUCKET)).expect("bucket");
-        let mut child = Command::new("s3s-fs")
-            .args(["--host", "127.0.0.1", "--port", "0"])
-            .args(["--access-key", KEY_ID, "--secret-key", SECRET])
-            .arg(root.path())
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("s3s-fs runs (scripts/setup.sh installs it)");
-        // It says where it listens (port 0: the system chose), then its log
-        // is drained so that the pipe never fills.
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let endpoint = loop {
-            let line = lines
-                .next_line()
-                .await
-                .expect("s3s-fs output")
-                .expect("s3s-fs said where it listens before it exited");
-            if let Some((_, at)) = line.split_once("server is running at ") {
-                break at.trim().to_string();
-            }
-        };
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        S3Server {
-            endpoint,
-            root,
-            _child: child,
-        }
-    }
-
-    fn settings(&self, secret: &str) -> S3Settings {
-        S3Settings {
-            endpoint: Some(self.endpoint.clone()),
-            region: "us-east-1".into(),
-            access_key_id: Some(KEY_ID.into()),
-            secret_access_key: Some(Secret::new(secret)),
-        }
-    }
-
-    /// Where s3s-fs keeps an object's bytes (its root is a plain folder).
-    fn object(&self, prefix: &str, id: &MediaId, name: &str) -> PathBuf {
-        self.root
-            .path()
-            .join(BUCKET)
-            .join(prefix)
-            .join("media")
-            .join(id.as_str())
-            .join(name)
-    }
-}
 
 fn storage(prefix: &str) -> Storage {
     parse_storage(&format!("s3://{BUCKET}/{prefix}")).expect("storage")

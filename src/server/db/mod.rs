@@ -27,7 +27,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use postgres::PgRepo;
+pub(crate) use postgres::{PgRepo, QueueListener};
 use rows::MediaRow;
 pub(crate) use rows::{
     ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
@@ -236,6 +236,23 @@ impl Repo {
             Database::Unsupported => Err(DbError::Setting(
                 "--database-url must be sqlite:, sqlite:PATH or postgres://…".into(),
             )),
+        }
+    }
+}
+
+impl Repo {
+    /// Whether the rows are the embedded SQLite file: then this process,
+    /// holding the data directory's lock, is the only one using them.
+    pub(crate) fn is_embedded(&self) -> bool {
+        matches!(self, Repo::Sqlite(_))
+    }
+
+    /// Notifications that another node queued a job, on PostgreSQL; `None`
+    /// on SQLite, where every worker is in this process and woken directly.
+    pub(crate) async fn queue_listener(&self) -> Result<Option<QueueListener>, DbError> {
+        match self {
+            Repo::Sqlite(_) => Ok(None),
+            Repo::Postgres(repo) => Ok(Some(repo.queue_listener().await?)),
         }
     }
 }

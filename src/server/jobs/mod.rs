@@ -170,6 +170,29 @@ impl Jobs {
         }
         let jobs = self.clone();
         tokio::spawn(async move { jobs.requeue_stale_forever().await });
+        let jobs = self.clone();
+        tokio::spawn(async move { jobs.wake_on_notifications().await });
+    }
+
+    /// Wakes this process's workers when any node queues a job (PostgreSQL
+    /// `LISTEN`); on SQLite there is nothing to listen to. A listener that
+    /// cannot connect is tried again; meanwhile the workers poll.
+    async fn wake_on_notifications(&self) {
+        loop {
+            match self.inner.repo.queue_listener().await {
+                Ok(None) => return,
+                Ok(Some(mut listener)) => {
+                    while listener.next().await.is_ok() {
+                        self.wake();
+                    }
+                    tracing::warn!("queue notifications stopped; listening again");
+                }
+                Err(e) => {
+                    tracing::warn!("cannot listen for queued jobs (workers poll meanwhile): {e}");
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
     }
 
     /// How the runs of this process have ended so far.

@@ -131,11 +131,20 @@ impl Uploads {
 
     /// Start-up: rolls back chunks a crash left unverified, removes files no
     /// row owns, cleans up expired uploads and finalises again what was
-    /// complete but not finalised. Single-node: `SoleNode` proves no other
-    /// process is writing or finalising any of them.
-    pub(crate) async fn recover(&self, _sole: &SoleNode) -> Result<()> {
+    /// complete but not finalised. With `SoleNode` (the embedded database)
+    /// no other process is writing or finalising any of them. Without it
+    /// (PostgreSQL, several nodes), only the uploads whose partial file is
+    /// on this node are this node's: the partial area is local by design,
+    /// and this node has only just started, so nothing is writing them.
+    pub(crate) async fn recover(&self, sole: Option<&SoleNode>) -> Result<()> {
         let (repo, store) = (&self.inner.repo, &self.inner.store);
+        let mine = async |id: &UploadId| -> Result<bool> {
+            Ok(sole.is_some() || store.partial_len(id).await?.is_some())
+        };
         for row in repo.unverified_uploads().await? {
+            if !mine(&row.id).await? {
+                continue;
+            }
             if let (Some(from), Some(len)) =
                 (row.unverified_from, store.partial_len(&row.id).await?)
                 && len > from
@@ -157,11 +166,15 @@ impl Uploads {
             tracing::info!(removed, "removed expired uploads");
         }
         for row in repo.uploads_in_state(UploadState::Finalising).await? {
-            tracing::info!(upload = %row.id, "finalising an upload left from the last run");
-            self.spawn_finalise(row.id);
+            if mine(&row.id).await? {
+                tracing::info!(upload = %row.id, "finalising an upload left from the last run");
+                self.spawn_finalise(row.id);
+            }
         }
         for row in repo.uploads_in_state(UploadState::Receiving).await? {
-            self.complete_if_full(&row.id).await?;
+            if mine(&row.id).await? {
+                self.complete_if_full(&row.id).await?;
+            }
         }
         Ok(())
     }

@@ -42,6 +42,22 @@ pub(crate) struct PgRepo {
     claims: Arc<Mutex<HashMap<i64, i64>>>,
 }
 
+/// The channel a job that becomes queued is announced on (migration 7).
+const QUEUE_CHANNEL: &str = "reel_jobs";
+
+/// Notifications that the queue has work, from whichever node queued it.
+pub(crate) struct QueueListener(sqlx::postgres::PgListener);
+
+impl QueueListener {
+    /// Waits for the next notification. After a lost connection the
+    /// listener connects again by itself; what was sent meanwhile is lost,
+    /// which the workers' polling covers.
+    pub(crate) async fn next(&mut self) -> Result<(), DbError> {
+        self.0.recv().await?;
+        Ok(())
+    }
+}
+
 impl PgRepo {
     /// Connects to the server `url` names and runs pending migrations.
     pub(crate) async fn connect(url: &Secret) -> Result<Self, DbError> {
@@ -55,6 +71,13 @@ impl PgRepo {
                 },
                 other => other,
             })
+    }
+
+    /// Listens for queued jobs on a connection of its own.
+    pub(crate) async fn queue_listener(&self) -> Result<QueueListener, DbError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(QUEUE_CHANNEL).await?;
+        Ok(QueueListener(listener))
     }
 
     /// `connect`, with the options parsed.

@@ -182,3 +182,31 @@ async fn an_unreachable_server_names_the_setting() {
         "{text}"
     );
 }
+
+/// A job queued on one node wakes the other node's listener (the trigger's
+/// `NOTIFY` at commit), and so does a job requeued after its lease ran out.
+#[tokio::test]
+async fn a_job_queued_on_one_node_notifies_the_others() {
+    let (one, two, database) = two_nodes().await;
+    let mut listener = one.queue_listener().await.expect("listen");
+    queue(&two, 1).await;
+    // A generous bound: without the notification this never returns.
+    tokio::time::timeout(Duration::from_secs(10), listener.next())
+        .await
+        .expect("node 1 heard of the job node 2 queued")
+        .expect("notification");
+    let job = one.claim_job().await.expect("claim").expect("due");
+    let repo = Repo::Postgres(two.clone());
+    assert!(repo.queue_listener().await.expect("listen").is_some());
+    assert!(!repo.is_embedded());
+    one.requeue_stale_jobs(i64::MAX).await.expect("requeue");
+    tokio::time::timeout(Duration::from_secs(10), listener.next())
+        .await
+        .expect("a requeued job is announced")
+        .expect("notification");
+    assert_eq!(
+        one.claim_job().await.expect("claim").expect("due").media_id,
+        job.media_id
+    );
+    drop_pg_database(&database).await;
+}

@@ -1,0 +1,92 @@
+//! Two nodes on one PostgreSQL database and one S3 bucket ("Beyond one
+//! machine"): node 1 takes uploads and runs no workers, node 2 runs the
+//! workers. Each is a whole Reel with its own data directory and its own
+//! connection pool; they share only the database and the bucket.
+
+use std::time::Duration;
+
+use reel::model::{MediaState, UploadResponse};
+use reel::server::{Config, Database, Secret, parse_storage};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_RANGE, RANGE};
+
+use crate::common::postgres::fresh_database;
+use crate::common::s3::{BUCKET, S3Server, SECRET};
+use crate::common::{TestServer, eventually, metric, sha256_hex, tone_wav};
+
+fn node(database: &str, s3: &S3Server, workers: bool) -> impl FnOnce(&mut Config) + use<> {
+    let database = Database::Postgres(Secret::new(database));
+    let storage = parse_storage(&format!("s3://{BUCKET}/nodes")).expect("storage");
+    let settings = s3.settings(SECRET);
+    move |config: &mut Config| {
+        config.database_url = database;
+        config.storage = storage;
+        config.s3 = settings;
+        config.manual_jobs = !workers;
+    }
+}
+
+#[tokio::test]
+async fn an_upload_to_one_node_is_processed_by_another_and_served_by_both() {
+    let database = fresh_database().await;
+    let s3 = S3Server::start().await;
+    let web = TestServer::start_with(node(&database, &s3, false)).await;
+    let worker = TestServer::start_with(node(&database, &s3, true)).await;
+
+    let media = tempfile::tempdir().expect("tmp");
+    let wav = tone_wav(media.path(), 3);
+    let bytes = std::fs::read(&wav).expect("wav");
+    let answer = web.upload(&wav).await;
+    assert_eq!(answer.status(), StatusCode::CREATED);
+    let created: UploadResponse = answer.json().await.expect("json");
+
+    // Node 1 has no workers: node 2 hears of the job (NOTIFY) and runs it,
+    // reading the original from the bucket and writing the waveform there.
+    let item = eventually(
+        "node 1 sees the item processed by node 2",
+        Duration::from_secs(60),
+        || async {
+            let item = web.item(&created.id).await;
+            (item.state == MediaState::Ready && item.has_waveform).then_some(item)
+        },
+    )
+    .await;
+    assert_eq!(item.sha256, sha256_hex(&bytes));
+    let done = "reel_jobs_finished_total{outcome=\"done\"}";
+    assert_eq!(metric(&web.metrics().await, done), 0, "node 1 ran nothing");
+    assert!(
+        metric(&worker.metrics().await, done) >= 1,
+        "node 2 ran the waveform"
+    );
+
+    // Either node serves the bytes, with ranges, from the bucket.
+    for server in [&web, &worker] {
+        let url = server.url(&format!("/files/{}/original", created.id));
+        let part = server
+            .client
+            .get(&url)
+            .header(RANGE, "bytes=100-199")
+            .send()
+            .await
+            .expect("range");
+        assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            part.headers()[CONTENT_RANGE],
+            format!("bytes 100-199/{}", bytes.len()).as_str()
+        );
+        assert_eq!(&part.bytes().await.expect("body")[..], &bytes[100..200]);
+    }
+    let waveform = worker
+        .client
+        .get(worker.url(&format!("/files/{}/waveform", created.id)))
+        .send()
+        .await
+        .expect("waveform");
+    assert_eq!(waveform.status(), StatusCode::OK);
+
+    // A node that starts while another works requeues nothing of its own
+    // accord: only expired leases are taken back (by any node).
+    let restarted = web.stop().await;
+    let web = TestServer::start_in(restarted, node(&database, &s3, false)).await;
+    assert_eq!(web.item(&created.id).await.state, MediaState::Ready);
+}
