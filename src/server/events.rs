@@ -1,14 +1,40 @@
 //! Live changes to items, fanned out to every open event stream (`/api/events`).
 //! Publishing never waits: a slow subscriber misses events (it is told it
 //! lagged and fetches afresh) rather than holding up a worker.
+//!
+//! On PostgreSQL several nodes serve pages and run jobs: each node's events
+//! also go to the others through `NOTIFY reel_events` (`relay_through`), so a
+//! page connected to one node shows the progress a worker on another makes.
 
-use tokio::sync::broadcast;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::server::domain::ItemEvent;
+use crate::accounts::{UserId, Visibility};
+use crate::model::{MediaEvent, MediaId};
+use crate::server::db::Repo;
+use crate::server::domain::{ItemAccess, ItemEvent};
 
 /// Events buffered per subscriber before it counts as lagging.
 const BUFFER: usize = 256;
+/// The PostgreSQL channel events travel between nodes on.
+const CHANNEL: &str = "reel_events";
+/// Events waiting to go to the other nodes; past this many (the database
+/// is slow), new ones are dropped, as for a lagging subscriber.
+const RELAY_BUFFER: usize = 1024;
+
+/// An event on its way between nodes, with the node that made it (a node
+/// hears its own notifications too, and must not publish them twice).
+#[derive(Serialize, Deserialize)]
+struct Relayed {
+    node: String,
+    event: MediaEvent,
+    owner: Option<UserId>,
+    visibility: Visibility,
+}
 
 #[derive(Clone)]
 pub(crate) struct Events {
@@ -16,6 +42,8 @@ pub(crate) struct Events {
     /// Cancelled when the server stops: open streams end, so graceful
     /// shutdown does not wait for browsers that never hang up.
     closing: CancellationToken,
+    /// Where this node's events go to reach the other nodes, once relayed.
+    relay: Arc<OnceLock<mpsc::Sender<ItemEvent>>>,
 }
 
 impl Default for Events {
@@ -30,6 +58,7 @@ impl Events {
         Events {
             sender,
             closing: CancellationToken::new(),
+            relay: Arc::default(),
         }
     }
 
@@ -44,8 +73,88 @@ impl Events {
     }
 
     pub(crate) fn publish(&self, event: ItemEvent) {
+        if let Some(relay) = self.relay.get() {
+            // Full: the other nodes' pages miss it and resync, as on a lag.
+            let _ = relay.try_send(event.clone());
+        }
         // No subscribers is fine: nobody is looking.
         let _ = self.sender.send(event);
+    }
+
+    /// Sends this node's events to the other nodes and theirs to this
+    /// node's streams, when `repo` is PostgreSQL (one node on SQLite: there
+    /// is nobody to tell). Until the server stops.
+    pub(crate) fn relay_through(&self, repo: &Repo) {
+        if repo.is_embedded() {
+            return;
+        }
+        let node = MediaId::generate().to_string();
+        let (outgoing, mut queued) = mpsc::channel::<ItemEvent>(RELAY_BUFFER);
+        if self.relay.set(outgoing).is_err() {
+            return;
+        }
+        let (to_others, from_others) = (repo.clone(), repo.clone());
+        let me = node.clone();
+        tokio::spawn(async move {
+            while let Some(ItemEvent { event, access }) = queued.recv().await {
+                let relayed = Relayed {
+                    node: me.clone(),
+                    event,
+                    owner: access.owner,
+                    visibility: access.visibility,
+                };
+                let sent = match serde_json::to_string(&relayed) {
+                    Ok(payload) => to_others
+                        .notify(CHANNEL, &payload)
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                if let Err(e) = sent {
+                    tracing::warn!("cannot send an event to the other nodes: {e}");
+                }
+            }
+        });
+        let (sender, closing) = (self.sender.clone(), self.closing.clone());
+        tokio::spawn(async move {
+            loop {
+                match from_others.listen(CHANNEL).await {
+                    Ok(Some(mut listener)) => loop {
+                        let payload = tokio::select! {
+                            () = closing.cancelled() => return,
+                            next = listener.next() => next,
+                        };
+                        match payload.map(|p| serde_json::from_str::<Relayed>(&p)) {
+                            Ok(Ok(relayed)) if relayed.node != node => {
+                                let _ = sender.send(ItemEvent {
+                                    event: relayed.event,
+                                    access: ItemAccess {
+                                        owner: relayed.owner,
+                                        visibility: relayed.visibility,
+                                    },
+                                });
+                            }
+                            Ok(Ok(_)) => {}
+                            Ok(Err(e)) => {
+                                tracing::warn!("an unreadable event from another node: {e}")
+                            }
+                            Err(e) => {
+                                tracing::warn!(
+                                    "events from other nodes stopped; listening again: {e}"
+                                );
+                                break;
+                            }
+                        }
+                    },
+                    Ok(None) => return,
+                    Err(e) => tracing::warn!("cannot listen for other nodes' events: {e}"),
+                }
+                tokio::select! {
+                    () = closing.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        });
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<ItemEvent> {

@@ -89,6 +89,7 @@ impl AppState {
         }
         let media = Media::new(config.worker_count(), config.job_timeout);
         let events = Events::new();
+        events.relay_through(&repo);
         let jobs = Jobs::new(
             repo.clone(),
             store.clone(),

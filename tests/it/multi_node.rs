@@ -1,7 +1,8 @@
 //! Two nodes on one PostgreSQL database and one S3 bucket ("Beyond one
 //! machine"): node 1 takes uploads and runs no workers, node 2 runs the
 //! workers. Each is a whole Reel with its own data directory and its own
-//! connection pool; they share only the database and the bucket.
+//! connection pool; they share only the database and the bucket. Jobs and
+//! live events cross between them by PostgreSQL NOTIFY.
 
 use std::time::Duration;
 
@@ -33,6 +34,8 @@ async fn an_upload_to_one_node_is_processed_by_another_and_served_by_both() {
     let web = TestServer::start_with(node(&database, &s3, false)).await;
     let worker = TestServer::start_with(node(&database, &s3, true)).await;
 
+    // What a page connected to node 1 hears (as an admin's event stream).
+    let mut heard = web.hooks.events();
     let media = tempfile::tempdir().expect("tmp");
     let wav = tone_wav(media.path(), 3);
     let bytes = std::fs::read(&wav).expect("wav");
@@ -42,6 +45,18 @@ async fn an_upload_to_one_node_is_processed_by_another_and_served_by_both() {
 
     // Node 1 has no workers: node 2 hears of the job (NOTIFY) and runs it,
     // reading the original from the bucket and writing the waveform there.
+    // Its "ready" reaches the pages of node 1 (events relayed by NOTIFY).
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let event = heard.recv().await.expect("node 1's event stream");
+            if event.id == created.id && event.state == MediaState::Ready {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("node 1 heard node 2 finish the item");
+    assert!(ready.changed, "pages are told to fetch the item again");
     let item = eventually(
         "node 1 sees the item processed by node 2",
         Duration::from_secs(60),

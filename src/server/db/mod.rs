@@ -27,7 +27,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use postgres::{PgRepo, QueueListener};
+pub(crate) use postgres::{Listener, PgRepo};
 use rows::MediaRow;
 pub(crate) use rows::{
     ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
@@ -249,10 +249,27 @@ impl Repo {
 
     /// Notifications that another node queued a job, on PostgreSQL; `None`
     /// on SQLite, where every worker is in this process and woken directly.
-    pub(crate) async fn queue_listener(&self) -> Result<Option<QueueListener>, DbError> {
+    pub(crate) async fn queue_listener(&self) -> Result<Option<Listener>, DbError> {
         match self {
             Repo::Sqlite(_) => Ok(None),
             Repo::Postgres(repo) => Ok(Some(repo.queue_listener().await?)),
+        }
+    }
+
+    /// Notifications other nodes send on `channel`, on PostgreSQL; `None`
+    /// on SQLite (one node).
+    pub(crate) async fn listen(&self, channel: &str) -> Result<Option<Listener>, DbError> {
+        match self {
+            Repo::Sqlite(_) => Ok(None),
+            Repo::Postgres(repo) => Ok(Some(repo.listen(channel).await?)),
+        }
+    }
+
+    /// Tells every node listening on `channel` (nothing to tell on SQLite).
+    pub(crate) async fn notify(&self, channel: &str, payload: &str) -> Result<(), DbError> {
+        match self {
+            Repo::Sqlite(_) => Ok(()),
+            Repo::Postgres(repo) => repo.notify(channel, payload).await,
         }
     }
 }

@@ -45,16 +45,15 @@ pub(crate) struct PgRepo {
 /// The channel a job that becomes queued is announced on (migration 7).
 const QUEUE_CHANNEL: &str = "reel_jobs";
 
-/// Notifications that the queue has work, from whichever node queued it.
-pub(crate) struct QueueListener(sqlx::postgres::PgListener);
+/// Notifications on one channel, from whichever node sent them.
+pub(crate) struct Listener(sqlx::postgres::PgListener);
 
-impl QueueListener {
-    /// Waits for the next notification. After a lost connection the
-    /// listener connects again by itself; what was sent meanwhile is lost,
-    /// which the workers' polling covers.
-    pub(crate) async fn next(&mut self) -> Result<(), DbError> {
-        self.0.recv().await?;
-        Ok(())
+impl Listener {
+    /// Waits for the next notification and gives its payload. After a lost
+    /// connection the listener connects again by itself; what was sent
+    /// meanwhile is lost (the queue's polling, the event streams' resync).
+    pub(crate) async fn next(&mut self) -> Result<String, DbError> {
+        Ok(self.0.recv().await?.payload().to_string())
     }
 }
 
@@ -74,10 +73,26 @@ impl PgRepo {
     }
 
     /// Listens for queued jobs on a connection of its own.
-    pub(crate) async fn queue_listener(&self) -> Result<QueueListener, DbError> {
+    pub(crate) async fn queue_listener(&self) -> Result<Listener, DbError> {
+        self.listen(QUEUE_CHANNEL).await
+    }
+
+    /// Listens on `channel` on a connection of its own.
+    pub(crate) async fn listen(&self, channel: &str) -> Result<Listener, DbError> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
-        listener.listen(QUEUE_CHANNEL).await?;
-        Ok(QueueListener(listener))
+        listener.listen(channel).await?;
+        Ok(Listener(listener))
+    }
+
+    /// Sends `payload` to every node listening on `channel` (at most 8000
+    /// bytes, PostgreSQL's limit).
+    pub(crate) async fn notify(&self, channel: &str, payload: &str) -> Result<(), DbError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// `connect`, with the options parsed.
