@@ -34,7 +34,7 @@ use std::future::Future;
 
 use leptos::config::LeptosOptions;
 
-pub use config::{Config, Database, S3Settings, Secret, ServeMode, Storage, parse_storage};
+pub use config::{Config, Database, Role, S3Settings, Secret, ServeMode, Storage, parse_storage};
 pub use node::{LockError, SoleNode, lock_data_dir};
 
 /// A started server: its state, ready to serve connections.

@@ -8,7 +8,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use crate::server::accounts::{Accounts, SessionPolicy};
-use crate::server::config::{Config, ServeMode, Storage};
+use crate::server::config::{Config, Database, Role, ServeMode, Storage};
 use crate::server::credentials::Site;
 use crate::server::db::Repo;
 use crate::server::events::Events;
@@ -74,6 +74,17 @@ impl AppState {
                 "--serve-mode redirect needs --storage s3://…: local files are sent by Reel",
             ));
         }
+        // Other roles share the work with other nodes: through a database
+        // and a store that every node reaches.
+        if config.role != Role::All
+            && (!matches!(config.database_url, Database::Postgres(_))
+                || config.storage == Storage::Local)
+        {
+            return Err(StartError::Setting(
+                "--role web and --role worker need --database-url postgres://… and \
+                 --storage s3://…: nodes share the library through them",
+            ));
+        }
         let store = Store::open(&config.storage, &config.s3, config.data_dir.join("files")).await?;
         let repo = Repo::connect(&config.database_url, &config.data_dir).await?;
         // Shown without its password (`Database`'s Display).
@@ -107,8 +118,11 @@ impl AppState {
             None => jobs.settle_unsettled().await,
         }
         .map_err(StartError::Jobs)?;
-        if !config.manual_jobs {
-            jobs.start_workers(config.worker_count());
+        match config.role {
+            _ if config.manual_jobs => {}
+            Role::All | Role::Worker => jobs.start_workers(config.worker_count()),
+            // Still takes back expired leases: any node may.
+            Role::Web => jobs.start_janitor(),
         }
         let ingest = Ingest::new(repo.clone(), store.clone(), media.clone(), jobs.clone());
         let uploads = Uploads::new(

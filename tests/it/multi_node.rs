@@ -1,13 +1,13 @@
 //! Two nodes on one PostgreSQL database and one S3 bucket ("Beyond one
-//! machine"): node 1 takes uploads and runs no workers, node 2 runs the
-//! workers. Each is a whole Reel with its own data directory and its own
+//! machine"): node 1 (`--role web`) takes uploads and runs no jobs, node 2
+//! (`--role worker`) runs them. Each is a whole Reel with its own data directory and its own
 //! connection pool; they share only the database and the bucket. Jobs and
 //! live events cross between them by PostgreSQL NOTIFY.
 
 use std::time::Duration;
 
 use reel::model::{MediaState, UploadResponse};
-use reel::server::{Config, Database, Secret, parse_storage};
+use reel::server::{Config, Database, Role, Secret, parse_storage};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
 
@@ -15,7 +15,7 @@ use crate::common::postgres::fresh_database;
 use crate::common::s3::{BUCKET, S3Server, SECRET};
 use crate::common::{TestServer, eventually, metric, sha256_hex, tone_wav};
 
-fn node(database: &str, s3: &S3Server, workers: bool) -> impl FnOnce(&mut Config) + use<> {
+fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
     let database = Database::Postgres(Secret::new(database));
     let storage = parse_storage(&format!("s3://{BUCKET}/nodes")).expect("storage");
     let settings = s3.settings(SECRET);
@@ -23,7 +23,7 @@ fn node(database: &str, s3: &S3Server, workers: bool) -> impl FnOnce(&mut Config
         config.database_url = database;
         config.storage = storage;
         config.s3 = settings;
-        config.manual_jobs = !workers;
+        config.role = role;
     }
 }
 
@@ -31,8 +31,8 @@ fn node(database: &str, s3: &S3Server, workers: bool) -> impl FnOnce(&mut Config
 async fn an_upload_to_one_node_is_processed_by_another_and_served_by_both() {
     let database = fresh_database().await;
     let s3 = S3Server::start().await;
-    let web = TestServer::start_with(node(&database, &s3, false)).await;
-    let worker = TestServer::start_with(node(&database, &s3, true)).await;
+    let web = TestServer::start_with(node(&database, &s3, Role::Web)).await;
+    let worker = TestServer::start_with(node(&database, &s3, Role::Worker)).await;
 
     // What a page connected to node 1 hears (as an admin's event stream).
     let mut heard = web.hooks.events();
@@ -102,6 +102,20 @@ async fn an_upload_to_one_node_is_processed_by_another_and_served_by_both() {
     // A node that starts while another works requeues nothing of its own
     // accord: only expired leases are taken back (by any node).
     let restarted = web.stop().await;
-    let web = TestServer::start_in(restarted, node(&database, &s3, false)).await;
+    let web = TestServer::start_in(restarted, node(&database, &s3, Role::Web)).await;
     assert_eq!(web.item(&created.id).await.state, MediaState::Ready);
+}
+
+#[tokio::test]
+async fn the_web_and_worker_roles_need_a_shared_database_and_store() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for role in [Role::Web, Role::Worker] {
+        let mut config = Config::with_data_dir(dir.path());
+        config.role = role;
+        let sole = reel::server::lock_data_dir(dir.path()).expect("lock");
+        let Err(refused) = reel::testing::start(config, &sole).await else {
+            panic!("{role:?} started on SQLite and local files");
+        };
+        assert!(refused.to_string().contains("--role"), "{refused}");
+    }
 }

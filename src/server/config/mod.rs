@@ -45,6 +45,13 @@ pub struct Config {
     )]
     pub database_url: Database,
 
+    /// What this node does: `all` serves and processes (the default);
+    /// with PostgreSQL and object storage, `web` serves pages, uploads and
+    /// bytes but runs no jobs, and `worker` runs jobs (it still answers
+    /// HTTP, e.g. /healthz and /metrics: keep it out of the load balancer).
+    #[arg(long, env = "REEL_ROLE", value_enum, default_value_t = Role::All)]
+    pub role: Role,
+
     /// With --storage s3://…: `proxy` sends stored bytes through Reel;
     /// `redirect` sends large media (from 1 MiB) to a presigned address at
     /// the store, valid for 12 hours, once Reel has checked who asks.
@@ -156,6 +163,18 @@ pub struct Config {
     pub manual_jobs: bool,
 }
 
+/// What a node does (`--role`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// Serves and processes: the only role with the embedded database.
+    #[default]
+    All,
+    /// Serves pages, uploads and bytes; runs no jobs (other nodes do).
+    Web,
+    /// Runs jobs.
+    Worker,
+}
+
 /// What `reel` does instead of serving.
 #[derive(Clone, Debug, clap::Subcommand)]
 pub enum Command {
@@ -203,6 +222,7 @@ impl Config {
             storage: Storage::Local,
             s3: S3Settings::default(),
             database_url: Database::Sqlite(None),
+            role: Role::All,
             serve_mode: ServeMode::Proxy,
             listen: None,
             max_upload_size: 8 << 30,

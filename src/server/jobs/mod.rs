@@ -168,10 +168,16 @@ impl Jobs {
             let jobs = self.clone();
             tokio::spawn(async move { jobs.work_forever().await });
         }
-        let jobs = self.clone();
-        tokio::spawn(async move { jobs.requeue_stale_forever().await });
+        self.start_janitor();
         let jobs = self.clone();
         tokio::spawn(async move { jobs.wake_on_notifications().await });
+    }
+
+    /// Starts only the janitor that requeues jobs whose lease ran out (a
+    /// node without workers: any node may take back a dead node's jobs).
+    pub(crate) fn start_janitor(&self) {
+        let jobs = self.clone();
+        tokio::spawn(async move { jobs.requeue_stale_forever().await });
     }
 
     /// Wakes this process's workers when any node queues a job (PostgreSQL
