@@ -9,7 +9,8 @@
 //! writes nothing. The token is remembered per job id in this process
 //! (`Repo`'s signatures carry only the id), so two workers of one process
 //! on one job are not told apart: the runner keeps one worker per job id.
-//! Wake-ups are by polling (as on SQLite); LISTEN/NOTIFY is not used yet.
+//! Wake-ups: a trigger announces every job that becomes queued on
+//! `reel_jobs` (migration 7, `Jobs::wake_on_notifications`); workers poll too.
 
 use std::collections::HashMap;
 
