@@ -34,7 +34,7 @@ mod browser;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
+use leptos_router::{SsrMode, path};
 
 use account::{AccountMenu, AccountPage, Session, SetupPage, SignInPage, UsersPage};
 use library::LibraryPage;
@@ -95,47 +95,18 @@ pub(crate) fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=LibraryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/media/:id") view={Lazy::<MediaRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/s/:token") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view={Lazy::<SignInRoute>::new()}/>
-                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/media/:id") view=MediaPage ssr=SsrMode::Async/>
+                    <Route path=path!("/s/:token") view=SharePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=SignInPage/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <now_playing::NowPlayingBar/>
         </Router>
     }
 }
-
-/// Every page but the library is its own piece of the browser's code
-/// (`cargo leptos build --split`): the library, where people arrive, loads
-/// only what it needs, and each other page's code comes when it is opened
-/// (or, on a first visit to that page, before it hydrates). One macro per
-/// page: `#[lazy_route]` marks the split.
-macro_rules! lazy_page {
-    ($route:ident, $page:ident) => {
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page/> }.into_any()
-            }
-        }
-    };
-}
-
-lazy_page!(MediaRoute, MediaPage);
-lazy_page!(ShareRoute, SharePage);
-lazy_page!(SignInRoute, SignInPage);
-lazy_page!(SetupRoute, SetupPage);
-lazy_page!(AccountRoute, AccountPage);
-lazy_page!(UsersRoute, UsersPage);
 
 #[component]
 pub(crate) fn NotFound() -> impl IntoView {

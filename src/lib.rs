@@ -22,9 +22,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Asynchronously: a page whose code is its own wasm piece (`--split`)
-    // hydrates once that piece has loaded.
-    leptos::mount::hydrate_lazy(app::App);
+    leptos::mount::hydrate_body(app::App);
 }
 
 #[cfg(all(test, feature = "ssr"))]
