@@ -305,14 +305,26 @@ impl Jobs {
     /// nothing of theirs writes to the store any more.
     pub(crate) async fn cancel(&self, media: &MediaId) -> Result<bool, JobsError> {
         let (count, running) = self.inner.repo.cancel_jobs(media).await?;
+        self.stop_running(&running).await;
+        if count > 0 {
+            // Queued jobs have no worker to settle the item: do it here. A
+            // running one settles again when its worker sees the cancel.
+            self.settle(media).await?;
+        }
+        Ok(count > 0)
+    }
+
+    /// Stops this process's runs of `jobs` (of an item whose rows are gone)
+    /// and returns once they have: their ffmpeg is gone and nothing of
+    /// theirs writes to the store any more.
+    pub(crate) async fn stop_running(&self, jobs: &[i64]) {
         let stopping: Vec<CancellationToken> = {
             let tokens = self
                 .inner
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            running
-                .iter()
+            jobs.iter()
                 .filter_map(|id| tokens.get(id))
                 .map(|job| {
                     job.cancel.cancel();
@@ -323,12 +335,6 @@ impl Jobs {
         for stopped in stopping {
             stopped.cancelled().await;
         }
-        if count > 0 {
-            // Queued jobs have no worker to settle the item: do it here. A
-            // running one settles again when its worker sees the cancel.
-            self.settle(media).await?;
-        }
-        Ok(count > 0)
     }
 
     /// Queues an item's failed and cancelled jobs again with fresh attempts;

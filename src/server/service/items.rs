@@ -12,7 +12,7 @@ use super::{Error, Missing, Result, Service};
 use crate::accounts::Visibility;
 use crate::library::{LibraryPage, LibraryQuery, Neighbour, Neighbours};
 use crate::model::{MediaId, MediaItem, MediaState};
-use crate::server::db::StoredItem;
+use crate::server::db::{JobState, StoredItem};
 use crate::server::jobs::progress_of;
 
 fn access_of(item: &MediaItem) -> ItemAccess {
@@ -135,18 +135,32 @@ impl Service {
         self.item(actor, id).await
     }
 
-    /// Deletes an item with everything it has: its processing stops (and has
-    /// stopped when this returns), its row and jobs go, then every stored file.
+    /// Deletes an item with everything it has: its row and jobs go, its
+    /// processing stops (and has stopped when this returns), then every
+    /// stored file goes.
     pub(crate) async fn delete(&self, actor: &Actor, id: &MediaId) -> Result<()> {
         self.changeable(actor, id).await?;
         let inner = &self.inner;
-        // Running ffmpeg is killed and queued jobs never start; once this
-        // returns no worker of this process writes for the item any more.
-        inner.jobs.cancel(id).await?;
-        // The row, and with it the jobs (foreign key) and the search entry.
+        let running: Vec<i64> = inner
+            .repo
+            .jobs_of(id)
+            .await?
+            .into_iter()
+            .filter(|job| job.state == JobState::Running)
+            .map(|job| job.id)
+            .collect();
+        // The row first, and with it the jobs (foreign key) and the search
+        // entry, in one transaction: a crash at any moment leaves the item
+        // whole or gone. (Cancelling first left, after a crash in between,
+        // an item that read "Processing was cancelled.", found by the crash
+        // soak.)
         if !inner.repo.delete_media(id).await? {
             return Err(Error::NotFound(Missing::Item));
         }
+        // Running ffmpeg is killed; once this returns no worker of this
+        // process writes for the item any more. A job claimed after the
+        // list above finds its row gone at its next heartbeat and stops.
+        inner.jobs.stop_running(&running).await;
         // Byte serving must ask the database again, which now says 404.
         inner.facts.evict(id);
         // The item is gone; files that fail to go now are swept at next start.
