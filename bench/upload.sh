@@ -3,12 +3,12 @@
 # of the release server and reports MB/s, the server's peak RSS, and the time
 # from the last byte received to a playable item (from the server's log).
 # For scale, the same file is copied on the same disk with `cp` in the same run.
-# Usage: bench/upload.sh [size_mb]   (after scripts/run.sh or `cargo leptos build --release`)
+# Usage: bench/upload.sh [size_mb]   (after scripts/run.sh or `cargo leptos build --release --split`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${1:-1024}
 bin=target/release/reel
-[ -x "$bin" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: cargo leptos build --release --split" >&2; exit 1; }
 
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import { ADMIN, ADMIN_STATE } from "./tests/admin";
 
 // End-to-end tests for Reel against the release build (scripts/test.sh builds
-// it first with `cargo leptos build --release`, exactly what the run command
+// it first with `cargo leptos build --release --split`, exactly what the run command
 // serves). Playwright starts that binary on its own port with a fresh data
 // directory and waits for /healthz. Set REEL_BASE_URL to test a server you
 // started yourself instead. Browsers are not downloaded: Debian's Chromium.

@@ -4,7 +4,7 @@
 //! open `/api/events` streams) and checks every answer.
 //!
 //! ```text
-//! cargo leptos build --release    # the server and site it starts (as scripts/test.sh builds them)
+//! cargo leptos build --release --split   # the server and site it starts (as scripts/test.sh builds them)
 //! cargo run --features ssr --example load -- --scale small            # CI: 20 s
 //! cargo run --release --features ssr --example load -- --scale full   # by hand: 60 s
 //! ```
@@ -204,7 +204,7 @@ async fn drive(args: &Args) -> Result<bool, String> {
         .unwrap_or_else(server::default_site_root);
     if !binary.is_file() {
         return Err(format!(
-            "no server at {}: build it with `cargo leptos build --release`",
+            "no server at {}: build it with `cargo leptos build --release --split`",
             binary.display()
         ));
     }

@@ -13,7 +13,7 @@ export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 step() { printf '\n==> %s\n' "$*"; }
 
 step "release build (the server the load tool starts)"
-LEPTOS_HASH_FILES=true cargo leptos build --release
+LEPTOS_HASH_FILES=true cargo leptos build --release --split
 scripts/precompress.sh target/site
 
 step "load at full scale"

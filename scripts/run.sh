@@ -12,7 +12,7 @@ export PATH="$PWD/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # the site gets brotli and gzip siblings; the server links the hashed names
 # when it runs with LEPTOS_HASH_FILES=true (it reads target/release/hash.txt).
 export LEPTOS_HASH_FILES=true
-cargo leptos build --release
+cargo leptos build --release --split
 scripts/precompress.sh target/site
 # What `cargo leptos serve` would set, and the binary itself rather than
 # cargo-leptos around it: Ctrl-C reaches the server's graceful shutdown.

@@ -31,7 +31,7 @@ trap - EXIT
 step "release build (what scripts/run.sh serves)"
 # Hashed /pkg names and precompressed siblings, as in scripts/run.sh; the
 # end-to-end server is started with LEPTOS_HASH_FILES=true to match.
-LEPTOS_HASH_FILES=true cargo leptos build --release
+LEPTOS_HASH_FILES=true cargo leptos build --release --split
 scripts/precompress.sh target/site
 
 step "load: uploads, streams, ranges, pages and events at once (small)"

@@ -10,6 +10,7 @@ mod library;
 mod live;
 mod media_page;
 mod now_playing;
+mod pages;
 mod player;
 mod progress;
 mod scrub;
@@ -34,12 +35,14 @@ mod browser;
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
-use account::{AccountMenu, AccountPage, Session, SetupPage, SignInPage, UsersPage};
+use account::{AccountMenu, Session};
 use library::LibraryPage;
-use media_page::MediaPage;
-use share::SharePage;
+use pages::{AccountRoute, MediaRoute, SetupRoute, ShareRoute, SignInRoute, UsersRoute};
+
+#[cfg(feature = "hydrate")]
+pub(crate) use pages::preload_page_at;
 
 /// The HTML document around the app (server side only renders it).
 #[cfg(feature = "ssr")]
@@ -95,12 +98,12 @@ pub(crate) fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=LibraryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/media/:id") view=MediaPage ssr=SsrMode::Async/>
-                    <Route path=path!("/s/:token") view=SharePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=SignInPage/>
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/media/:id") view={Lazy::<MediaRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/s/:token") view={Lazy::<ShareRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<SignInRoute>::new()}/>
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <now_playing::NowPlayingBar/>

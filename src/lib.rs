@@ -22,7 +22,17 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // A page whose code is its own wasm piece (`--split`) has it loaded
+    // first; then the whole page hydrates in one synchronous walk, as an
+    // unsplit app does (see `app::pages`).
+    wasm_bindgen_futures::spawn_local(async {
+        let path = leptos::prelude::window()
+            .location()
+            .pathname()
+            .unwrap_or_default();
+        app::preload_page_at(&path).await;
+        leptos::mount::hydrate_body(app::App);
+    });
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -118,8 +118,9 @@ impl Live {
     /// of date: `shown` lists the items on the page with the state they are
     /// shown in (`None` while loading); `include_new` also counts events
     /// about items not on the page (the library lists them all). Also after a
-    /// reconnect or a resync, and once the stream first opens if anything
-    /// shown is processing (events may have gone by before it opened).
+    /// reconnect or a resync, and once the stream first opens (or at once,
+    /// when it is already open) if anything shown is processing: events may
+    /// have gone by before it opened or before the page followed it.
     pub(crate) fn follow(
         self,
         shown: impl Fn() -> Option<Vec<(String, MediaState)>> + Send + Sync + 'static,
@@ -148,16 +149,26 @@ impl Live {
         }
         Effect::new(move |before: Option<(u32, u32)>| {
             let now = (self.opens.get(), self.resyncs.get());
-            if let Some((opens, resyncs)) = before {
-                let reopened = now.0 > opens && now.0 > 1;
-                let first_open = now.0 > opens && now.0 == 1;
-                let busy = || {
-                    untrack(|| shown()).is_some_and(|items| {
-                        items.iter().any(|(_, s)| *s == MediaState::Processing)
-                    })
-                };
-                if now.1 > resyncs || reopened || (first_open && busy()) {
-                    refetch();
+            let busy = || {
+                untrack(|| shown())
+                    .is_some_and(|items| items.iter().any(|(_, s)| *s == MediaState::Processing))
+            };
+            match before {
+                Some((opens, resyncs)) => {
+                    let reopened = now.0 > opens && now.0 > 1;
+                    let first_open = now.0 > opens && now.0 == 1;
+                    if now.1 > resyncs || reopened || (first_open && busy()) {
+                        refetch();
+                    }
+                }
+                // A page that starts following a stream that is already
+                // open (opened by client-side navigation, or hydrated after
+                // its wasm piece loaded) missed whatever went by between its
+                // fetch and now: if it shows processing, it fetches again.
+                None => {
+                    if now.0 >= 1 && busy() {
+                        refetch();
+                    }
                 }
             }
             now
