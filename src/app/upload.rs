@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::account::VisibilitySelect;
-use super::upload_row::UploadRowView;
+use super::upload_row::upload_list;
 
 use crate::accounts::Visibility;
 use crate::error::ApiError;
@@ -137,6 +137,8 @@ pub(crate) fn UploadZone(
     #[cfg(not(feature = "hydrate"))]
     let _ = on_item_changed;
     let rows = RwSignal::new(Vec::<UploadRow>::new());
+    // The list (and its code) appears with the first row.
+    let any_rows = Memo::new(move |_| !rows.read().is_empty());
     let dragging = RwSignal::new(false);
     // Who may see what is uploaded next.
     let visibility = RwSignal::new(Visibility::Private);
@@ -155,14 +157,16 @@ pub(crate) fn UploadZone(
                     .unwrap_or(super::tus_protocol::DEFAULT_CHUNK_BYTES),
             );
             let visibility = visibility.get_untracked();
-            super::browser::start_uploads(
+            // Taken out of the list now: the input empties it right after.
+            let files = (0..files.length()).filter_map(|i| files.get(i)).collect();
+            leptos::task::spawn_local(super::browser::start_uploads(
                 files,
                 rows,
                 next_key,
                 limits,
                 on_item_changed,
                 visibility,
-            );
+            ));
         }
     };
 
@@ -209,13 +213,7 @@ pub(crate) fn UploadZone(
                 </Transition>
             </p>
         </section>
-        <Show when=move || !rows.read().is_empty()>
-            <ul class="uploads" aria-label="Uploads" aria-live="polite">
-                <For each=move || rows.get() key=|row| row.key let:row>
-                    <UploadRowView row/>
-                </For>
-            </ul>
-        </Show>
+        {move || any_rows.get().then(|| Suspend::new(upload_list(rows)))}
     }
 }
 

@@ -2,14 +2,29 @@
 //! pause/resume/cancel controls, notes such as "Resumed at 40 %", errors, and
 //! the link to the item once it exists.
 
+use leptos::lazy;
 use leptos::prelude::*;
 
 use super::tus_protocol::eta_secs;
 use super::upload::{Phase, UploadRow};
 use crate::format;
 
+/// The upload list. Its code is its own wasm piece (`--split`), fetched with
+/// the first row: the library's first load does not carry it.
+#[lazy]
+pub(crate) fn upload_list(rows: RwSignal<Vec<UploadRow>>) -> AnyView {
+    view! {
+        <ul class="uploads" aria-label="Uploads" aria-live="polite">
+            <For each=move || rows.get() key=|row| row.key let:row>
+                <UploadRowView row/>
+            </For>
+        </ul>
+    }
+    .into_any()
+}
+
 #[component]
-pub(crate) fn UploadRowView(row: UploadRow) -> impl IntoView {
+fn UploadRowView(row: UploadRow) -> impl IntoView {
     let key = row.key;
     let phase = row.phase.clone();
     let state_name = {

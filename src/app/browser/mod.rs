@@ -12,7 +12,7 @@ use std::rc::Rc;
 use futures::channel::oneshot;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use web_sys::FileList;
+use web_sys::File;
 
 use super::upload::{Phase, UploadRow, precheck};
 use crate::error::ErrorCode;
@@ -89,8 +89,12 @@ pub fn cancel(key: u64) {
     with_controller(key, Intent::Cancel);
 }
 
+/// Starts uploading `files`, a row each. The upload code (tus, the checks,
+/// the XHR plumbing) is its own wasm piece (`--split`), fetched at the first
+/// drop: the library's first load does not carry it.
+#[leptos::lazy]
 pub fn start_uploads(
-    files: FileList,
+    files: Vec<File>,
     rows: RwSignal<Vec<UploadRow>>,
     next_key: StoredValue<u64>,
     limits: (Option<u64>, u64),
@@ -98,10 +102,7 @@ pub fn start_uploads(
     visibility: crate::accounts::Visibility,
 ) {
     let (max_upload, chunk_bytes) = limits;
-    for index in 0..files.length() {
-        let Some(file) = files.get(index) else {
-            continue;
-        };
+    for file in files {
         let key = next_key.get_value();
         next_key.set_value(key + 1);
         let row = UploadRow::new(key, file.name(), file.size() as u64, visibility);

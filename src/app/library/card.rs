@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::LibraryUi;
-use super::edit_form::EditForm;
+use super::edit_form::edit_form;
 use crate::app::account::VisibilityBadge;
 use crate::app::live::{Live, Status};
 use crate::app::now_playing::{QueueButtons, Track};
@@ -184,9 +184,19 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
     let form = {
         let id = id.clone();
         move || {
-            view! {
-                <EditForm id=id.clone() title description visibility ui on_saved=on_changed return_focus=edit_button.clone()/>
-            }
+            let (id, return_focus) = (id.clone(), edit_button.clone());
+            Suspend::new(async move {
+                edit_form(
+                    id,
+                    title,
+                    description,
+                    visibility,
+                    ui,
+                    on_changed,
+                    return_focus,
+                )
+                .await
+            })
         }
     };
 

@@ -4,6 +4,7 @@
 //! fetches the page again, so the next item moves up.
 
 use leptos::ev::{KeyboardEvent, MouseEvent};
+use leptos::lazy;
 use leptos::prelude::*;
 
 use super::{LibraryUi, focus_id};
@@ -14,8 +15,15 @@ pub(crate) fn ConfirmDelete(ui: LibraryUi) -> impl IntoView {
     move || {
         ui.deleting
             .get()
-            .map(|(id, title)| view! { <DeleteDialog id title ui/> })
+            .map(|(id, title)| Suspend::new(async move { delete_dialog(id, title, ui).await }))
     }
+}
+
+/// The dialog's code is its own wasm piece (`--split`), fetched the first
+/// time someone asks to delete: the library's first load does not carry it.
+#[lazy]
+fn delete_dialog(id: String, title: String, ui: LibraryUi) -> AnyView {
+    view! { <DeleteDialog id title ui/> }.into_any()
 }
 
 #[component]

@@ -3,6 +3,7 @@
 //! server's refusal is shown by the field it names.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::lazy;
 use leptos::prelude::*;
 
 use super::{LibraryUi, focus_id};
@@ -11,10 +12,25 @@ use crate::app::account::VisibilitySelect;
 use crate::error::ErrorCode;
 use crate::library::{clean_description, clean_title};
 
+/// The form's code is its own wasm piece (`--split`), fetched the first time
+/// any card is edited: the library's first load does not carry it.
+#[lazy]
+pub(super) fn edit_form(
+    id: String,
+    title: RwSignal<String>,
+    description: RwSignal<String>,
+    visibility: RwSignal<Visibility>,
+    ui: LibraryUi,
+    on_saved: Callback<()>,
+    return_focus: String,
+) -> AnyView {
+    view! { <EditForm id title description visibility ui on_saved return_focus/> }.into_any()
+}
+
 /// Title and description in place of the card's text. Checks as the server
 /// does before sending; the server's refusal is shown by the field it names.
 #[component]
-pub(super) fn EditForm(
+fn EditForm(
     id: String,
     title: RwSignal<String>,
     description: RwSignal<String>,

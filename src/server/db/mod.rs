@@ -17,7 +17,7 @@ use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
 use crate::library::LibraryQuery;
-use crate::model::{JobKind, MediaId, MediaItem, MediaKind, MediaState, PlaySource, UploadId};
+use crate::model::{JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId};
 use crate::server::config::Database;
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -135,10 +135,10 @@ pub(crate) struct NewMedia {
 impl NewMedia {
     /// An item without bytes, for tests that need rows: a second of sound
     /// (or video) named `title`, playable as it is.
-    pub(crate) fn example(title: &str, kind: MediaKind) -> Self {
+    pub(crate) fn example(title: &str, kind: crate::model::MediaKind) -> Self {
         let (content_type, container) = match kind {
-            MediaKind::Audio => ("audio/mpeg", "mp3"),
-            MediaKind::Video => ("video/mp4", "mov"),
+            crate::model::MediaKind::Audio => ("audio/mpeg", "mp3"),
+            crate::model::MediaKind::Video => ("video/mp4", "mov"),
         };
         NewMedia {
             id: MediaId::generate(),
