@@ -5,8 +5,8 @@
 //! ```text
 //! app (pages) ──▶ api (server functions) ──▶ server::service ──▶ store, db, media,
 //!                                         ▲                    jobs, uploads, ingest,
-//! server::http (wire) ────────────────────┘                    events, domain, filename
-//!                                                               accounts (sessions, tokens)
+//! server::http (wire) ────────────────────┘                    events, peers, domain,
+//!                                                               filename, accounts
 //! shared types (model, ids, error, library, edit, vtt, format, accounts):
 //! used by all, use none
 //! ```
@@ -28,6 +28,7 @@ const BELOW: &[&str] = &[
     "server::uploads",
     "server::ingest",
     "server::events",
+    "server::peers",
     "server::domain",
     "server::filename",
 ];

@@ -12,6 +12,7 @@ use crate::server::accounts::{Accounts, SessionPolicy};
 use crate::server::config::{Config, Storage, StorageCommand, UserCommand};
 use crate::server::db::Repo;
 use crate::server::node::lock_data_dir;
+use crate::server::peers::Peers;
 use crate::server::store::{Store, StoreError, Variant};
 
 /// Runs `command` on the data directory and the database `--database-url`
@@ -33,7 +34,11 @@ pub async fn run_user_command(
         repo.clone(),
         data_dir.to_path_buf(),
         SessionPolicy::default(),
+        // Not connected: a change made here reaches running nodes' caches
+        // when their entries age out (a minute).
+        Peers::default(),
     )
+    .await
     .map_err(|e| e.to_string())?;
     match command {
         UserCommand::Add { name, role, quota } => {

@@ -7,7 +7,6 @@
 //! page connected to one node shows the progress a worker on another makes.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
@@ -67,6 +66,11 @@ impl Events {
         self.closing.cancel();
     }
 
+    /// Cancelled when the server stops (for tasks that end with it).
+    pub(crate) fn stopping(&self) -> CancellationToken {
+        self.closing.clone()
+    }
+
     /// Resolves when the server stops; streams end with it.
     pub(crate) fn closed(&self) -> tokio_util::sync::WaitForCancellationFutureOwned {
         self.closing.clone().cancelled_owned()
@@ -117,43 +121,23 @@ impl Events {
         });
         let (sender, closing) = (self.sender.clone(), self.closing.clone());
         tokio::spawn(async move {
-            loop {
-                match from_others.listen(CHANNEL).await {
-                    Ok(Some(mut listener)) => loop {
-                        let payload = tokio::select! {
-                            () = closing.cancelled() => return,
-                            next = listener.next() => next,
-                        };
-                        match payload.map(|p| serde_json::from_str::<Relayed>(&p)) {
-                            Ok(Ok(relayed)) if relayed.node != node => {
-                                let _ = sender.send(ItemEvent {
-                                    event: relayed.event,
-                                    access: ItemAccess {
-                                        owner: relayed.owner,
-                                        visibility: relayed.visibility,
-                                    },
-                                });
-                            }
-                            Ok(Ok(_)) => {}
-                            Ok(Err(e)) => {
-                                tracing::warn!("an unreadable event from another node: {e}")
-                            }
-                            Err(e) => {
-                                tracing::warn!(
-                                    "events from other nodes stopped; listening again: {e}"
-                                );
-                                break;
-                            }
+            from_others
+                .follow(CHANNEL, &closing, |payload| {
+                    match serde_json::from_str::<Relayed>(&payload) {
+                        Ok(relayed) if relayed.node != node => {
+                            let _ = sender.send(ItemEvent {
+                                event: relayed.event,
+                                access: ItemAccess {
+                                    owner: relayed.owner,
+                                    visibility: relayed.visibility,
+                                },
+                            });
                         }
-                    },
-                    Ok(None) => return,
-                    Err(e) => tracing::warn!("cannot listen for other nodes' events: {e}"),
-                }
-                tokio::select! {
-                    () = closing.cancelled() => return,
-                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("an unreadable event from another node: {e}"),
+                    }
+                })
+                .await;
         });
     }
 

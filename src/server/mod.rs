@@ -6,7 +6,8 @@
 //! - below it: `store` owns bytes, `db` owns rows, `media` owns ffmpeg,
 //!   `jobs` owns the queue, `uploads` owns resumable uploads, `ingest` turns
 //!   received bytes into items, `events` carries live changes;
-//! - `state` builds it all; `node` names what holds only on one node.
+//! - `state` builds it all; `node` names what holds only on one node, and
+//!   `peers` tells the other nodes what they must forget.
 //!
 //! `tests/layers` in the crate's tests checks which may call which.
 
@@ -25,6 +26,7 @@ pub(crate) mod jobs;
 pub(crate) mod media;
 pub(crate) mod metrics;
 pub mod node;
+pub(crate) mod peers;
 pub(crate) mod service;
 pub(crate) mod state;
 pub(crate) mod store;

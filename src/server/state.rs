@@ -17,6 +17,7 @@ use crate::server::jobs::{self, Jobs};
 use crate::server::media::Media;
 use crate::server::metrics::Metrics;
 use crate::server::node::{self, SoleNode};
+use crate::server::peers::Peers;
 use crate::server::service::{self, Service};
 use crate::server::store::Store;
 use crate::server::uploads::{self, Uploads};
@@ -139,11 +140,14 @@ impl AppState {
             idle: config.session_idle,
             absolute: config.session_lifetime,
         };
-        let accounts = Accounts::open(repo.clone(), config.data_dir.clone(), policy)?;
+        let peers = Peers::default();
+        let accounts =
+            Accounts::open(repo.clone(), config.data_dir.clone(), policy, peers.clone()).await?;
         first_admin(&accounts, &config).await?;
         accounts.spawn_sweeper();
+        let stopping = events.stopping();
         let service = Service::new(service::Parts {
-            repo,
+            repo: repo.clone(),
             store,
             media,
             jobs,
@@ -151,12 +155,16 @@ impl AppState {
             ingest,
             uploads,
             accounts,
+            peers: peers.clone(),
             limits: service::Limits {
                 max_upload_size: config.max_upload_size,
                 upload_chunk_size: config.upload_chunk_size,
             },
         })
         .await?;
+        // What other nodes change, this node forgets (PostgreSQL only).
+        let applies = service.clone();
+        peers.connect(&repo, stopping, move |stale| applies.apply_stale(stale));
         let site = Site::new(&config, config.session_lifetime);
         Ok(AppState {
             site,

@@ -11,9 +11,12 @@ use reel::server::{Config, Database, Role, Secret, parse_storage};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
 
+use reel::accounts::Visibility;
+
+use crate::common::accounts::{call, cookie_client, sign_in, upload_as};
 use crate::common::postgres::fresh_database;
 use crate::common::s3::{BUCKET, S3Server, SECRET};
-use crate::common::{TestServer, eventually, metric, sha256_hex, tone_wav};
+use crate::common::{ADMIN, ADMIN_PASSWORD, TestServer, eventually, metric, sha256_hex, tone_wav};
 
 fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
     let database = Database::Postgres(Secret::new(database));
@@ -118,4 +121,80 @@ async fn the_web_and_worker_roles_need_a_shared_database_and_store() {
         };
         assert!(refused.to_string().contains("--role"), "{refused}");
     }
+}
+
+/// What one node changes, the other forgets at once instead of trusting
+/// what it holds in memory (item facts have no age limit; sessions are
+/// trusted for a minute): an item made private, a signed-out session. And a
+/// URL one node signs is good on the other (one key, in the database).
+#[tokio::test]
+async fn what_one_node_changes_the_other_forgets_at_once() {
+    let database = fresh_database().await;
+    let s3 = S3Server::start().await;
+    let one = TestServer::start_with(node(&database, &s3, Role::All)).await;
+    let two = TestServer::start_with(node(&database, &s3, Role::All)).await;
+    let media = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(tone_wav(media.path(), 1)).expect("wav");
+    let anonymous = reqwest::Client::new();
+    // Well inside the minute a session stays cached, and facts stay forever.
+    let at_once = Duration::from_secs(15);
+
+    // A private item's address, signed by node 1, plays on node 2.
+    let private = upload_as(&one.client, &one, bytes.clone(), None).await;
+    let signed = one.item(&private.id).await.urls.original;
+    assert!(signed.contains("sig="), "{signed}");
+    let answer = anonymous.get(two.url(&signed)).send().await.expect("get");
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(
+        answer.bytes().await.expect("body").as_ref(),
+        bytes.as_slice()
+    );
+
+    // A public item node 2 has served (so holds its facts) turns private on
+    // node 1: node 2 refuses visitors at once.
+    let public = upload_as(&one.client, &one, bytes, Some(Visibility::Public)).await;
+    let plain = two.url(&format!("/files/{}/original", public.id));
+    let status = anonymous.get(&plain).send().await.expect("get").status();
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        two.hooks.facts(&public.id).is_some(),
+        "node 2 holds the facts"
+    );
+    let id = public.id.to_string();
+    let form = [
+        ("id", id.as_str()),
+        ("title", "t"),
+        ("description", ""),
+        ("visibility", "private"),
+    ];
+    let (status, body) = call(&one.client, &one, "update_media", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    eventually(
+        "node 2 to refuse the item made private on node 1",
+        at_once,
+        || async {
+            let status = anonymous.get(&plain).send().await.expect("get").status();
+            (status == StatusCode::NOT_FOUND).then_some(())
+        },
+    )
+    .await;
+
+    // A session used on node 2 (so remembered there) ends on node 1.
+    let cookie = sign_in(&one, ADMIN, ADMIN_PASSWORD)
+        .await
+        .expect("signed in");
+    let on_two = cookie_client(&two, &cookie);
+    let (_, me) = call(&on_two, &two, "me", &[]).await;
+    assert_eq!(me["name"], ADMIN, "{me}");
+    let (status, _) = call(&cookie_client(&one, &cookie), &one, "logout", &[]).await;
+    assert!(status.is_success(), "{status}");
+    eventually(
+        "node 2 to forget the session ended on node 1",
+        at_once,
+        || async {
+            let (_, me) = call(&on_two, &two, "me", &[]).await;
+            me.is_null().then_some(())
+        },
+    )
+    .await;
 }

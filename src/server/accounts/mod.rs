@@ -2,8 +2,8 @@
 //! signing in and out, the first admin, users and their tokens. Secrets are
 //! kept only as SHA-256; what the database answers about a secret is cached
 //! for a minute and forgotten at once when it stops being true (sign-out, a
-//! password change, a disabled user, a revoked token) — single-node: the
-//! cache lives in this process.
+//! password change, a disabled user, a revoked token), on this node and, by
+//! `Peers`, on every other.
 
 pub(crate) mod passwords;
 pub(crate) mod secrets;
@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::accounts::{Role, UserId};
 use crate::server::db::{DbError, Holder, Repo, now_ms};
+use crate::server::peers::{Peers, Stale};
 use passwords::Passwords;
 use secrets::{UrlSigner, hash_secret, new_secret};
 use throttle::Throttle;
@@ -105,6 +106,8 @@ struct Inner {
     throttle: Throttle,
     signer: UrlSigner,
     policy: SessionPolicy,
+    /// The other nodes, told what this one's changes made stale.
+    peers: Peers,
     /// Secret hash → who it speaks for (sessions and tokens alike).
     cache: Mutex<HashMap<String, Cached>>,
     /// Where the setup link's token is written while there are no users.
@@ -113,8 +116,19 @@ struct Inner {
 }
 
 impl Accounts {
-    pub(crate) fn open(repo: Repo, data_dir: PathBuf, policy: SessionPolicy) -> Result<Self> {
-        let signer = UrlSigner::open(&data_dir.join("signing.key"))?;
+    pub(crate) async fn open(
+        repo: Repo,
+        data_dir: PathBuf,
+        policy: SessionPolicy,
+        peers: Peers,
+    ) -> Result<Self> {
+        // One node: the key file in its data directory. Several: the key in
+        // the database they share.
+        let signer = if repo.is_embedded() {
+            UrlSigner::open(&data_dir.join("signing.key"))?
+        } else {
+            UrlSigner::shared(&repo).await?
+        };
         Ok(Accounts {
             inner: Arc::new(Inner {
                 repo,
@@ -122,6 +136,7 @@ impl Accounts {
                 throttle: Throttle::default(),
                 signer,
                 policy,
+                peers,
                 cache: Mutex::new(HashMap::new()),
                 data_dir,
                 setup_token: Mutex::new(None),
@@ -172,9 +187,29 @@ impl Accounts {
         self.cache().clear();
     }
 
-    /// Forgets what memory holds for a user (their sessions and tokens).
+    /// Forgets what memory holds for a user (their sessions and tokens),
+    /// here and on the other nodes.
     fn forget_user(&self, user: &UserId) {
         self.cache().retain(|_, c| c.account.id != *user);
+        self.inner.peers.tell(Stale::User { id: user.clone() });
+    }
+
+    /// Forgets a session or token by its secret's hash, here and on the
+    /// other nodes.
+    fn forget_secret(&self, hash: String) {
+        self.cache().remove(&hash);
+        self.inner.peers.tell(Stale::Secret { hash });
+    }
+
+    /// Applies what another node changed: forgets here only.
+    pub(crate) fn forget_here(&self, stale: &Stale) {
+        match stale {
+            Stale::Secret { hash } => {
+                self.cache().remove(hash);
+            }
+            Stale::User { id } => self.cache().retain(|_, c| c.account.id != *id),
+            Stale::Item { .. } | Stale::PublicBrowsing { .. } => {}
+        }
     }
 
     /// The user a session cookie's secret belongs to, if it is live.
@@ -301,8 +336,10 @@ impl Accounts {
 
     pub(crate) async fn sign_out(&self, secret: &str) -> Result<()> {
         let hash = hash_secret(secret);
-        self.cache().remove(&hash);
-        Ok(self.inner.repo.delete_session(&hash).await?)
+        self.inner.repo.delete_session(&hash).await?;
+        // After the row is gone: a request in between cannot cache it again.
+        self.forget_secret(hash);
+        Ok(())
     }
 
     /// Ends a user's sessions but `keep` (a secret), and forgets them in memory.
@@ -378,7 +415,7 @@ impl Accounts {
         let Some(hash) = self.inner.repo.delete_token(user, id).await? else {
             return Ok(false);
         };
-        self.cache().remove(&hash);
+        self.forget_secret(hash);
         Ok(true)
     }
 

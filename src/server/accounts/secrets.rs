@@ -1,6 +1,8 @@
 //! Secrets: random tokens from the OS (sessions, API tokens, share links,
 //! the setup link), their SHA-256 (all the database ever keeps), and the
-//! HMAC key that signs byte URLs, kept in the data directory (mode 0600).
+//! HMAC key that signs byte URLs: kept in the data directory (mode 0600) on
+//! one node, in the database when several nodes share it (PostgreSQL), so a
+//! URL one node signs is good on every other.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,6 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use super::AccountError;
+use crate::server::db::Repo;
 
 /// 32 random bytes as URL-safe base64 (43 characters).
 pub(crate) fn new_secret() -> Result<String, AccountError> {
@@ -60,15 +63,20 @@ std::thread_local! {
         const { std::cell::RefCell::new(None) };
 }
 
+/// The database setting that holds the nodes' shared URL signing key.
+const SHARED_KEY: &str = "url_signing_key";
+
+/// A key as written: 32 bytes in URL-safe base64.
+fn decode(text: &str) -> Option<[u8; 32]> {
+    URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+}
+
 impl UrlSigner {
     /// The key in `path`, made (and written) on first use.
     pub(crate) fn open(path: &Path) -> Result<Self, AccountError> {
-        let decode = |text: &str| {
-            URL_SAFE_NO_PAD
-                .decode(text.trim())
-                .ok()
-                .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        };
         match std::fs::read_to_string(path) {
             Ok(text) => decode(&text)
                 .map(|key| UrlSigner::with_key(&key))
@@ -86,6 +94,16 @@ impl UrlSigner {
                 path.display()
             ))),
         }
+    }
+
+    /// The key all nodes share, from the database; the first node to start
+    /// makes it (and every node starting at once gets that one).
+    pub(crate) async fn shared(repo: &Repo) -> Result<Self, AccountError> {
+        let fresh = new_secret()?;
+        let text = repo.setting_or_insert(SHARED_KEY, &fresh).await?;
+        decode(&text)
+            .map(|key| UrlSigner::with_key(&key))
+            .ok_or_else(|| AccountError::Key(format!("the setting {SHARED_KEY} is not a Reel key")))
     }
 
     fn with_key(key: &[u8; 32]) -> Self {

@@ -13,6 +13,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
@@ -27,7 +29,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use postgres::{Listener, PgRepo};
+pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
 pub(crate) use rows::{
     ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
@@ -247,15 +249,6 @@ impl Repo {
         matches!(self, Repo::Sqlite(_))
     }
 
-    /// Notifications that another node queued a job, on PostgreSQL; `None`
-    /// on SQLite, where every worker is in this process and woken directly.
-    pub(crate) async fn queue_listener(&self) -> Result<Option<Listener>, DbError> {
-        match self {
-            Repo::Sqlite(_) => Ok(None),
-            Repo::Postgres(repo) => Ok(Some(repo.queue_listener().await?)),
-        }
-    }
-
     /// Notifications other nodes send on `channel`, on PostgreSQL; `None`
     /// on SQLite (one node).
     pub(crate) async fn listen(&self, channel: &str) -> Result<Option<Listener>, DbError> {
@@ -270,6 +263,43 @@ impl Repo {
         match self {
             Repo::Sqlite(_) => Ok(()),
             Repo::Postgres(repo) => repo.notify(channel, payload).await,
+        }
+    }
+
+    /// Calls `on` with every notification any node (this one too) sends on
+    /// `channel`, until `stop` is cancelled. A listener that loses its
+    /// connection, or cannot connect, is tried again a second later; what was
+    /// sent meanwhile is lost, so every caller also has a slower way to catch
+    /// up (polling, a resync, a cache entry's age). On SQLite (one node) it
+    /// returns at once.
+    pub(crate) async fn follow(
+        &self,
+        channel: &str,
+        stop: &CancellationToken,
+        mut on: impl FnMut(String),
+    ) {
+        loop {
+            match self.listen(channel).await {
+                Ok(None) => return,
+                Ok(Some(mut listener)) => loop {
+                    let next = tokio::select! {
+                        () = stop.cancelled() => return,
+                        next = listener.next() => next,
+                    };
+                    match next {
+                        Ok(payload) => on(payload),
+                        Err(e) => {
+                            tracing::warn!(channel, "notifications stopped; listening again: {e}");
+                            break;
+                        }
+                    }
+                },
+                Err(e) => tracing::warn!(channel, "cannot listen for notifications: {e}"),
+            }
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
         }
     }
 }
@@ -315,6 +345,7 @@ delegate! {
     fn delete_token(&self, user: &UserId, id: &TokenId) -> Result<Option<String>, DbError>;
     fn setting(&self, key: &str) -> Result<Option<String>, DbError>;
     fn set_setting(&self, key: &str, value: &str) -> Result<(), DbError>;
+    fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, DbError>;
     fn change_access(&self, id: &MediaId, visibility: Option<Visibility>) -> Result<bool, DbError>;
     // edits
     fn insert_edit(&self, new: &NewEdit) -> Result<StoredItem, DbError>;

@@ -29,7 +29,7 @@ pub(crate) use progress::progress_of;
 pub use run::JobReport;
 
 use crate::model::{MediaEvent, MediaId};
-use crate::server::db::{DbError, Repo, now_ms};
+use crate::server::db::{DbError, QUEUE_CHANNEL, Repo, now_ms};
 use crate::server::domain::{ItemAccess, ItemEvent};
 use crate::server::events::Events;
 use crate::server::media::Media;
@@ -184,21 +184,9 @@ impl Jobs {
     /// `LISTEN`); on SQLite there is nothing to listen to. A listener that
     /// cannot connect is tried again; meanwhile the workers poll.
     async fn wake_on_notifications(&self) {
-        loop {
-            match self.inner.repo.queue_listener().await {
-                Ok(None) => return,
-                Ok(Some(mut listener)) => {
-                    while listener.next().await.is_ok() {
-                        self.wake();
-                    }
-                    tracing::warn!("queue notifications stopped; listening again");
-                }
-                Err(e) => {
-                    tracing::warn!("cannot listen for queued jobs (workers poll meanwhile): {e}");
-                }
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
+        let forever = CancellationToken::new();
+        let repo = &self.inner.repo;
+        repo.follow(QUEUE_CHANNEL, &forever, |_| self.wake()).await;
     }
 
     /// How the runs of this process have ended so far.

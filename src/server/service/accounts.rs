@@ -8,6 +8,7 @@ use super::access::Actor;
 use super::{Error, Missing, Result, Service};
 use crate::accounts::{Me, NewToken, Role, TokenId, TokenSummary, UserId, UserSummary};
 use crate::server::accounts::{Account, SignIn};
+use crate::server::peers::Stale;
 
 /// The setting that lists public items for visitors who are not signed in.
 pub(crate) const PUBLIC_BROWSING: &str = "public_browsing";
@@ -235,6 +236,7 @@ impl Service {
         let value = if on { "on" } else { "off" };
         self.inner.repo.set_setting(PUBLIC_BROWSING, value).await?;
         self.inner.public_browsing.store(on, Ordering::Relaxed);
+        self.inner.peers.tell(Stale::PublicBrowsing { on });
         Ok(())
     }
 }

@@ -33,8 +33,8 @@ pub(crate) struct ServingFacts {
 }
 
 /// A bounded map from id to facts that drops the least recently used
-/// entry. Single-node: a delete evicts here, in this process only; with
-/// several nodes an item's deletion must reach every node's cache.
+/// entry. Evicted here by the service's changes, and on the other nodes by
+/// `Peers` (`Service::forget_facts`).
 #[derive(Clone)]
 pub(super) struct FactsCache {
     inner: Arc<Mutex<Inner>>,

@@ -130,7 +130,7 @@ impl Service {
         {
             self.inner.repo.change_access(id, Some(visibility)).await?;
             // Byte serving must learn who may read it now.
-            self.inner.facts.evict(id);
+            self.forget_facts(id);
         }
         self.item(actor, id).await
     }
@@ -162,7 +162,7 @@ impl Service {
         // list above finds its row gone at its next heartbeat and stops.
         inner.jobs.stop_running(&running).await;
         // Byte serving must ask the database again, which now says 404.
-        inner.facts.evict(id);
+        self.forget_facts(id);
         // The item is gone; files that fail to go now are swept at next start.
         if let Err(e) = inner.store.delete_all(id).await {
             tracing::error!(%id, "cannot remove a deleted item's files: {e}");

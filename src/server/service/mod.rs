@@ -40,6 +40,7 @@ use crate::server::ingest::Ingest;
 use crate::server::jobs::{Jobs, JobsError};
 use crate::server::media::edit::EditRefusal;
 use crate::server::media::{Media, MediaError, Rejection};
+use crate::server::peers::{Peers, Stale};
 use crate::server::store::{Store, StoreError};
 use crate::server::uploads::Uploads;
 
@@ -246,6 +247,7 @@ pub(crate) struct Parts {
     pub(crate) ingest: Ingest,
     pub(crate) uploads: Uploads,
     pub(crate) accounts: Accounts,
+    pub(crate) peers: Peers,
     pub(crate) limits: Limits,
 }
 
@@ -349,8 +351,23 @@ impl Service {
         self.inner.facts.cached(id)
     }
 
-    #[cfg(any(test, feature = "testing"))]
+    /// Forgets an item's serving facts, here and on the other nodes: its
+    /// rights changed or it is gone.
     pub(crate) fn forget_facts(&self, id: &crate::model::MediaId) {
         self.inner.facts.evict(id);
+        self.inner.peers.tell(Stale::Item { id: id.clone() });
+    }
+
+    /// Applies what another node changed (`Peers`): forgets here only.
+    pub(crate) fn apply_stale(&self, stale: Stale) {
+        match stale {
+            Stale::Item { id } => self.inner.facts.evict(&id),
+            Stale::PublicBrowsing { on } => {
+                self.inner
+                    .public_browsing
+                    .store(on, std::sync::atomic::Ordering::Relaxed);
+            }
+            other => self.inner.accounts.forget_here(&other),
+        }
     }
 }

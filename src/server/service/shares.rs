@@ -85,7 +85,7 @@ impl Service {
             return Err(Error::NotFound(Missing::Share));
         }
         self.inner.repo.change_access(&row.media_id, None).await?;
-        self.inner.facts.evict(&row.media_id);
+        self.forget_facts(&row.media_id);
         Ok(())
     }
 

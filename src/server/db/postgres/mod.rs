@@ -43,7 +43,7 @@ pub(crate) struct PgRepo {
 }
 
 /// The channel a job that becomes queued is announced on (migration 7).
-const QUEUE_CHANNEL: &str = "reel_jobs";
+pub(crate) const QUEUE_CHANNEL: &str = "reel_jobs";
 
 /// Notifications on one channel, from whichever node sent them.
 pub(crate) struct Listener(sqlx::postgres::PgListener);
@@ -70,11 +70,6 @@ impl PgRepo {
                 },
                 other => other,
             })
-    }
-
-    /// Listens for queued jobs on a connection of its own.
-    pub(crate) async fn queue_listener(&self) -> Result<Listener, DbError> {
-        self.listen(QUEUE_CHANNEL).await
     }
 
     /// Listens on `channel` on a connection of its own.

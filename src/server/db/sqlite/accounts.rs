@@ -325,6 +325,25 @@ impl SqliteRepo {
         Ok(row.map(|(v,)| v))
     }
 
+    /// The setting's value, `value` first if it has none (atomically: every
+    /// node that asks at once gets the same answer).
+    pub(crate) async fn setting_or_insert(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<String, DbError> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        let (value,): (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+
     pub(crate) async fn set_setting(&self, key: &str, value: &str) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES (?, ?)

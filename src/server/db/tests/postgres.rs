@@ -188,7 +188,7 @@ async fn an_unreachable_server_names_the_setting() {
 #[tokio::test]
 async fn a_job_queued_on_one_node_notifies_the_others() {
     let (one, two, database) = two_nodes().await;
-    let mut listener = one.queue_listener().await.expect("listen");
+    let mut listener = one.listen(QUEUE_CHANNEL).await.expect("listen");
     queue(&two, 1).await;
     // A generous bound: without the notification this never returns.
     tokio::time::timeout(Duration::from_secs(10), listener.next())
@@ -197,7 +197,7 @@ async fn a_job_queued_on_one_node_notifies_the_others() {
         .expect("notification");
     let job = one.claim_job().await.expect("claim").expect("due");
     let repo = Repo::Postgres(two.clone());
-    assert!(repo.queue_listener().await.expect("listen").is_some());
+    assert!(repo.listen(QUEUE_CHANNEL).await.expect("listen").is_some());
     assert!(!repo.is_embedded());
     one.requeue_stale_jobs(i64::MAX).await.expect("requeue");
     tokio::time::timeout(Duration::from_secs(10), listener.next())
