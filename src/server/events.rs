@@ -35,6 +35,28 @@ struct Relayed {
     visibility: Visibility,
 }
 
+/// This node's side of the relay: its name and the way out.
+struct Relay {
+    node: String,
+    outgoing: mpsc::Sender<String>,
+}
+
+impl Relay {
+    fn send(&self, event: &ItemEvent) {
+        let relayed = Relayed {
+            node: self.node.clone(),
+            event: event.event.clone(),
+            owner: event.access.owner.clone(),
+            visibility: event.access.visibility,
+        };
+        match serde_json::to_string(&relayed) {
+            // Full: the other nodes' pages miss it and resync, as on a lag.
+            Ok(payload) => drop(self.outgoing.try_send(payload)),
+            Err(e) => tracing::warn!("cannot relay an event: {e}"),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub(crate) struct Events {
     sender: broadcast::Sender<ItemEvent>,
@@ -42,7 +64,7 @@ pub(crate) struct Events {
     /// shutdown does not wait for browsers that never hang up.
     closing: CancellationToken,
     /// Where this node's events go to reach the other nodes, once relayed.
-    relay: Arc<OnceLock<mpsc::Sender<ItemEvent>>>,
+    relay: Arc<OnceLock<Relay>>,
 }
 
 impl Default for Events {
@@ -78,8 +100,7 @@ impl Events {
 
     pub(crate) fn publish(&self, event: ItemEvent) {
         if let Some(relay) = self.relay.get() {
-            // Full: the other nodes' pages miss it and resync, as on a lag.
-            let _ = relay.try_send(event.clone());
+            relay.send(&event);
         }
         // No subscribers is fine: nobody is looking.
         let _ = self.sender.send(event);
@@ -93,32 +114,14 @@ impl Events {
             return;
         }
         let node = MediaId::generate().to_string();
-        let (outgoing, mut queued) = mpsc::channel::<ItemEvent>(RELAY_BUFFER);
-        if self.relay.set(outgoing).is_err() {
+        let relay = Relay {
+            node: node.clone(),
+            outgoing: repo.notifier(CHANNEL, RELAY_BUFFER),
+        };
+        if self.relay.set(relay).is_err() {
             return;
         }
-        let (to_others, from_others) = (repo.clone(), repo.clone());
-        let me = node.clone();
-        tokio::spawn(async move {
-            while let Some(ItemEvent { event, access }) = queued.recv().await {
-                let relayed = Relayed {
-                    node: me.clone(),
-                    event,
-                    owner: access.owner,
-                    visibility: access.visibility,
-                };
-                let sent = match serde_json::to_string(&relayed) {
-                    Ok(payload) => to_others
-                        .notify(CHANNEL, &payload)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                if let Err(e) = sent {
-                    tracing::warn!("cannot send an event to the other nodes: {e}");
-                }
-            }
-        });
+        let from_others = repo.clone();
         let (sender, closing) = (self.sender.clone(), self.closing.clone());
         tokio::spawn(async move {
             from_others

@@ -52,16 +52,29 @@ struct Notice {
 /// always on SQLite, `tell` does nothing.
 #[derive(Clone, Default)]
 pub(crate) struct Peers {
-    outgoing: Arc<OnceLock<mpsc::Sender<Stale>>>,
+    /// This node's name and the way out, once connected.
+    outgoing: Arc<OnceLock<(String, mpsc::Sender<String>)>>,
 }
 
 impl Peers {
     /// Tells the other nodes (in the background, never blocking the change).
     pub(crate) fn tell(&self, stale: Stale) {
-        if let Some(outgoing) = self.outgoing.get()
-            && outgoing.try_send(stale).is_err()
-        {
-            tracing::warn!("too many cache notices waiting; the other nodes' copies age out");
+        let Some((node, outgoing)) = self.outgoing.get() else {
+            return;
+        };
+        let notice = Notice {
+            node: node.clone(),
+            stale,
+        };
+        match serde_json::to_string(&notice) {
+            Ok(payload) => {
+                if outgoing.try_send(payload).is_err() {
+                    tracing::warn!(
+                        "too many cache notices waiting; the other nodes' copies age out"
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("cannot write a cache notice: {e}"),
         }
     }
 
@@ -77,30 +90,11 @@ impl Peers {
             return;
         }
         let node = MediaId::generate().to_string();
-        let (outgoing, mut waiting) = mpsc::channel::<Stale>(BUFFER);
-        if self.outgoing.set(outgoing).is_err() {
+        let outgoing = repo.notifier(CHANNEL, BUFFER);
+        if self.outgoing.set((node.clone(), outgoing)).is_err() {
             return;
         }
-        let (to_others, from_others) = (repo.clone(), repo.clone());
-        let me = node.clone();
-        tokio::spawn(async move {
-            while let Some(stale) = waiting.recv().await {
-                let notice = Notice {
-                    node: me.clone(),
-                    stale,
-                };
-                let sent = match serde_json::to_string(&notice) {
-                    Ok(payload) => to_others
-                        .notify(CHANNEL, &payload)
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                if let Err(e) = sent {
-                    tracing::warn!("cannot tell the other nodes what changed: {e}");
-                }
-            }
-        });
+        let from_others = repo.clone();
         tokio::spawn(async move {
             from_others
                 .follow(CHANNEL, &stop, |payload| {

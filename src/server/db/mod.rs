@@ -13,6 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{
@@ -264,6 +265,23 @@ impl Repo {
             Repo::Sqlite(_) => Ok(()),
             Repo::Postgres(repo) => repo.notify(channel, payload).await,
         }
+    }
+
+    /// A sender whose payloads go out on `channel` in order, from a task of
+    /// their own, so no caller waits for the database. At most `buffer`
+    /// wait: past that `try_send` fails, and the listeners catch up their
+    /// slower way (see `follow`).
+    pub(crate) fn notifier(&self, channel: &'static str, buffer: usize) -> mpsc::Sender<String> {
+        let (sender, mut waiting) = mpsc::channel::<String>(buffer);
+        let repo = self.clone();
+        tokio::spawn(async move {
+            while let Some(payload) = waiting.recv().await {
+                if let Err(e) = repo.notify(channel, &payload).await {
+                    tracing::warn!(channel, "cannot notify the other nodes: {e}");
+                }
+            }
+        });
+        sender
     }
 
     /// Calls `on` with every notification any node (this one too) sends on
