@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every check: formatting, lints for both
 # builds, unit and integration tests (the crash soak, hostile media, disk
-# full and slow clients among them), the load tool and the fuzz targets in
+# full and slow clients among them; the integration suite a second time on
+# PostgreSQL and S3), the load tool and the fuzz targets in
 # their quick versions (RELIABILITY.md; scripts/reliability.sh runs the long
 # ones), and end-to-end tests in headless Chromium against the release build
 # the run command serves.
@@ -25,6 +26,16 @@ pg_env=$(scripts/postgres.sh start)
 eval "$pg_env"
 trap 'scripts/postgres.sh stop "$REEL_TEST_PG_DIR"' EXIT
 cargo test --features ssr
+
+step "integration tests again, every server on PostgreSQL and S3 (s3s-fs)"
+# Tests of what exists only with local disk and SQLite (sendfile, a full
+# disk, the database file) skip themselves in this run (local_only!).
+s3_env=$(scripts/s3.sh start)
+eval "$s3_env"
+trap 'scripts/postgres.sh stop "$REEL_TEST_PG_DIR"; scripts/s3.sh stop "$REEL_TEST_S3_PID" "$REEL_TEST_SHARED_S3_ROOT"' EXIT
+cargo test --features ssr --test it
+scripts/s3.sh stop "$REEL_TEST_S3_PID" "$REEL_TEST_SHARED_S3_ROOT"
+unset REEL_TEST_SHARED_S3 REEL_TEST_SHARED_S3_ROOT
 scripts/postgres.sh stop "$REEL_TEST_PG_DIR"
 trap - EXIT
 

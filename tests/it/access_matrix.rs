@@ -7,6 +7,7 @@
 use reqwest::StatusCode;
 
 use crate::common::accounts::{User, call, code, upload_as};
+use crate::common::shared;
 use crate::common::{TestServer, tone_wav};
 use crate::events::{read_to_end, read_until};
 use reel::accounts::{Role, Visibility};
@@ -249,7 +250,9 @@ async fn signed_addresses_open_one_file_until_access_changes() {
         status_of(visitor.get(&signed).header("range", "bytes=0-1")).await,
         StatusCode::PARTIAL_CONTENT
     );
-    assert_eq!(s.hooks.direct_answers(), before + 2, "answered by sendfile");
+    if !shared::enabled() {
+        assert_eq!(s.hooks.direct_answers(), before + 2, "answered by sendfile");
+    }
     let sig = signed.split_once("sig=").expect("sig").1;
     let id = private.id.as_str();
     // Not another file of the item, not another item, not a changed signature.

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use reqwest::StatusCode;
 
 use crate::common::accounts::{PASSWORD, User, call, code, cookie_client, sign_in, user_id};
+use crate::common::shared::local_only;
 use crate::common::{ADMIN, ADMIN_PASSWORD, TestServer, bearer_client};
 use reel::accounts::Role;
 
@@ -19,6 +20,7 @@ async fn me(client: &reqwest::Client, server: &TestServer) -> serde_json::Value 
 
 #[tokio::test]
 async fn a_session_lasts_until_sign_out_and_its_cookie_is_guarded() {
+    local_only!();
     let server = TestServer::start().await;
     // Wrong passwords and unknown names get the same answer.
     for (name, password) in [(ADMIN, "wrong password"), ("nobody", ADMIN_PASSWORD)] {

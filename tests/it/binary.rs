@@ -4,6 +4,7 @@
 use std::process::Command;
 
 use crate::common::process::ReelProcess;
+use crate::common::shared::local_only;
 use crate::common::{TestServer, ffmpeg};
 use reel::model::UploadResponse;
 
@@ -269,6 +270,7 @@ async fn a_stalled_request_does_not_keep_the_server_from_stopping() {
 
 #[tokio::test]
 async fn a_restart_finishes_processing_left_unfinished() {
+    local_only!();
     // Record an item as still processing with its poster job running, as a
     // crash in the middle of that job leaves it.
     let server = TestServer::start().await;
@@ -314,6 +316,7 @@ async fn a_restart_finishes_processing_left_unfinished() {
 
 #[tokio::test]
 async fn a_restart_settles_an_item_whose_jobs_ended_before_the_crash() {
+    local_only!();
     // A crash between a job's last write and its item's settling leaves the
     // item processing with nothing queued or running (found by the crash
     // soak): the restart settles it.

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::common::shared::local_only;
 use crate::common::{TestServer, tone_wav};
 use crate::encoding::{get, gunzip, header, unbrotli, varies_on_encoding};
 use futures_util::StreamExt;
@@ -100,6 +101,7 @@ async fn server_function_json_is_compressed_unless_too_small_to_gain() {
 
 #[tokio::test]
 async fn stored_bytes_are_never_compressed_on_either_path() {
+    local_only!();
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let wav = tone_wav(media.path(), 2);

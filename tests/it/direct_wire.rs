@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::common::shared::local_only;
 use crate::common::{TestServer, tone_wav};
 use reel::model::UploadResponse;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -136,6 +137,7 @@ fn get(path: &str, fields: &str) -> String {
 
 #[tokio::test]
 async fn pipelined_requests_are_answered_in_order_across_the_hand_over() {
+    local_only!();
     let server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let mut wire = Wire::open(&server).await;
@@ -168,6 +170,7 @@ async fn pipelined_requests_are_answered_in_order_across_the_hand_over() {
 
 #[tokio::test]
 async fn direct_answers_are_the_routers_answers() {
+    local_only!();
     let server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let etag = {
@@ -287,6 +290,7 @@ async fn idle_connections_do_not_hold_up_a_shutdown() {
 
 #[tokio::test]
 async fn an_empty_file_is_answered_at_once_and_the_connection_goes_on() {
+    local_only!();
     let server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let id = path.split('/').nth(2).expect("id");
@@ -305,6 +309,7 @@ async fn an_empty_file_is_answered_at_once_and_the_connection_goes_on() {
 
 #[tokio::test]
 async fn a_request_begun_before_a_shutdown_is_still_answered() {
+    local_only!();
     let mut server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let mut wire = Wire::open(&server).await;
@@ -374,6 +379,7 @@ async fn with_the_direct_path_off_the_router_answers_everything() {
 /// Operators see both paths' answers and bytes, uploads and jobs at /metrics.
 #[tokio::test]
 async fn metrics_count_answers_by_path_uploads_and_jobs() {
+    local_only!();
     let server = TestServer::start().await;
     let (path, bytes) = stored_tone(&server).await;
     let mut wire = Wire::open(&server).await;

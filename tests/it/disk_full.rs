@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use reel::error::{ApiError, ErrorCode};
 use reqwest::StatusCode;
 
+use crate::common::shared::local_only;
 use crate::common::tus::{TUS_RESUMABLE, b64};
 use crate::common::{TestServer, tone_wav};
 
@@ -50,6 +51,7 @@ async fn refused(response: reqwest::Response) -> ApiError {
 
 #[tokio::test]
 async fn uploads_that_cannot_fit_are_refused_and_keep_nothing() {
+    local_only!();
     let media = tempfile::tempdir().expect("tmp");
     // 40 MB of sound: more than 48 MiB less the 16 MiB reserve.
     let big = tone_wav(media.path(), 210);
@@ -130,6 +132,7 @@ fn fs_free(dir: &Path) -> u64 {
 
 #[tokio::test]
 async fn a_transcode_without_room_fails_with_a_reason_and_succeeds_on_retry_after_space_is_freed() {
+    local_only!();
     let media = tempfile::tempdir().expect("tmp");
     let source = crate::common::avi_needing_transcode(media.path(), 2, "320x240");
     let dir = tempfile::tempdir().expect("tmp");
@@ -227,6 +230,7 @@ async fn a_resumable_upload_that_meets_a_full_disk_keeps_its_bytes_and_resumes()
 
 #[tokio::test]
 async fn a_database_write_on_a_full_disk_says_so_and_works_once_space_is_freed() {
+    local_only!();
     let media = tempfile::tempdir().expect("tmp");
     let song = tone_wav(media.path(), 1);
     let dir = tempfile::tempdir().expect("tmp");

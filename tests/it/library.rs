@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 
+use crate::common::shared::local_only;
 use crate::common::{TestServer, avi_needing_transcode, tone_wav, video_mp4};
 use reel::error::ApiError;
 use reel::error::ErrorCode;
@@ -664,6 +665,7 @@ async fn deleting_an_item_while_it_processes_stops_its_work() {
 
 #[tokio::test]
 async fn start_up_removes_stored_files_that_belong_to_no_item() {
+    local_only!();
     let server = manual_server().await;
     let item = insert(&server, row("Kept", "kept.mp4"), false).await;
     let kept = item.id.clone();

@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_NONE_MATCH, RANGE};
 
 use crate::common::s3::{BUCKET, KEY_ID, S3Server, SECRET};
+use crate::common::shared::local_only;
 use crate::common::tus::upload_id;
 use crate::common::{TestServer, sha256_hex, tone_wav, video_mp4};
 
@@ -140,6 +141,7 @@ async fn a_video_in_object_storage_is_processed_and_served_by_the_byte_rules() {
 
 #[tokio::test]
 async fn a_large_resumable_upload_goes_up_in_parts_and_restarts_find_it() {
+    local_only!();
     let s3 = S3Server::start().await;
     let server = server_on(&s3, "site-b").await;
     let media = tempfile::tempdir().expect("tmp");
@@ -337,6 +339,7 @@ async fn redirect_mode_needs_object_storage() {
 
 #[tokio::test]
 async fn reel_storage_copy_moves_a_local_library_into_a_bucket_checked_by_hashes() {
+    local_only!();
     let s3 = S3Server::start().await;
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");

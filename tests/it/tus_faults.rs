@@ -160,22 +160,23 @@ async fn cut_mid_chunk(how: Cut) {
 
     tus.send_rest(&location, &bytes, kept, CHUNK).await;
     server.settle().await;
-    assert_identical(&tus, &server.dir.path().join("files"), &location, &bytes).await;
+    let stored = |id: &reel::model::MediaId| server.stored_file(id, "original");
+    assert_identical(&tus, stored, &location, &bytes).await;
 }
 
-async fn assert_identical(tus: &Tus, files: &std::path::Path, location: &str, bytes: &[u8]) {
+/// The upload at `location` became an item whose original (`stored` says
+/// where it is kept) is `bytes`.
+async fn assert_identical(
+    tus: &Tus,
+    stored: impl Fn(&reel::model::MediaId) -> std::path::PathBuf,
+    location: &str,
+    bytes: &[u8],
+) {
     let status = tus.wait_finalised(upload_id(location)).await;
     let UploadPhase::Done { media_id } = status.phase else {
         panic!("not done: {status:?}");
     };
-    let stored = std::fs::read(
-        files
-            .join("media")
-            .join(&media_id.as_str()[..2])
-            .join(media_id.as_str())
-            .join("original"),
-    )
-    .expect("stored original");
+    let stored = std::fs::read(stored(&media_id)).expect("stored original");
     assert_eq!(stored.len(), bytes.len());
     assert!(
         stored == bytes,
@@ -212,7 +213,8 @@ async fn an_upload_resumes_after_a_restart() {
     tus.send_rest(&location, &bytes, 2 * CHUNK as u64, CHUNK)
         .await;
     server.settle().await;
-    assert_identical(&tus, &server.dir.path().join("files"), &location, &bytes).await;
+    let stored = |id: &reel::model::MediaId| server.stored_file(id, "original");
+    assert_identical(&tus, stored, &location, &bytes).await;
 }
 
 #[tokio::test]
@@ -253,5 +255,14 @@ async fn an_upload_resumes_after_kill_9_of_the_server() {
         "kept {kept}"
     );
     tus.send_rest(&location, &bytes, kept, CHUNK).await;
-    assert_identical(&tus, &data.path().join("files"), &location, &bytes).await;
+    // A process of its own: SQLite and local disk in both runs.
+    let stored = |id: &reel::model::MediaId| {
+        let id = id.as_str();
+        data.path()
+            .join("files/media")
+            .join(&id[..2])
+            .join(id)
+            .join("original")
+    };
+    assert_identical(&tus, stored, &location, &bytes).await;
 }

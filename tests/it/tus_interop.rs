@@ -99,15 +99,6 @@ async fn tus_js_client_uploads_50_mb_in_5_mb_chunks_byte_identical() {
     assert_eq!(item.size_bytes, bytes.len() as u64);
     assert_eq!(item.original_filename, "interop.wav");
     assert_eq!(item.state, MediaState::Ready);
-    let stored = std::fs::read(
-        server
-            .dir
-            .path()
-            .join("files/media")
-            .join(&media_id.as_str()[..2])
-            .join(media_id.as_str())
-            .join("original"),
-    )
-    .expect("stored");
+    let stored = std::fs::read(server.stored_file(&media_id, "original")).expect("stored");
     assert!(stored == bytes, "the stored bytes differ");
 }

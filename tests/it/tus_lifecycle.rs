@@ -2,6 +2,7 @@
 //! failure with nothing left behind), one writer at a time, termination of a
 //! running writer, and finalisation again after a restart.
 
+use crate::common::shared::local_only;
 use crate::common::tus::{TUS_RESUMABLE, header, upload_id};
 use crate::common::{TestServer, sha256_hex, tone_wav};
 use reel::model::{MediaState, UploadPhase};
@@ -45,13 +46,7 @@ async fn the_last_byte_makes_a_library_item() {
     assert_eq!(item.original_filename, "My tone.wav");
     assert_eq!(item.title, "My tone");
     assert_eq!(item.state, MediaState::Ready);
-    let stored = server
-        .dir
-        .path()
-        .join("files/media")
-        .join(&media_id.as_str()[..2])
-        .join(media_id.as_str())
-        .join("original");
+    let stored = server.stored_file(&media_id, "original");
     assert!(std::fs::read(stored).expect("stored") == bytes);
     assert_eq!(server.partial_files(), 0);
     // A finished upload reports its whole length, so a client resuming it is done at once.
@@ -144,6 +139,7 @@ async fn delete_stops_a_running_writer() {
 /// whether the bytes were still partial or had already moved into the store.
 #[tokio::test]
 async fn start_up_finalises_uploads_a_crash_left_complete() {
+    local_only!();
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
     let bytes = std::fs::read(tone_wav(media.path(), 2)).expect("wav");

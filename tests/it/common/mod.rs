@@ -5,6 +5,7 @@ pub(crate) mod accounts;
 pub(crate) mod postgres;
 pub(crate) mod process;
 pub(crate) mod s3;
+pub(crate) mod shared;
 pub(crate) mod tus;
 
 use std::net::SocketAddr;
@@ -29,6 +30,8 @@ pub(crate) struct TestServer {
     pub hooks: Hooks,
     pub dir: tempfile::TempDir,
     pub client: reqwest::Client,
+    /// Where the S3 server keeps this server's media (the shared run).
+    in_bucket: Option<PathBuf>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// The data directory's lock, held while the server runs.
@@ -50,6 +53,8 @@ impl TestServer {
         let mut config = Config::with_data_dir(dir.path());
         config.admin_user = Some(ADMIN.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
+        // The second run: PostgreSQL and S3 (a test's own settings still win).
+        let in_bucket = shared::configure(dir.path(), &mut config).await;
         adjust(&mut config);
         let sole = lock_data_dir(dir.path()).expect("the data directory is free");
         let server = reel::testing::start(config, &sole)
@@ -76,6 +81,7 @@ impl TestServer {
                 .await
         });
         TestServer {
+            in_bucket,
             addr,
             admin_token,
             hooks,
@@ -147,13 +153,16 @@ impl TestServer {
     /// stored file on purpose need its place; the server never says it).
     pub(crate) fn stored_file(&self, id: &reel::model::MediaId, name: &str) -> PathBuf {
         let id = id.as_str();
-        let path = self
-            .dir
-            .path()
-            .join("files/media")
-            .join(&id[..2])
-            .join(id)
-            .join(name);
+        let path = match &self.in_bucket {
+            Some(media) => media.join(id).join(name),
+            None => self
+                .dir
+                .path()
+                .join("files/media")
+                .join(&id[..2])
+                .join(id)
+                .join(name),
+        };
         assert!(path.exists(), "{} is not stored", path.display());
         path
     }
@@ -161,7 +170,12 @@ impl TestServer {
     /// Every file under the store's media folder.
     pub(crate) fn stored_files(&self) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        let mut stack = vec![self.dir.path().join("files").join("media")];
+        let root = (self.in_bucket.clone()).unwrap_or_else(|| self.dir.path().join("files/media"));
+        // A bucket's folders exist only while objects are in them.
+        if self.in_bucket.is_some() && !root.exists() {
+            return Vec::new();
+        }
+        let mut stack = vec![root];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
                 let path = entry.path();
