@@ -110,6 +110,7 @@ impl AppState {
             jobs::Settings {
                 retry_delay: config.job_retry_delay,
                 attempts: config.job_attempts,
+                stale_after: config.job_lease,
                 ..jobs::Settings::default()
             },
         );

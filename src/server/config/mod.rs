@@ -100,6 +100,12 @@ pub struct Config {
     #[arg(long, env = "REEL_JOB_RETRY_DELAY", default_value = "10s", value_parser = parse_duration)]
     pub job_retry_delay: Duration,
 
+    /// How long a running job's claim lasts without a heartbeat (its worker
+    /// beats twice a second): past it, any node takes the job back and
+    /// another worker runs it (a worker node that died), e.g. 2m.
+    #[arg(long, env = "REEL_JOB_LEASE", default_value = "2m", value_parser = parse_lease)]
+    pub job_lease: Duration,
+
     /// Answer plain requests for stored bytes directly with `sendfile` (on),
     /// or send every request through the router (off: one HTTP stack, e.g.
     /// behind a proxy).
@@ -233,6 +239,7 @@ impl Config {
             job_timeout: Duration::from_secs(6 * 3600),
             job_attempts: 3,
             job_retry_delay: Duration::from_secs(10),
+            job_lease: Duration::from_secs(120),
             direct_path: true,
             head_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),
@@ -278,6 +285,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         })
     })?;
     Ok(Duration::from_secs(seconds))
+}
+
+/// A job lease: a duration of at least 2 s (workers beat every half second;
+/// a shorter lease would take jobs from workers that are alive).
+fn parse_lease(text: &str) -> Result<Duration, String> {
+    let lease = parse_duration(text)?;
+    if lease < Duration::from_secs(2) {
+        return Err(format!("a job lease of {text} is too short: at least 2s"));
+    }
+    Ok(lease)
 }
 
 /// Parses `8GiB`, `500MB`, `64k`, `1048576` into bytes.

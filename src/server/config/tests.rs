@@ -105,3 +105,16 @@ fn flags_override_defaults() {
     assert!(Config::try_parse_from(["reel", "--workers", "0"]).is_err());
     assert!(Config::try_parse_from(["reel", "--listen", "nowhere"]).is_err());
 }
+
+#[test]
+fn the_job_lease_defaults_to_two_minutes_and_refuses_what_would_take_live_jobs() {
+    let config = Config::try_parse_from(["reel"]).expect("defaults");
+    assert_eq!(config.job_lease, Duration::from_secs(120));
+    assert_eq!(Config::with_data_dir("/tmp/x").job_lease, config.job_lease);
+    let config = Config::try_parse_from(["reel", "--job-lease", "5s"]).expect("valid");
+    assert_eq!(config.job_lease, Duration::from_secs(5));
+    let error = Config::try_parse_from(["reel", "--job-lease", "1s"])
+        .expect_err("too short")
+        .to_string();
+    assert!(error.contains("at least 2s"), "{error}");
+}

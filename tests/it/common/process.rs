@@ -18,6 +18,11 @@ impl ReelProcess {
 
     /// As `spawn`, with more command-line settings.
     pub(crate) fn spawn_with(data_dir: &Path, settings: &[&str]) -> Self {
+        Self::spawn_with_env(data_dir, settings, &[])
+    }
+
+    /// As `spawn_with`, with environment variables too (credentials).
+    pub(crate) fn spawn_with_env(data_dir: &Path, settings: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reel"))
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
@@ -27,6 +32,7 @@ impl ReelProcess {
             .env("REEL_ADMIN_PASSWORD", super::ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
