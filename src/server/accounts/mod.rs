@@ -5,27 +5,25 @@
 //! password change, a disabled user, a revoked token), on this node and, by
 //! `Peers`, on every other.
 
+mod memory;
 pub(crate) mod passwords;
 pub(crate) mod secrets;
 mod setup;
 mod throttle;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::accounts::{Role, UserId};
 use crate::server::db::{DbError, Holder, Repo, now_ms};
 use crate::server::peers::{Peers, Stale};
+use memory::Memory;
 use passwords::Passwords;
 use secrets::{UrlSigner, hash_secret, new_secret};
 use throttle::Throttle;
 
-/// How long a cached answer about a secret is trusted without asking the
-/// database (changes made here forget it at once).
-const CACHE_FOR: Duration = Duration::from_secs(60);
 /// How often a session's last use is written (not on every request).
 const TOUCH_EVERY_MS: i64 = 60 * 60 * 1000;
 
@@ -90,12 +88,6 @@ pub(crate) enum SignIn {
 }
 
 #[derive(Clone)]
-struct Cached {
-    account: Account,
-    checked: Instant,
-}
-
-#[derive(Clone)]
 pub(crate) struct Accounts {
     inner: Arc<Inner>,
 }
@@ -106,10 +98,9 @@ struct Inner {
     throttle: Throttle,
     signer: UrlSigner,
     policy: SessionPolicy,
-    /// The other nodes, told what this one's changes made stale.
-    peers: Peers,
-    /// Secret hash → who it speaks for (sessions and tokens alike).
-    cache: Mutex<HashMap<String, Cached>>,
+
+    /// Who secrets speak for, kept a minute; forgotten on every node.
+    memory: Memory,
     /// Where the setup link's token is written while there are no users.
     data_dir: PathBuf,
     setup_token: Mutex<Option<String>>,
@@ -136,8 +127,7 @@ impl Accounts {
                 throttle: Throttle::default(),
                 signer,
                 policy,
-                peers,
-                cache: Mutex::new(HashMap::new()),
+                memory: Memory::new(peers),
                 data_dir,
                 setup_token: Mutex::new(None),
             }),
@@ -152,64 +142,33 @@ impl Accounts {
         &self.inner.passwords
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
-        self.inner
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Who a secret speaks for, from memory only: `None` when memory cannot
     /// tell (the caller asks `session` or `token`, which read the database).
     pub(crate) fn remembered(&self, secret: &str) -> Option<Account> {
-        let cache = self.cache();
-        let cached = cache.get(&hash_secret(secret))?;
-        (cached.checked.elapsed() < CACHE_FOR).then(|| cached.account.clone())
+        self.inner.memory.get(&hash_secret(secret))
     }
 
     fn remember(&self, hash: String, account: &Account) {
-        let mut cache = self.cache();
-        if cache.len() > 10_000 {
-            cache.retain(|_, c| c.checked.elapsed() < CACHE_FOR);
-        }
-        cache.insert(
-            hash,
-            Cached {
-                account: account.clone(),
-                checked: Instant::now(),
-            },
-        );
+        self.inner.memory.keep(hash, account);
     }
 
     /// Forgets everything memory holds (tests: as another node would be).
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn forget_all(&self) {
-        self.cache().clear();
+        self.inner.memory.clear();
     }
 
-    /// Forgets what memory holds for a user (their sessions and tokens),
-    /// here and on the other nodes.
     fn forget_user(&self, user: &UserId) {
-        self.cache().retain(|_, c| c.account.id != *user);
-        self.inner.peers.tell(Stale::User { id: user.clone() });
+        self.inner.memory.forget_user(user);
     }
 
-    /// Forgets a session or token by its secret's hash, here and on the
-    /// other nodes.
     fn forget_secret(&self, hash: String) {
-        self.cache().remove(&hash);
-        self.inner.peers.tell(Stale::Secret { hash });
+        self.inner.memory.forget_secret(hash);
     }
 
     /// Applies what another node changed: forgets here only.
     pub(crate) fn forget_here(&self, stale: &Stale) {
-        match stale {
-            Stale::Secret { hash } => {
-                self.cache().remove(hash);
-            }
-            Stale::User { id } => self.cache().retain(|_, c| c.account.id != *id),
-            Stale::Item { .. } | Stale::PublicBrowsing { .. } => {}
-        }
+        self.inner.memory.forget_here(stale);
     }
 
     /// The user a session cookie's secret belongs to, if it is live.
