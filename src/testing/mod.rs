@@ -349,7 +349,20 @@ pub async fn start_with_options(
 /// Entries in the scratch area of a data directory (tests assert nothing is
 /// left behind).
 pub fn scratch_entries(data_dir: &Path) -> usize {
-    std::fs::read_dir(data_dir.join("files").join("tmp"))
-        .map(|entries| entries.count())
-        .unwrap_or(0)
+    scratch_names(data_dir).len()
+}
+
+/// The names in the scratch area, with their sizes: a leftover's extension
+/// says what made it (`.mp4`, `.jpg`: a job; none: an upload).
+pub fn scratch_names(data_dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("files").join("tmp")) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .map(|entry| {
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            format!("{} ({size} bytes)", entry.file_name().to_string_lossy())
+        })
+        .collect()
 }

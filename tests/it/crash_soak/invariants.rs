@@ -206,5 +206,6 @@ async fn files_match_rows(data: &Path, items: &[Row], failed_edits: &[Row]) {
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(partial, receiving, "partial files and receiving uploads");
-    assert_eq!(reel::testing::scratch_entries(data), 0, "scratch files");
+    let scratch = reel::testing::scratch_names(data);
+    assert!(scratch.is_empty(), "scratch files left: {scratch:?}");
 }
