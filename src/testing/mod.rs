@@ -354,11 +354,14 @@ pub fn scratch_entries(data_dir: &Path) -> usize {
 
 /// The names in the scratch area, with their sizes: a leftover's extension
 /// says what made it (`.mp4`, `.jpg`: a job; none: an upload).
+/// (Files are in each run's folder inside the area.)
 pub fn scratch_names(data_dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(data_dir.join("files").join("tmp")) else {
+    let Ok(runs) = std::fs::read_dir(data_dir.join("files").join("tmp")) else {
         return Vec::new();
     };
-    entries
+    runs.flatten()
+        .filter_map(|run| std::fs::read_dir(run.path()).ok())
+        .flatten()
         .flatten()
         .map(|entry| {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);

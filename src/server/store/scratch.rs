@@ -24,13 +24,19 @@ const ROOM_CHECK_EVERY: u64 = 1 << 20;
 /// Reading back to hash: large reads, one buffer at a time.
 const HASH_BUFFER: usize = 1 << 20;
 
-/// Opens (creating) the scratch area; what a crash left there goes.
+/// Opens (creating) the scratch area; what a crash left there goes. Each
+/// run of the server writes in a folder of its own inside it: an ffmpeg
+/// that outlived a crashed run (its parent-death signal can miss, when the
+/// parent dies between the fork and `setpriv`'s prctl) would otherwise
+/// write its output into the new run's area after the clean-up. Its
+/// folder is gone, so it cannot. (Found by the crash soak.)
 pub(super) async fn open(dir: PathBuf) -> Result<PathBuf, StoreError> {
     if fs::try_exists(&dir).await.unwrap_or(false) {
         fs::remove_dir_all(&dir).await.map_err(io_at(&dir))?;
     }
-    fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
-    Ok(dir)
+    let run = dir.join(uuid::Uuid::new_v4().simple().to_string());
+    fs::create_dir_all(&run).await.map_err(io_at(&run))?;
+    Ok(run)
 }
 
 impl Store {

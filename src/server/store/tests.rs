@@ -10,10 +10,13 @@ async fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Files in the scratch area (in the run's folder inside it).
 fn scratch_entries(dir: &tempfile::TempDir) -> usize {
     std::fs::read_dir(dir.path().join("tmp"))
         .expect("scratch")
-        .count()
+        .flatten()
+        .map(|run| std::fs::read_dir(run.path()).expect("run").count())
+        .sum()
 }
 
 #[tokio::test]
