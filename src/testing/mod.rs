@@ -151,6 +151,16 @@ impl Hooks {
             .expect("cleanup")
     }
 
+    /// Uploads into an object store whose multipart upload is still open:
+    /// their ids and the store's multipart ids.
+    pub async fn open_multiparts(&self) -> Vec<(UploadId, String)> {
+        self.service()
+            .uploads()
+            .open_multiparts()
+            .await
+            .expect("upload rows")
+    }
+
     /// Whether a request is writing to the upload right now.
     pub fn is_writing(&self, id: &UploadId) -> bool {
         self.service().uploads().is_writing(id)

@@ -78,7 +78,7 @@ async fn uploads_that_cannot_fit_are_refused_and_keep_nothing() {
     refused(created).await;
     assert_eq!(server.hooks.item_count().await, 0);
     assert_eq!(server.scratch_entries(), 0);
-    assert_eq!(server.partial_files(), 0);
+    assert_eq!(server.partial_files().await, 0);
 
     // A multipart body of unknown length that runs the disk full midway:
     // the write fails, the answer says why, and the partial file goes.

@@ -18,6 +18,7 @@ mod events;
 mod hostile_media;
 mod library;
 mod multi_node;
+mod multi_node_tus;
 mod object_store;
 mod processing;
 mod shares;

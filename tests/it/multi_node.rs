@@ -22,7 +22,7 @@ use crate::common::{
     tone_wav,
 };
 
-fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
+pub(crate) fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
     let database = Database::Postgres(Secret::new(database));
     let storage = parse_storage(&format!("s3://{BUCKET}/nodes")).expect("storage");
     let settings = s3.settings(SECRET);

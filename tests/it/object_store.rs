@@ -166,7 +166,7 @@ async fn a_large_resumable_upload_goes_up_in_parts_and_restarts_find_it() {
         item.sha256
     );
     assert_eq!(
-        server.partial_files(),
+        server.partial_files().await,
         0,
         "the partial file went after the upload"
     );

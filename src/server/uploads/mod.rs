@@ -4,13 +4,20 @@
 //! in the store's partial area, so an upload resumes after a dropped
 //! connection or a restart. The offset is what is on disk.
 //!
-//! One writer at a time per upload. Single-node: the lock is an in-process
-//! map (`LocalWriteLocks`); with several nodes it must become a lease in
-//! the database.
+//! With an object store (`--storage s3://…`) the bytes go instead straight
+//! into a multipart upload, resumable on any node (`remote`).
+//!
+//! One writer at a time per upload: in this process, an in-process map
+//! (`LocalWriteLocks`, which also lets DELETE stop a writer); across nodes,
+//! for uploads into an object store, a lease in the database
+//! (`remote::Lease`). Partial-area uploads live on one node's disk, so
+//! only that node can write them.
 
 mod checksum;
 mod finalise;
+mod remote;
 mod upkeep;
+mod write;
 
 pub(crate) use checksum::{Algorithm, Checksum, ChunkHasher};
 pub(crate) use upkeep::CLEANUP_EVERY;
@@ -19,18 +26,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::{UserId, Visibility};
-use crate::model::UploadId;
-use crate::server::db::{DbError, NewUpload, Repo, Upload, UploadState};
+use crate::model::{MediaId, UploadId};
+use crate::server::db::{DbError, NewMultipart, NewUpload, Repo, Upload, UploadState};
 use crate::server::filename;
 use crate::server::ingest::Ingest;
 use crate::server::media::MediaError;
-use crate::server::store::{Store, StoreError};
+use crate::server::store::{Store, StoreError, part_size};
 
 /// Why an upload operation was refused or failed; the texts are for people.
 #[derive(Debug, thiserror::Error)]
@@ -164,15 +169,6 @@ pub(crate) struct Patch<S> {
     pub(crate) body: S,
 }
 
-/// How reading a chunk ended.
-enum Ended {
-    Complete,
-    Interrupted(String),
-    Cancelled,
-    PastLength,
-    Store(StoreError),
-}
-
 pub(super) fn millis(at: SystemTime) -> i64 {
     at.duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -230,6 +226,20 @@ impl Uploads {
         Ok(self.inner.repo.get_upload(id).await?.map(|row| row.owner))
     }
 
+    /// Uploads whose multipart upload in the object store is still open.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) async fn open_multiparts(&self) -> Result<Vec<(UploadId, String)>> {
+        let mut open = Vec::new();
+        for state in [UploadState::Receiving, UploadState::Finalising] {
+            for row in self.inner.repo.uploads_in_state(state).await? {
+                if let Some(multipart) = row.remote.and_then(|r| r.multipart_id) {
+                    open.push((row.id, multipart));
+                }
+            }
+        }
+        Ok(open)
+    }
+
     /// Whether a request is writing to the upload right now.
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn is_writing(&self, id: &UploadId) -> bool {
@@ -251,7 +261,24 @@ impl Uploads {
         }
         let id = UploadId::generate();
         let expires = self.expires_from_now();
-        self.inner.store.create_partial(&id).await?;
+        let store = &self.inner.store;
+        let multipart = if store.is_local() {
+            store.create_partial(&id).await?;
+            None
+        } else {
+            // Into an object store: the item is chosen now, and its original
+            // is the multipart upload's key.
+            let media = MediaId::generate();
+            let multipart_id = match length {
+                0 => None,
+                _ => Some(store.start_multipart(&media).await?),
+            };
+            Some(NewMultipart {
+                media,
+                multipart_id,
+                part_size: part_size(length),
+            })
+        };
         let new = NewUpload {
             id: id.clone(),
             length,
@@ -260,9 +287,21 @@ impl Uploads {
             expires_at: millis(expires),
             owner,
             visibility,
+            multipart,
         };
         if let Err(e) = self.inner.repo.create_upload(&new).await {
-            let _ = self.inner.store.remove_partial(&id).await;
+            match &new.multipart {
+                Some(NewMultipart {
+                    media,
+                    multipart_id: Some(multipart),
+                    ..
+                }) => {
+                    let _ = store.abort_multipart(media, multipart).await;
+                }
+                _ => {
+                    let _ = store.remove_partial(&id).await;
+                }
+            }
             return Err(e.into());
         }
         if length == 0 {
@@ -300,6 +339,9 @@ impl Uploads {
         if row.state != UploadState::Receiving {
             return Ok((row.length, row.length));
         }
+        if let Some(remote) = &row.remote {
+            return Ok((remote.offset(), remote.offset()));
+        }
         let on_disk = self.inner.store.partial_len(&row.id).await?.unwrap_or(0);
         let visible = row
             .unverified_from
@@ -324,144 +366,6 @@ impl Uploads {
             filename: row.filename,
             filetype: row.filetype,
         })
-    }
-
-    /// Appends one chunk. Bytes are written as they are read; a dropped
-    /// connection keeps what arrived, unless the chunk carries a checksum
-    /// (it can only be verified whole) or overflows the length.
-    pub(crate) async fn patch<S, E>(&self, id: &UploadId, patch: Patch<S>) -> Result<Progress>
-    where
-        S: Stream<Item = Result<Bytes, E>> + Unpin,
-        E: std::fmt::Display,
-    {
-        // Shared with the writer's in-flight disk writes: released only after
-        // the last of them has landed, even if this request is dropped.
-        let lock = Arc::new(self.try_lock(id).ok_or(UploadError::Locked)?);
-        let row = self.live_row(id).await?;
-        let limit = self.inner.max_size;
-        if row.length > limit {
-            // The limit shrank since the upload was created.
-            return Err(UploadError::OverMaxSize { limit });
-        }
-        let (offset, on_disk) = self.offsets(&row).await?;
-        if patch.offset != offset {
-            return Err(UploadError::OffsetMismatch {
-                current: offset,
-                sent: patch.offset,
-            });
-        }
-        let room = row.length - offset;
-        if patch.content_length.is_some_and(|n| n > room) {
-            return Err(UploadError::PastLength { length: row.length });
-        }
-        if row.state != UploadState::Receiving {
-            // Already complete; an empty PATCH changes nothing.
-            return Ok(Progress {
-                offset,
-                expires: None,
-            });
-        }
-        let store = &self.inner.store;
-        let repo = &self.inner.repo;
-        // A crash may have left an unverified chunk past the offset: drop it first.
-        if on_disk != offset {
-            store.truncate_partial(id, offset).await?;
-        }
-        if patch.checksum.is_some() || row.unverified_from.is_some() {
-            repo.set_upload_unverified(id, patch.checksum.as_ref().map(|_| offset))
-                .await?;
-        }
-
-        let mut hasher = patch
-            .checksum
-            .as_ref()
-            .map(|c| ChunkHasher::new(c.algorithm));
-        let ended = self
-            .receive(id, room, patch.body, hasher.as_mut(), lock.clone())
-            .await?;
-        let verified = match (&ended, hasher, &patch.checksum) {
-            (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
-            (_, None, _) => true,
-            _ => false,
-        };
-        let keep = verified && !matches!(ended, Ended::PastLength);
-        if !keep {
-            store.truncate_partial(id, offset).await?;
-        }
-        if patch.checksum.is_some() {
-            repo.set_upload_unverified(id, None).await?;
-        }
-        let on_disk = store.partial_len(id).await?.unwrap_or(0);
-        let complete = on_disk == row.length;
-        let expires = self.expires_from_now();
-        repo.upload_received(id, complete, millis(expires)).await?;
-        drop(lock);
-        if complete {
-            self.spawn_finalise(id.clone());
-        }
-        match ended {
-            Ended::Complete if verified => Ok(Progress {
-                offset: on_disk,
-                expires: (!complete).then_some(expires),
-            }),
-            Ended::Complete => Err(UploadError::ChecksumMismatch),
-            Ended::PastLength => Err(UploadError::PastLength { length: row.length }),
-            Ended::Interrupted(why) => Err(UploadError::Interrupted(why)),
-            Ended::Cancelled => Err(UploadError::NotFound),
-            Ended::Store(e) => Err(e.into()),
-        }
-    }
-
-    /// Streams the body to the upload's file until it ends, breaks, is
-    /// cancelled or overflows `room`; what was read is always flushed.
-    async fn receive<S, E>(
-        &self,
-        id: &UploadId,
-        room: u64,
-        mut body: S,
-        mut hasher: Option<&mut ChunkHasher>,
-        lock: Arc<WriteLock>,
-    ) -> std::result::Result<Ended, StoreError>
-    where
-        S: Stream<Item = Result<Bytes, E>> + Unpin,
-        E: std::fmt::Display,
-    {
-        let cancel = lock.cancel.clone();
-        let mut writer = self.inner.store.append_partial(id, lock).await?;
-        let mut written = 0u64;
-        let ended = loop {
-            let next = tokio::select! {
-                biased;
-                () = cancel.cancelled() => break Ended::Cancelled,
-                next = tokio::time::timeout(BODY_IDLE, body.next()) => match next {
-                    Ok(next) => next,
-                    Err(_) => break Ended::Interrupted("no data arrived for a minute".into()),
-                },
-            };
-            let bytes = match next {
-                None => break Ended::Complete,
-                Some(Err(e)) => break Ended::Interrupted(e.to_string()),
-                Some(Ok(bytes)) => bytes,
-            };
-            let len = bytes.len() as u64;
-            if written + len > room {
-                break Ended::PastLength;
-            }
-            if let Some(hasher) = hasher.as_deref_mut() {
-                hasher.update(&bytes);
-            }
-            if let Err(e) = writer.write(bytes).await {
-                break Ended::Store(e);
-            }
-            written += len;
-        };
-        // Also after a failed write: nothing may still be in flight when the
-        // caller measures or truncates the file.
-        let flushed = writer.flush().await;
-        match ended {
-            Ended::Store(e) => Ok(Ended::Store(e)),
-            other => flushed.map(|()| other),
-        }
     }
 }
 

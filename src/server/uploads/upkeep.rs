@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use super::remote::unclaimed;
 use super::{Result, UploadError, Uploads, WriteLock, millis};
 use crate::model::{UploadId, UploadPhase, UploadStatus};
-use crate::server::db::UploadState;
+use crate::server::db::{Upload, UploadState};
 use crate::server::node::SoleNode;
 
 /// How often abandoned uploads are looked for (and once at start-up).
@@ -50,8 +51,20 @@ impl Uploads {
         if row.state == UploadState::Finalising {
             return Err(UploadError::Finalising);
         }
-        self.inner.store.remove_partial(id).await?;
-        self.inner.repo.delete_upload(id).await?;
+        self.remove(&row).await
+    }
+
+    /// Removes an unfinished upload's bytes and row. Into an object store,
+    /// the row goes first: a writer on another node then finds its lease
+    /// gone and records nothing more.
+    async fn remove(&self, row: &Upload) -> Result<()> {
+        if row.remote.is_some() {
+            self.inner.repo.delete_upload(&row.id).await?;
+            self.abort_remote(row).await;
+        } else {
+            self.inner.store.remove_partial(&row.id).await?;
+            self.inner.repo.delete_upload(&row.id).await?;
+        }
         Ok(())
     }
 
@@ -122,8 +135,10 @@ impl Uploads {
             if row.state == UploadState::Finalising || row.expires_at > now {
                 continue;
             }
-            self.inner.store.remove_partial(&row.id).await?;
-            self.inner.repo.delete_upload(&row.id).await?;
+            if row.remote.as_ref().is_some_and(|r| !unclaimed(r)) {
+                continue; // a writer on another node
+            }
+            self.remove(&row).await?;
             removed += 1;
         }
         Ok(removed)
@@ -138,11 +153,15 @@ impl Uploads {
     /// and this node has only just started, so nothing is writing them.
     pub(crate) async fn recover(&self, sole: Option<&SoleNode>) -> Result<()> {
         let (repo, store) = (&self.inner.repo, &self.inner.store);
-        let mine = async |id: &UploadId| -> Result<bool> {
-            Ok(sole.is_some() || store.partial_len(id).await?.is_some())
+        let mine = async |row: &Upload| -> Result<bool> {
+            Ok(match &row.remote {
+                _ if sole.is_some() => true,
+                Some(remote) => unclaimed(remote),
+                None => store.partial_len(&row.id).await?.is_some(),
+            })
         };
         for row in repo.unverified_uploads().await? {
-            if !mine(&row.id).await? {
+            if !mine(&row).await? {
                 continue;
             }
             if let (Some(from), Some(len)) =
@@ -166,13 +185,13 @@ impl Uploads {
             tracing::info!(removed, "removed expired uploads");
         }
         for row in repo.uploads_in_state(UploadState::Finalising).await? {
-            if mine(&row.id).await? {
+            if mine(&row).await? {
                 tracing::info!(upload = %row.id, "finalising an upload left from the last run");
                 self.spawn_finalise(row.id);
             }
         }
         for row in repo.uploads_in_state(UploadState::Receiving).await? {
-            if mine(&row.id).await? {
+            if mine(&row).await? {
                 self.complete_if_full(&row.id).await?;
             }
         }
@@ -189,10 +208,14 @@ impl Uploads {
             loop {
                 ticker.tick().await;
                 let Some(inner) = weak.upgrade() else { break };
-                match (Uploads { inner }).remove_expired().await {
+                let uploads = Uploads { inner };
+                match uploads.remove_expired().await {
                     Ok(0) => {}
                     Ok(removed) => tracing::info!(removed, "removed expired uploads"),
                     Err(e) => tracing::warn!("cannot remove expired uploads: {e}"),
+                }
+                if let Err(e) = uploads.resume_abandoned().await {
+                    tracing::warn!("cannot look for abandoned finalisations: {e}");
                 }
             }
         });

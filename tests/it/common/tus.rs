@@ -56,11 +56,28 @@ impl TestServer {
         self.hooks.wait_idle().await;
     }
 
-    /// Files left in the partial area.
-    pub(crate) fn partial_files(&self) -> usize {
-        std::fs::read_dir(self.dir.path().join("files").join("partial"))
+    /// Unfinished uploads' bytes held: files left in the partial area, and
+    /// (into an object store) multipart uploads still open.
+    pub(crate) async fn partial_files(&self) -> usize {
+        let files = std::fs::read_dir(self.dir.path().join("files").join("partial"))
             .expect("partial area")
-            .count()
+            .count();
+        files + self.hooks.open_multiparts().await.len()
+    }
+
+    /// What an unfinished upload holds, when its bytes are in the partial
+    /// area (`None` in the shared run: the object store does not give
+    /// back the parts of an open multipart upload).
+    pub(crate) fn partial_bytes(&self, location: &str) -> Option<Vec<u8>> {
+        if super::shared::enabled() {
+            return None;
+        }
+        let path = self
+            .dir
+            .path()
+            .join("files/partial")
+            .join(upload_id(location));
+        Some(std::fs::read(path).expect("partial file"))
     }
 }
 

@@ -26,6 +26,7 @@ mod jobs;
 mod library;
 mod neighbours;
 mod shares;
+mod upload_parts;
 mod uploads;
 
 /// How long start-up waits for the server, and a query for a connection.

@@ -9,8 +9,8 @@ impl PgRepo {
     pub(crate) async fn create_upload(&self, new: &NewUpload) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at,
-                 expires_at, owner_id, visibility)
-             VALUES ($1, $2, $3, $4, 'receiving', now(), now(), $5, $6, $7)",
+                 expires_at, owner_id, visibility, media_id, multipart_id, part_size)
+             VALUES ($1, $2, $3, $4, 'receiving', now(), now(), $5, $6, $7, $8, $9, $10)",
         )
         .bind(&new.id)
         .bind(int(new.length))
@@ -19,6 +19,13 @@ impl PgRepo {
         .bind(new.expires_at)
         .bind(&new.owner)
         .bind(new.visibility)
+        .bind(new.multipart.as_ref().map(|m| &m.media))
+        .bind(
+            new.multipart
+                .as_ref()
+                .and_then(|m| m.multipart_id.as_deref()),
+        )
+        .bind(new.multipart.as_ref().map(|m| int(m.part_size)))
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -25,6 +25,7 @@ mod jobs;
 mod library;
 mod neighbours;
 mod shares;
+mod upload_parts;
 mod uploads;
 #[cfg(any(test, feature = "testing"))]
 pub(crate) use library::search_expression;

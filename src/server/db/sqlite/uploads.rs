@@ -12,8 +12,8 @@ impl SqliteRepo {
         let now = now();
         sqlx::query(
             "INSERT INTO uploads (id, length, filename, filetype, state, created_at, updated_at,
-                 expires_at, owner_id, visibility)
-             VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?, ?, ?)",
+                 expires_at, owner_id, visibility, media_id, multipart_id, part_size)
+             VALUES (?, ?, ?, ?, 'receiving', ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(int(new.length))
@@ -24,6 +24,13 @@ impl SqliteRepo {
         .bind(new.expires_at)
         .bind(&new.owner)
         .bind(new.visibility)
+        .bind(new.multipart.as_ref().map(|m| &m.media))
+        .bind(
+            new.multipart
+                .as_ref()
+                .and_then(|m| m.multipart_id.as_deref()),
+        )
+        .bind(new.multipart.as_ref().map(|m| int(m.part_size)))
         .execute(&self.pool)
         .await?;
         Ok(())
