@@ -11,8 +11,10 @@
 //!   `persist` moves into the store.
 //! - Serving gets a `Source`: an open local file (sent with `sendfile`) or,
 //!   from a remote store, a stream of byte ranges.
-//! - Scratch files and the partial area of resumable uploads are local by
-//!   design: uploads stream to the machine's disk, ffmpeg needs paths.
+//! - Scratch files are local by design (ffmpeg needs paths), and so is the
+//!   partial area of resumable uploads into a local store. Into an object
+//!   store, resumable uploads go straight into multipart uploads
+//!   (`multipart`), so any node can resume them.
 
 mod local;
 mod multipart;
