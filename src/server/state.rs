@@ -111,6 +111,7 @@ impl AppState {
                 retry_delay: config.job_retry_delay,
                 attempts: config.job_attempts,
                 stale_after: config.job_lease,
+                listen: config.queue_notify,
                 ..jobs::Settings::default()
             },
         );

@@ -106,6 +106,12 @@ pub struct Config {
     #[arg(long, env = "REEL_JOB_LEASE", default_value = "2m", value_parser = parse_lease)]
     pub job_lease: Duration,
 
+    /// With PostgreSQL, wake idle workers at once when any node queues a
+    /// job (LISTEN/NOTIFY), or (off) let them look every 5 s: for a
+    /// connection pooler that cannot LISTEN, or to measure the difference.
+    #[arg(long, env = "REEL_QUEUE_NOTIFY", default_value = "on", value_parser = clap::builder::BoolishValueParser::new())]
+    pub queue_notify: bool,
+
     /// Answer plain requests for stored bytes directly with `sendfile` (on),
     /// or send every request through the router (off: one HTTP stack, e.g.
     /// behind a proxy).
@@ -240,6 +246,7 @@ impl Config {
             job_attempts: 3,
             job_retry_delay: Duration::from_secs(10),
             job_lease: Duration::from_secs(120),
+            queue_notify: true,
             direct_path: true,
             head_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(75),

@@ -78,6 +78,9 @@ pub(crate) struct Settings {
     pub(crate) retry_delay: Duration,
     /// Runs of one job before it fails for good.
     pub(crate) attempts: u32,
+    /// Idle workers are woken when any node queues a job (PostgreSQL
+    /// `LISTEN`); without, they look every few seconds.
+    pub(crate) listen: bool,
 }
 
 impl Default for Settings {
@@ -85,6 +88,7 @@ impl Default for Settings {
         Settings {
             heartbeat: Duration::from_millis(500),
             stale_after: Duration::from_secs(120),
+            listen: true,
             retry_delay: Duration::from_secs(10),
             attempts: 3,
         }
@@ -169,8 +173,10 @@ impl Jobs {
             tokio::spawn(async move { jobs.work_forever().await });
         }
         self.start_janitor();
-        let jobs = self.clone();
-        tokio::spawn(async move { jobs.wake_on_notifications().await });
+        if self.inner.settings.listen {
+            let jobs = self.clone();
+            tokio::spawn(async move { jobs.wake_on_notifications().await });
+        }
     }
 
     /// Starts only the janitor that requeues jobs whose lease ran out (a

@@ -15,6 +15,7 @@
 
 mod checksum;
 mod finalise;
+mod parts;
 mod remote;
 mod upkeep;
 mod write;

@@ -15,10 +15,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
+use super::parts::PartWriter;
 use super::{BODY_IDLE, Patch, Progress, Result, UploadError, Uploads, WriteLock, millis};
 use crate::model::UploadId;
 use crate::server::db::{PartsRecord, RemoteParts, Repo, Upload, now_ms};
@@ -144,7 +145,16 @@ impl Uploads {
         let lease = Lease::claim(repo, id).await?.ok_or(UploadError::Locked)?;
         let media = row.media_id.clone().ok_or(UploadError::NotFound)?;
         let multipart = remote.multipart_id.clone().ok_or(UploadError::Finalising)?;
-        let mut buffer = BytesMut::from(&repo.upload_tail(id).await?[..]);
+        let tail = repo.upload_tail(id).await?;
+        let store = self.inner.store.clone();
+        let mut parts = PartWriter::new(
+            store,
+            media,
+            multipart,
+            remote.part_size,
+            remote.parts + 1,
+            &tail,
+        );
         // Parts recorded so far, and parts stored but not yet recorded.
         let mut recorded = remote.parts;
         let mut tags: Vec<String> = Vec::new();
@@ -154,56 +164,51 @@ impl Uploads {
             .map(|c| super::ChunkHasher::new(c.algorithm));
         let mut body = patch.body;
         let mut written = 0u64;
+        let idle = tokio::time::sleep(BODY_IDLE);
+        tokio::pin!(idle);
         let ended = loop {
             let next = tokio::select! {
                 biased;
                 () = lock.cancel.cancelled() => break Ended::Cancelled,
                 () = lease.lost.cancelled() => break Ended::LeaseLost,
-                next = tokio::time::timeout(BODY_IDLE, body.next()) => match next {
-                    Ok(next) => next,
-                    Err(_) => break Ended::Interrupted("no data arrived for a minute".into()),
+                landed = parts.landed() => match landed {
+                    Ok(()) => None,
+                    Err(e) => break Ended::Store(e),
                 },
+                next = body.next() => Some(next),
+                () = &mut idle => break Ended::Interrupted("no data arrived for a minute".into()),
             };
-            let bytes = match next {
-                None => break Ended::Complete,
-                Some(Err(e)) => break Ended::Interrupted(e.to_string()),
-                Some(Ok(bytes)) => bytes,
-            };
-            if written + bytes.len() as u64 > room {
-                break Ended::PastLength;
+            if let Some(next) = next {
+                let bytes = match next {
+                    None => break Ended::Complete,
+                    Some(Err(e)) => break Ended::Interrupted(e.to_string()),
+                    Some(Ok(bytes)) => bytes,
+                };
+                idle.as_mut().reset(tokio::time::Instant::now() + BODY_IDLE);
+                if written + bytes.len() as u64 > room {
+                    break Ended::PastLength;
+                }
+                written += bytes.len() as u64;
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(&bytes);
+                }
+                if let Err(e) = parts.push(&bytes).await {
+                    break Ended::Store(e);
+                }
             }
-            written += bytes.len() as u64;
-            if let Some(hasher) = hasher.as_mut() {
-                hasher.update(&bytes);
-            }
-            buffer.extend_from_slice(&bytes);
-            let before = tags.len();
-            if let Err(e) = self
-                .store_parts(
-                    &media,
-                    &multipart,
-                    recorded,
-                    remote.part_size,
-                    &mut buffer,
-                    &mut tags,
-                )
-                .await
-            {
-                break Ended::Store(e);
-            }
+            tags.extend(parts.take_stored());
             // Without a checksum, what arrived counts as it arrives: each
             // part stored is recorded (the tail is still in memory, so the
             // recorded offset ends at the part), and a crash loses only
             // the bytes since.
-            if hasher.is_none() && tags.len() > before {
-                let expires = millis(self.expires_from_now());
+            if hasher.is_none() && !tags.is_empty() {
                 let record = PartsRecord {
                     token: &lease.token,
                     after: recorded,
                     tags: &tags,
                     tail: &[],
                     complete: false,
-                    expires_at: expires,
+                    expires_at: millis(self.expires_from_now()),
                 };
                 if !repo.record_upload_parts(id, &record).await? {
                     break Ended::LeaseLost;
@@ -212,6 +217,14 @@ impl Uploads {
                 tags.clear();
             }
         };
+        // The part in flight, whatever ended the body: stored, or its bytes
+        // back in the tail.
+        let ended = match (parts.settle().await, ended) {
+            (Err(e), Ended::Complete | Ended::Interrupted(_)) => Ended::Store(e),
+            (_, ended) => ended,
+        };
+        tags.extend(parts.take_stored());
+        let buffer = std::mem::take(&mut parts.buffer);
         let verified = match (&ended, hasher, &patch.checksum) {
             (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
             (_, None, _) => true,
@@ -264,39 +277,6 @@ impl Uploads {
             Ended::LeaseLost => Err(UploadError::Locked),
             Ended::Store(e) => Err(e.into()),
         }
-    }
-
-    /// Stores every whole part at the front of `buffer`, in order. A part
-    /// that fails goes back to the front, so its bytes stay in the tail.
-    async fn store_parts(
-        &self,
-        media: &crate::model::MediaId,
-        multipart: &str,
-        stored: u32,
-        part_size: u64,
-        buffer: &mut BytesMut,
-        tags: &mut Vec<String>,
-    ) -> Result<(), crate::server::store::StoreError> {
-        let part_size = usize::try_from(part_size).unwrap_or(usize::MAX);
-        while buffer.len() >= part_size {
-            let part = buffer.split_to(part_size).freeze();
-            let number = stored + tags.len() as u32 + 1;
-            match self
-                .inner
-                .store
-                .put_part(media, multipart, number, part.clone())
-                .await
-            {
-                Ok(tag) => tags.push(tag),
-                Err(e) => {
-                    let rest = buffer.split();
-                    buffer.extend_from_slice(&part);
-                    buffer.extend_from_slice(&rest);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Finalising, first step: the tail goes in as the last part and the
