@@ -212,7 +212,7 @@ fn summary(report: &CopyReport, to: &Database, storage: &Storage) -> String {
         .map(|(table, rows)| format!("{table} {rows}"))
         .collect();
     let mut lines = vec![format!(
-        "copied {} in {:.1} s, each table read back and checked by SHA-256: {}",
+        "copied every row into {} in {:.1} s, each table read back and checked by SHA-256: {}",
         to,
         report.elapsed.as_secs_f64(),
         counts.join(", ")

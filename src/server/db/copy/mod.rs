@@ -14,12 +14,10 @@ mod tables;
 mod target;
 mod values;
 
-use std::fmt::Write as _;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use futures_util::TryStreamExt;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Postgres, Row, Sqlite, Transaction};
@@ -136,8 +134,8 @@ pub(crate) async fn copy_to_postgres(
             other => other.into(),
         })?;
     let mut to = pg.pool().begin().await?;
+    target::check_empty(&mut to).await?;
     let copied = async {
-        target::check_empty(&mut to).await?;
         for table in COPIED {
             let rows = copy_table(&mut from, &mut to, table, &mut report).await?;
             progress(format!("{}: {rows} rows copied and checked", table.name));
@@ -224,50 +222,61 @@ async fn copy_table(
     table: &'static Table,
     report: &mut CopyReport,
 ) -> Result<u64, CopyError> {
-    let mut select = format!("SELECT {} FROM {}", table.column_list(), table.name);
+    let mut filter = None;
     if table.name == "uploads" {
         let skipped =
             format!("SELECT id, filename FROM uploads WHERE {UNFINISHED_UPLOADS} ORDER BY id");
         report.unfinished_uploads = sqlx::query_as(AssertSqlSafe(skipped))
             .fetch_all(&mut **from)
             .await?;
-        write!(select, " WHERE NOT ({UNFINISHED_UPLOADS})").ok();
+        filter = Some(format!("NOT ({UNFINISHED_UPLOADS})"));
     }
-    write!(select, " ORDER BY {}", table.key).ok();
-
-    let per_batch = (VALUES_PER_INSERT / table.columns.len()).clamp(1, ROWS_PER_INSERT);
-    let (mut digest, mut batch, mut references) = (RowDigest::default(), Vec::new(), Vec::new());
-    let mut largest_id = 0;
-    let mut rows = sqlx::query(AssertSqlSafe(select)).fetch(&mut **from);
-    while let Some(row) = rows.try_next().await? {
-        let mut values = read_sqlite(table, &row)?;
-        if table.name == "jobs" && requeue(table, &mut values) {
-            report.requeued += 1;
+    let per_page = (VALUES_PER_INSERT / table.columns.len()).clamp(1, ROWS_PER_INSERT);
+    let columns = table.column_list();
+    let page = |after| table.page(&columns, filter.as_deref(), table.key, after, per_page);
+    let (first, next) = (page(None), page(Some("?")));
+    let key_at = table.position(table.key).unwrap_or(0);
+    let (mut digest, mut references) = (RowDigest::default(), Vec::new());
+    let (mut largest_id, mut after) = (0, None::<Value>);
+    loop {
+        let sql = if after.is_none() { &first } else { &next };
+        let query = sqlx::query(AssertSqlSafe(sql.clone()));
+        let rows = match after.take() {
+            Some(Value::Int(n)) => query.bind(n),
+            Some(Value::Text(text)) => query.bind(text),
+            _ => query,
         }
-        digest.add(&values);
-        if let Some(Value::Int(id)) = table
-            .identity
-            .and_then(|c| table.position(c))
-            .map(|i| &values[i])
-        {
-            largest_id = largest_id.max(*id);
+        .fetch_all(&mut **from)
+        .await?;
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut values = read_sqlite(table, row)?;
+            if table.name == "jobs" && requeue(table, &mut values) {
+                report.requeued += 1;
+            }
+            digest.add(&values);
+            if let Some(Value::Int(id)) = table
+                .identity
+                .and_then(|c| table.position(c))
+                .map(|i| &values[i])
+            {
+                largest_id = largest_id.max(*id);
+            }
+            // Written once every row of the table exists.
+            if let Some(at) = table.self_reference.and_then(|c| table.position(c))
+                && let Value::Text(target) = std::mem::replace(&mut values[at], Value::Null)
+                && let Value::Text(key) = &values[key_at]
+            {
+                references.push((key.clone(), target));
+            }
+            batch.push(values);
         }
-        // Written once every row of the table exists.
-        if let Some(at) = table.self_reference.and_then(|c| table.position(c))
-            && let Value::Text(target) = std::mem::replace(&mut values[at], Value::Null)
-            && let Some(Value::Text(key)) = table.position(table.key).map(|i| &values[i])
-        {
-            references.push((key.clone(), target));
-        }
-        batch.push(values);
-        if batch.len() == per_batch {
-            target::insert(to, table, &batch).await?;
-            batch.clear();
-        }
-    }
-    drop(rows);
-    if !batch.is_empty() {
+        let Some(last) = batch.last() else { break };
+        after = Some(last[key_at].clone());
         target::insert(to, table, &batch).await?;
+        if rows.len() < per_page {
+            break;
+        }
     }
     if let Some(column) = table.self_reference {
         let (keys, targets): (Vec<String>, Vec<String>) = references.into_iter().unzip();

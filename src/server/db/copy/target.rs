@@ -2,7 +2,6 @@
 //! writing rows in batches, moving sequences on, and reading every table
 //! back to check it.
 
-use futures_util::TryStreamExt;
 use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Transaction};
 
 use super::CopyError;
@@ -85,30 +84,47 @@ pub(super) async fn verify(
             _ => (*name).to_string(),
         })
         .collect();
-    let order = match table.position(table.key).map(|i| table.columns[i].1) {
-        Some(Kind::Text) => format!("{} COLLATE \"C\"", table.key),
+    let columns = columns.join(", ");
+    let key_at = table.position(table.key).unwrap_or(0);
+    // Text in byte order, as SQLite's BINARY collation has it.
+    let key = match table.columns[key_at].1 {
+        Kind::Text => format!("{} COLLATE \"C\"", table.key),
         _ => table.key.to_string(),
     };
-    let select = format!(
-        "SELECT {} FROM {} ORDER BY {order}",
-        columns.join(", "),
-        table.name
+    let per_page = 5_000;
+    let (first, next) = (
+        table.page(&columns, None, &key, None, per_page),
+        table.page(&columns, None, &key, Some("$1"), per_page),
     );
-    let mut found = RowDigest::default();
-    let mut rows = sqlx::query(AssertSqlSafe(select)).fetch(&mut **to);
-    while let Some(row) = rows.try_next().await? {
-        let mut values = Vec::with_capacity(table.columns.len());
-        for (index, (column, kind)) in table.columns.iter().enumerate() {
-            values.push(
-                Value::from_pg(&row, index, *kind).map_err(|source| CopyError::Value {
-                    table: table.name,
-                    key: "(read back)".into(),
-                    column,
-                    source,
-                })?,
-            );
+    let (mut found, mut after) = (RowDigest::default(), None::<Value>);
+    loop {
+        let sql = if after.is_none() { &first } else { &next };
+        let query = sqlx::query(AssertSqlSafe(sql.clone()));
+        let rows = match after.take() {
+            Some(Value::Int(n)) => query.bind(n),
+            Some(Value::Text(text)) => query.bind(text),
+            _ => query,
         }
-        found.add(&values);
+        .fetch_all(&mut **to)
+        .await?;
+        for row in &rows {
+            let mut values = Vec::with_capacity(table.columns.len());
+            for (index, (column, kind)) in table.columns.iter().enumerate() {
+                let value =
+                    Value::from_pg(row, index, *kind).map_err(|source| CopyError::Value {
+                        table: table.name,
+                        key: "(read back)".into(),
+                        column,
+                        source,
+                    })?;
+                values.push(value);
+            }
+            found.add(&values);
+            after = Some(values.swap_remove(key_at));
+        }
+        if rows.len() < per_page {
+            break;
+        }
     }
     let ((copied, expected), (read, found)) = (expected.finish(), found.finish());
     if (copied, &expected) != (read, &found) {
