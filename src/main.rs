@@ -18,6 +18,7 @@ async fn main() -> std::process::ExitCode {
     match config.command.take() {
         Some(Command::User { action }) => return user_command(&config, action).await,
         Some(Command::Storage { action }) => return storage_command(&config, action).await,
+        Some(Command::Database { action }) => return database_command(&config, action).await,
         None => {}
     }
     match run(config).await {
@@ -50,6 +51,15 @@ async fn storage_command(
 ) -> std::process::ExitCode {
     let progress = |line: String| println!("{line}");
     said(reel::server::cli::run_storage_command(config, action, progress).await)
+}
+
+/// `reel database …`: progress lines on standard output, then the summary.
+async fn database_command(
+    config: &Config,
+    action: reel::server::config::DatabaseCommand,
+) -> std::process::ExitCode {
+    let progress = |line: String| println!("{line}");
+    said(reel::server::cli::run_database_command(config, action, progress).await)
 }
 
 /// A command's outcome: what it did on standard output, or why it failed

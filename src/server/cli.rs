@@ -1,6 +1,7 @@
 //! `reel user …`: managing accounts from the command line, on the data
 //! directory, with or without the server running (SQLite takes turns).
-//! `reel storage copy …`: moving a library's files to another storage. The
+//! `reel storage copy …`: moving a library's files to another storage.
+//! `reel database copy …`: moving its rows from SQLite to PostgreSQL. The
 //! way in for a first admin on a headless machine, and back in for an admin
 //! who lost their password. Like `state`, this is a composition root: the
 //! operator at the machine owns the data directory, so it works on the
@@ -9,8 +10,10 @@
 use crate::accounts::{Role, check_password, clean_name};
 use crate::model::MediaId;
 use crate::server::accounts::{Accounts, SessionPolicy};
-use crate::server::config::{Config, Storage, StorageCommand, UserCommand};
-use crate::server::db::Repo;
+use crate::server::config::{
+    Config, Database, DatabaseCommand, Storage, StorageCommand, UserCommand,
+};
+use crate::server::db::{CopyReport, Repo, copy_to_postgres};
 use crate::server::node::lock_data_dir;
 use crate::server::peers::Peers;
 use crate::server::store::{Store, StoreError, Variant};
@@ -166,4 +169,84 @@ fn describe(storage: &Storage) -> String {
         Storage::Local => "local".into(),
         Storage::S3(bucket) => bucket.to_string(),
     }
+}
+
+/// `reel database copy --to postgres://…`: copies every row of the SQLite
+/// database into an empty PostgreSQL database in one transaction, checked
+/// table by table (`db::copy`). Holds the data directory's lock, as
+/// `storage copy` does: Reel must be stopped. `progress` hears one line per
+/// table; the answer is the summary and what to do next. The target's
+/// password is never shown.
+pub async fn run_database_command(
+    config: &Config,
+    action: DatabaseCommand,
+    progress: impl FnMut(String),
+) -> Result<String, String> {
+    let DatabaseCommand::Copy { to } = action;
+    let Database::Postgres(target) = &to else {
+        return Err(
+            "--to must be a PostgreSQL database: postgres://USER@HOST:PORT/DATABASE".into(),
+        );
+    };
+    let source = match &config.database_url {
+        Database::Sqlite(None) => config.data_dir.join("reel.db"),
+        Database::Sqlite(Some(path)) => path.clone(),
+        other => {
+            return Err(format!(
+                "--database-url is {other}: the copy reads the SQLite database Reel uses \
+                 (sqlite: or sqlite:PATH)"
+            ));
+        }
+    };
+    let _sole = lock_data_dir(&config.data_dir)
+        .map_err(|e| format!("{e}: stop Reel before copying its rows"))?;
+    let report = copy_to_postgres(&source, target, progress)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(summary(&report, &to, &config.storage))
+}
+
+/// What the copy did, then the next steps.
+fn summary(report: &CopyReport, to: &Database, storage: &Storage) -> String {
+    let counts: Vec<String> = (report.tables.iter())
+        .map(|(table, rows)| format!("{table} {rows}"))
+        .collect();
+    let mut lines = vec![format!(
+        "copied every row into {} in {:.1} s, each table read back and checked by SHA-256: {}",
+        to,
+        report.elapsed.as_secs_f64(),
+        counts.join(", ")
+    )];
+    if report.requeued > 0 {
+        lines.push(format!(
+            "{} jobs that were running are queued again",
+            report.requeued
+        ));
+    }
+    if !report.unfinished_uploads.is_empty() {
+        let named: Vec<String> = (report.unfinished_uploads.iter())
+            .map(|(id, filename)| format!("{filename} ({id})"))
+            .collect();
+        lines.push(format!(
+            "{} unfinished uploads were not copied (their bytes are in this machine's \
+             partial area; their uploaders must start them again): {}",
+            named.len(),
+            named.join(", ")
+        ));
+    }
+    for (table, rows, why) in &report.left_behind {
+        lines.push(format!("{table}: {rows} rows left behind ({why})"));
+    }
+    let files = match storage {
+        Storage::Local => {
+            "; to move the files to object storage too, run `reel storage copy --to \
+             s3://BUCKET/PREFIX` and start with that --storage"
+        }
+        Storage::S3(_) => "",
+    };
+    lines.push(format!(
+        "next: start Reel with --database-url {to} (with the password, preferably in \
+         REEL_DATABASE_URL){files}"
+    ));
+    lines.join("\n")
 }

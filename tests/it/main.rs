@@ -11,6 +11,7 @@ mod binary;
 mod byte_serving;
 mod compression;
 mod crash_soak;
+mod database_copy;
 mod direct_wire;
 mod disk_full;
 mod edit_jobs;

@@ -204,6 +204,27 @@ pub enum Command {
         #[command(subcommand)]
         action: StorageCommand,
     },
+    /// Rows: `reel database copy --to postgres://USER@HOST/DATABASE` copies
+    /// every row of the SQLite database (`--database-url`) into an empty
+    /// PostgreSQL database in one transaction, each table checked by
+    /// SHA-256 before it commits; run it with Reel stopped, then start Reel
+    /// with `--database-url` set to the new database.
+    Database {
+        #[command(subcommand)]
+        action: DatabaseCommand,
+    },
+}
+
+/// What `reel database` can do.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum DatabaseCommand {
+    /// Copies every row to the empty PostgreSQL database `--to` names
+    /// (give its password in PGPASSWORD or ~/.pgpass rather than here:
+    /// a command line is visible to every user of the machine).
+    Copy {
+        #[arg(long, value_parser = parse_database)]
+        to: Database,
+    },
 }
 
 /// What `reel storage` can do.

@@ -21,6 +21,7 @@ use crate::model::{JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId
 use crate::server::config::Database;
 use crate::server::domain::{MediaFacts, NewJob};
 
+mod copy;
 mod notify;
 mod postgres;
 mod rows;
@@ -28,6 +29,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use copy::{CopyReport, copy_to_postgres};
 pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
 pub(crate) use rows::{

@@ -91,6 +91,11 @@ impl PgRepo {
         Ok(())
     }
 
+    /// The pool itself, for `copy`, which writes every table in one transaction.
+    pub(in crate::server::db) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// `connect`, with the options parsed.
     pub(crate) async fn connect_with(options: PgConnectOptions) -> Result<Self, DbError> {
         let shown = format!(

@@ -110,6 +110,11 @@ impl SqliteRepo {
         Ok(SqliteRepo { pool })
     }
 
+    /// The pool itself, for `copy`, which reads every table as it is.
+    pub(in crate::server::db) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// A transaction that holds the write lock from its start.
     async fn write_transaction(&self) -> Result<Transaction<'static, Sqlite>, DbError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
