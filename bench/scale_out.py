@@ -234,6 +234,9 @@ def main():
     for tool in ["s3s-fs", "psql", "node", "ffmpeg", "curl"]:
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: run scripts/setup.sh")
+    if not os.path.exists("bench/tus-node/node_modules/@tus/s3-store/package.json"):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                       cwd="bench/tus-node", check=True)
     if not os.path.exists(CLIENT):
         subprocess.run(["cargo", "build", "-q", "--release", "--features", "ssr", "--example",
                         "tus_upload"], check=True)

@@ -19,7 +19,7 @@ mod events;
 mod hostile_media;
 mod library;
 mod multi_node;
-mod multi_node_tus;
+mod multi_node_flow;
 mod object_store;
 mod processing;
 mod shares;

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use reel::model::{JobKind, MediaState, UploadResponse};
+use reel::model::{MediaState, UploadResponse};
 use reel::server::{Config, Database, Role, Secret, parse_storage};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
@@ -15,12 +15,8 @@ use reel::accounts::Visibility;
 
 use crate::common::accounts::{call, cookie_client, sign_in, upload_as};
 use crate::common::postgres::fresh_database;
-use crate::common::process::ReelProcess;
-use crate::common::s3::{BUCKET, KEY_ID, S3Server, SECRET};
-use crate::common::{
-    ADMIN, ADMIN_PASSWORD, TestServer, avi_needing_transcode, eventually, metric, sha256_hex,
-    tone_wav,
-};
+use crate::common::s3::{BUCKET, S3Server, SECRET};
+use crate::common::{ADMIN, ADMIN_PASSWORD, TestServer, eventually, metric, sha256_hex, tone_wav};
 
 pub(crate) fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
     let database = Database::Postgres(Secret::new(database));
@@ -201,110 +197,4 @@ async fn what_one_node_changes_the_other_forgets_at_once() {
         },
     )
     .await;
-}
-
-/// A worker node killed with `kill -9` in the middle of a transcode: its
-/// lease runs out (`--job-lease 3s`), a node takes the job back, and another
-/// worker finishes it. The page on the web node hears the item become
-/// ready; the bucket holds that item's files and nothing else.
-#[tokio::test]
-async fn a_worker_killed_mid_transcode_leaves_its_job_to_another() {
-    let database = fresh_database().await;
-    let s3 = S3Server::start().await;
-    let web = TestServer::start_with(node(&database, &s3, Role::Web)).await;
-    let storage = format!("s3://{BUCKET}/nodes");
-    let settings = [
-        "--role",
-        "worker",
-        "--job-lease",
-        "3s",
-        "--database-url",
-        &database,
-        "--storage",
-        &storage,
-    ];
-    let env = [
-        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ACCESS_KEY_ID", KEY_ID),
-        ("AWS_SECRET_ACCESS_KEY", SECRET),
-    ];
-    let first_dir = tempfile::tempdir().expect("tmp");
-    let first = ReelProcess::spawn_with_env(first_dir.path(), &settings, &env);
-
-    let mut heard = web.hooks.events();
-    let media = tempfile::tempdir().expect("tmp");
-    let answer = web
-        .upload(&avi_needing_transcode(media.path(), 60, "640x360"))
-        .await;
-    assert_eq!(answer.status(), StatusCode::CREATED);
-    let created: UploadResponse = answer.json().await.expect("json");
-    // The first worker reports the transcode's progress: it is running there.
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            let event = heard.recv().await.expect("node 1's event stream");
-            let converting = event
-                .progress
-                .as_ref()
-                .is_some_and(|p| p.stage == JobKind::Playable && p.fraction > 0.0);
-            if event.id == created.id && converting {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("the first worker converts");
-    first.kill_hard();
-
-    let second_dir = tempfile::tempdir().expect("tmp");
-    let second = ReelProcess::spawn_with_env(second_dir.path(), &settings, &env);
-    let item = eventually(
-        "the second worker to finish what the first began",
-        Duration::from_secs(120),
-        || async {
-            let item = web.item(&created.id).await;
-            (item.state != MediaState::Processing).then_some(item)
-        },
-    )
-    .await;
-    assert_eq!(item.state, MediaState::Ready);
-    assert!(item.play.is_some(), "the converted copy plays");
-    for job in web.hooks.jobs_of(&created.id).await {
-        assert_eq!(format!("{:?}", job.state), "Done", "{job:?}");
-        // Claimed by the first worker, taken back, claimed by the second.
-        let claims = if job.kind == JobKind::Playable { 2 } else { 1 };
-        assert_eq!(job.attempts, claims, "{job:?}");
-    }
-    let metrics = second
-        .admin()
-        .await
-        .get(format!("{}/metrics", second.origin()))
-        .send()
-        .await;
-    let metrics = metrics.expect("metrics").text().await.expect("text");
-    assert!(
-        metric(&metrics, "reel_jobs_finished_total{outcome=\"done\"}") >= 1,
-        "the second worker ran it"
-    );
-
-    // Only this item's files are in the bucket: the first worker's
-    // half-made copy never became an object.
-    let media_dir = s3.root.path().join(BUCKET).join("nodes").join("media");
-    let items: Vec<String> = std::fs::read_dir(&media_dir)
-        .expect("media")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(items, vec![created.id.to_string()]);
-    let mut files: Vec<String> = std::fs::read_dir(media_dir.join(created.id.as_str()))
-        .expect("item")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    assert!(files.contains(&"playable.mp4".to_string()), "{files:?}");
-    assert!(
-        files
-            .iter()
-            .all(|f| !f.contains("tmp") && !f.contains("part")),
-        "{files:?}"
-    );
 }

@@ -54,7 +54,7 @@ impl Store {
         media: &MediaId,
         multipart_id: &str,
         number: u32,
-        bytes: Bytes,
+        pieces: Vec<Bytes>,
     ) -> Result<String, StoreError> {
         let s3 = self.remote();
         let key = s3.key(media, Variant::Original);
@@ -65,7 +65,7 @@ impl Store {
                 &key,
                 &multipart_id.to_string(),
                 index,
-                PutPayload::from(bytes),
+                pieces.into_iter().collect::<PutPayload>(),
             )
             .await
             .map_err(|e| s3.failed(&key, e))?;

@@ -2,8 +2,13 @@
 //! are stored as they fill, one in flight while the next fills (receiving
 //! and storing overlap), and the bytes short of a part stay in memory as the
 //! tail for the caller to record.
+//!
+//! A part is the received pieces themselves, cut at its end: no byte is
+//! copied on its way to the store, and no part-sized buffer is allocated.
 
-use bytes::{Bytes, BytesMut};
+use std::collections::VecDeque;
+
+use bytes::Bytes;
 use tokio::task::JoinHandle;
 
 use crate::model::MediaId;
@@ -18,11 +23,12 @@ pub(super) struct PartWriter {
     part_size: usize,
     /// The number the next part gets (from 1, as S3 counts).
     next: u32,
-    in_flight: Option<(Bytes, Stored)>,
+    in_flight: Option<(Vec<Bytes>, Stored)>,
     /// ETags of parts stored and not yet taken by the caller, in order.
     stored: Vec<String>,
-    /// Bytes not yet cut into a part; once the body has ended, the tail.
-    pub(super) buffer: BytesMut,
+    /// Pieces not yet cut into a part, and their length.
+    pieces: VecDeque<Bytes>,
+    held: usize,
 }
 
 impl PartWriter {
@@ -33,9 +39,9 @@ impl PartWriter {
         multipart: String,
         part_size: u64,
         next: u32,
-        tail: &[u8],
+        tail: Vec<u8>,
     ) -> Self {
-        PartWriter {
+        let mut writer = PartWriter {
             store,
             media,
             multipart,
@@ -43,35 +49,68 @@ impl PartWriter {
             next,
             in_flight: None,
             stored: Vec::new(),
-            buffer: BytesMut::from(tail),
-        }
+            pieces: VecDeque::new(),
+            held: 0,
+        };
+        writer.hold_back(vec![Bytes::from(tail)]);
+        writer
     }
 
-    /// Adds received bytes; each whole part starts storing at once.
-    pub(super) async fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        self.buffer.extend_from_slice(bytes);
-        while self.buffer.len() >= self.part_size {
-            self.settle().await?;
-            let part = self.buffer.split_to(self.part_size).freeze();
+    /// Adds a received piece; each whole part starts storing at once.
+    pub(super) async fn push(&mut self, piece: Bytes) -> Result<(), StoreError> {
+        self.held += piece.len();
+        self.pieces.push_back(piece);
+        while let Some(part) = self.cut() {
+            if let Err(e) = self.settle().await {
+                self.hold_back(part);
+                return Err(e);
+            }
             let (store, media, multipart) = (
                 self.store.clone(),
                 self.media.clone(),
                 self.multipart.clone(),
             );
-            let (number, bytes) = (self.next, part.clone());
+            let (number, pieces) = (self.next, part.clone());
             self.next += 1;
             let storing =
                 tokio::spawn(
-                    async move { store.put_part(&media, &multipart, number, bytes).await },
+                    async move { store.put_part(&media, &multipart, number, pieces).await },
                 );
             self.in_flight = Some((part, storing));
         }
         Ok(())
     }
 
-    /// Waits for the part in flight. One that failed puts its bytes back in
-    /// front of the buffer: nothing received is lost, and a later request
-    /// stores it again under the same number.
+    /// The first `part_size` bytes held, when there are that many.
+    fn cut(&mut self) -> Option<Vec<Bytes>> {
+        if self.held < self.part_size {
+            return None;
+        }
+        let mut part = Vec::new();
+        let mut wanted = self.part_size;
+        while wanted > 0 {
+            let mut piece = self.pieces.pop_front()?;
+            if piece.len() > wanted {
+                self.pieces.push_front(piece.split_off(wanted));
+            }
+            wanted -= piece.len();
+            part.push(piece);
+        }
+        self.held -= self.part_size;
+        Some(part)
+    }
+
+    /// Puts pieces back in front of those held (a part that was not stored).
+    fn hold_back(&mut self, pieces: Vec<Bytes>) {
+        for piece in pieces.into_iter().rev().filter(|p| !p.is_empty()) {
+            self.held += piece.len();
+            self.pieces.push_front(piece);
+        }
+    }
+
+    /// Waits for the part in flight. One that failed goes back in front of
+    /// the held bytes: nothing received is lost, and a later request stores
+    /// it again under the same number.
     pub(super) async fn settle(&mut self) -> Result<(), StoreError> {
         match self.in_flight {
             Some(_) => self.landed().await,
@@ -100,9 +139,7 @@ impl PartWriter {
             }
             Err(e) => {
                 self.next -= 1;
-                let rest = self.buffer.split();
-                self.buffer.extend_from_slice(&part);
-                self.buffer.extend_from_slice(&rest);
+                self.hold_back(part);
                 Err(e)
             }
         }
@@ -111,6 +148,15 @@ impl PartWriter {
     /// ETags of the parts stored since the last call, in order.
     pub(super) fn take_stored(&mut self) -> Vec<String> {
         std::mem::take(&mut self.stored)
+    }
+
+    /// The bytes held, in one piece (the tail the caller records).
+    pub(super) fn tail(&self) -> Vec<u8> {
+        let mut tail = Vec::with_capacity(self.held);
+        for piece in &self.pieces {
+            tail.extend_from_slice(piece);
+        }
+        tail
     }
 }
 

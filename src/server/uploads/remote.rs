@@ -153,7 +153,7 @@ impl Uploads {
             multipart,
             remote.part_size,
             remote.parts + 1,
-            &tail,
+            tail,
         );
         // Parts recorded so far, and parts stored but not yet recorded.
         let mut recorded = remote.parts;
@@ -192,7 +192,7 @@ impl Uploads {
                 if let Some(hasher) = hasher.as_mut() {
                     hasher.update(&bytes);
                 }
-                if let Err(e) = parts.push(&bytes).await {
+                if let Err(e) = parts.push(bytes).await {
                     break Ended::Store(e);
                 }
             }
@@ -224,7 +224,7 @@ impl Uploads {
             (_, ended) => ended,
         };
         tags.extend(parts.take_stored());
-        let buffer = std::mem::take(&mut parts.buffer);
+        let buffer = parts.tail();
         let verified = match (&ended, hasher, &patch.checksum) {
             (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
             (_, None, _) => true,
@@ -293,7 +293,7 @@ impl Uploads {
                     let number = tags.len() as u32 + 1;
                     tags.push(
                         store
-                            .put_part(media, multipart, number, tail.into())
+                            .put_part(media, multipart, number, vec![tail.into()])
                             .await?,
                     );
                 }

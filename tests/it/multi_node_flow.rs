@@ -1,21 +1,25 @@
-//! Resumable uploads across nodes ("Beyond one machine"): with an object
-//! store, a tus upload's bytes go straight into an S3 multipart upload and
-//! its parts and tail are rows, so an upload started on one web node and
-//! cut off resumes on another; one writer at a time across nodes (423 to a
-//! second); and expiry aborts the multipart upload, leaving nothing in the
-//! store.
+//! The whole flow across nodes ("Beyond one machine"): two web nodes (in
+//! this process) and two worker processes over one PostgreSQL database and
+//! one S3 server. A tus upload's bytes go straight into an S3 multipart
+//! upload and its parts and tail are rows, so an upload started on web node
+//! 1 and cut off resumes on web node 2, with one writer at a time across
+//! nodes (423 to a second); a worker `kill -9`ed mid-transcode leaves its
+//! job to the other once its lease runs out; nothing is lost, nothing run
+//! twice to completion, nothing left in the store. And expiry and delete
+//! abort unfinished multipart uploads.
 
 use std::time::Duration;
 
-use reel::model::{MediaState, UploadId, UploadPhase};
+use reel::model::{JobKind, MediaState, UploadId, UploadPhase};
 use reel::server::Role;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_RANGE, RANGE};
 
 use crate::common::postgres::fresh_database;
-use crate::common::s3::{BUCKET, S3Server};
+use crate::common::process::ReelProcess;
+use crate::common::s3::{BUCKET, KEY_ID, S3Server, SECRET};
 use crate::common::tus::upload_id;
-use crate::common::{TestServer, eventually, sha256_hex, tone_wav};
+use crate::common::{TestServer, eventually, sha256_hex};
 use crate::multi_node::node;
 
 const MIB: usize = 1 << 20;
@@ -30,26 +34,31 @@ fn open_multipart_files(s3: &S3Server) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_upload_cut_off_on_one_node_resumes_on_another() {
+async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     let database = fresh_database().await;
     let s3 = S3Server::start().await;
     let one = TestServer::start_with(node(&database, &s3, Role::Web)).await;
     let two = TestServer::start_with(node(&database, &s3, Role::Web)).await;
-    let worker = TestServer::start_with(node(&database, &s3, Role::Worker)).await;
+    let worker_settings = worker_settings(&database);
+    let worker_settings: Vec<&str> = worker_settings.iter().map(String::as_str).collect();
+    let env = worker_env(&s3);
+    let first_dir = tempfile::tempdir().expect("tmp");
+    let first_worker = ReelProcess::spawn_with_env(first_dir.path(), &worker_settings, &env);
     let mut heard = one.hooks.events();
 
     let media = tempfile::tempdir().expect("tmp");
-    let bytes = std::fs::read(tone_wav(media.path(), 60)).expect("wav");
+    let bytes = std::fs::read(large_avi(media.path())).expect("avi");
     assert!(
-        bytes.len() > 10 * MIB,
-        "three parts of 5 MiB: two whole, a tail"
+        bytes.len() > 7 * MIB,
+        "a whole part and more: {} bytes",
+        bytes.len()
     );
     let (tus_one, tus_two) = (one.tus(), two.tus());
-    let location = tus_one.create(bytes.len() as u64, "across.wav").await;
+    let location = tus_one.create(bytes.len() as u64, "across.avi").await;
     let id = UploadId::parse(upload_id(&location)).expect("id");
 
-    // Node 1 takes 6 MiB: a whole part is stored and recorded while the
-    // request is still open, and node 2 sees it.
+    // Web node 1 takes 6 MiB: a whole part is stored and recorded while the
+    // request is still open, and web node 2 sees it.
     let first = tus_one.streaming_patch(&location, 0);
     first
         .body
@@ -105,27 +114,55 @@ async fn an_upload_cut_off_on_one_node_resumes_on_another() {
     let UploadPhase::Done { media_id } = status.phase else {
         panic!("not done: {status:?}");
     };
-
-    // A worker processes it; a page on node 1 hears it become ready.
-    tokio::time::timeout(Duration::from_secs(60), async {
-        loop {
-            let event = heard.recv().await.expect("node 1's event stream");
-            if event.id == media_id && event.state == MediaState::Ready {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("node 1 heard the item become ready");
     let item = two.item(&media_id).await;
     assert_eq!(
         item.sha256,
         sha256_hex(&bytes),
         "the parts joined are the bytes sent"
     );
-    assert_eq!(item.size_bytes, bytes.len() as u64);
 
-    // Node 2 serves it with ranges, across part boundaries.
+    // The first worker converts it; a page on node 1 follows the progress.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let event = heard.recv().await.expect("node 1's event stream");
+            let converting = event
+                .progress
+                .as_ref()
+                .is_some_and(|p| p.stage == JobKind::Playable && p.fraction > 0.0);
+            if event.id == media_id && converting {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("node 1 hears the first worker convert");
+    first_worker.kill_hard();
+
+    // The second worker takes the job back once its lease has run out.
+    let second_dir = tempfile::tempdir().expect("tmp");
+    let _second_worker = ReelProcess::spawn_with_env(second_dir.path(), &worker_settings, &env);
+    tokio::time::timeout(Duration::from_secs(120), async {
+        loop {
+            let event = heard.recv().await.expect("node 1's event stream");
+            if event.id == media_id && event.state != MediaState::Processing {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("node 1 hears the second worker finish");
+    let item = one.item(&media_id).await;
+    assert_eq!(item.state, MediaState::Ready);
+    assert!(item.play.is_some(), "the converted copy plays");
+    for job in one.hooks.jobs_of(&media_id).await {
+        assert_eq!(format!("{:?}", job.state), "Done", "{job:?}");
+        // Claimed by the first worker, taken back, claimed by the second:
+        // done once.
+        let claims = if job.kind == JobKind::Playable { 2 } else { 1 };
+        assert_eq!(job.attempts, claims, "{job:?}");
+    }
+
+    // Node 2 serves the original with ranges, across the part boundary.
     let (from, to) = (5 * MIB - 100, 5 * MIB + 99);
     let range = two
         .client
@@ -141,14 +178,103 @@ async fn an_upload_cut_off_on_one_node_resumes_on_another() {
     );
     assert_eq!(&range.bytes().await.expect("body")[..], &bytes[from..=to]);
 
-    // Nothing left behind: no open multipart upload, no rows of parts.
+    // Nothing left behind: only this item's files in the bucket, no
+    // half-made copy, no open multipart upload.
+    let media_dir = s3.root.path().join(BUCKET).join("nodes").join("media");
+    let mut files: Vec<String> = walkdir(&media_dir)
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&media_dir)
+                .expect("under")
+                .display()
+                .to_string()
+        })
+        .collect();
+    files.sort();
+    assert!(
+        files.iter().all(|f| f.starts_with(media_id.as_str())),
+        "{files:?}"
+    );
+    assert!(
+        files.iter().any(|f| f.ends_with("playable.mp4")),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .all(|f| !f.contains("tmp") && !f.contains("part")),
+        "{files:?}"
+    );
     assert!(
         open_multipart_files(&s3).is_empty(),
         "{:?}",
         open_multipart_files(&s3)
     );
     assert!(one.hooks.open_multiparts().await.is_empty());
-    drop(worker);
+
+    // Deleted on node 2, the item leaves no object behind.
+    let deleted = two
+        .client
+        .post(two.url("/api/delete_media"))
+        .form(&[("id", media_id.as_str())])
+        .send()
+        .await
+        .expect("delete");
+    assert!(deleted.status().is_success(), "{deleted:?}");
+    assert!(walkdir(&media_dir).is_empty(), "{:?}", walkdir(&media_dir));
+}
+
+/// A minute of MPEG-4 Part 2 video (browsers cannot play it: it is
+/// transcoded) with uncompressed sound, so it spans parts: about 14 MB.
+fn large_avi(dir: &std::path::Path) -> std::path::PathBuf {
+    reel::testing::media::ffmpeg(
+        dir,
+        "large.avi",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=duration=60:size=640x360:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=330:duration=60:sample_rate=48000",
+            "-ac",
+            "2",
+            "-c:v",
+            "mpeg4",
+            "-q:v",
+            "5",
+            "-c:a",
+            "pcm_s16le",
+            "-shortest",
+        ],
+    )
+}
+
+fn worker_settings(database: &str) -> Vec<String> {
+    let storage = format!("s3://{BUCKET}/nodes");
+    [
+        "--role",
+        "worker",
+        "--job-lease",
+        "3s",
+        "--database-url",
+        database,
+        "--storage",
+        &storage,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn worker_env(s3: &S3Server) -> Vec<(&str, &str)> {
+    vec![
+        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", SECRET),
+    ]
 }
 
 #[tokio::test]
