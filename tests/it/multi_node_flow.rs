@@ -44,7 +44,6 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     let env = worker_env(&s3);
     let first_dir = tempfile::tempdir().expect("tmp");
     let first_worker = ReelProcess::spawn_with_env(first_dir.path(), &worker_settings, &env);
-    let mut heard = one.hooks.events();
 
     let media = tempfile::tempdir().expect("tmp");
     let bytes = std::fs::read(large_avi(media.path())).expect("avi");
@@ -122,13 +121,14 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     );
 
     // The first worker converts it; a page on node 1 follows the progress.
+    // (Subscribed now: events queued during the upload would be stale.)
+    let mut heard = one.hooks.events();
     tokio::time::timeout(Duration::from_secs(60), async {
         loop {
             let event = heard.recv().await.expect("node 1's event stream");
-            let converting = event
-                .progress
-                .as_ref()
-                .is_some_and(|p| p.stage == JobKind::Playable && p.fraction > 0.0);
+            let converting = event.progress.as_ref().is_some_and(|p| {
+                p.stage == JobKind::Playable && p.fraction > 0.0 && p.fraction < 0.5
+            });
             if event.id == media_id && converting {
                 return;
             }
@@ -136,6 +136,15 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     })
     .await
     .expect("node 1 hears the first worker convert");
+    // Frozen at once (the conversion had at least half to go), so it
+    // cannot finish the job between the event and the kill; then killed.
+    first_worker.freeze();
+    let playable = one.hooks.jobs_of(&media_id).await;
+    let playable = playable.iter().find(|j| j.kind == JobKind::Playable);
+    assert!(
+        playable.is_some_and(|j| format!("{:?}", j.state) == "Running"),
+        "the conversion was frozen mid-way: {playable:?}"
+    );
     first_worker.kill_hard();
 
     // The second worker takes the job back once its lease has run out.
@@ -234,7 +243,7 @@ fn large_avi(dir: &std::path::Path) -> std::path::PathBuf {
             "-f",
             "lavfi",
             "-i",
-            "testsrc=duration=60:size=640x360:rate=25",
+            "testsrc=duration=60:size=960x540:rate=25",
             "-f",
             "lavfi",
             "-i",

@@ -55,6 +55,15 @@ impl ReelProcess {
     }
 
     /// SIGKILL: no graceful shutdown, no flushing, as a crash would be.
+    /// SIGSTOP: the process stops where it is (a SIGKILL may follow).
+    pub(crate) fn freeze(&self) {
+        let stopped = Command::new("kill")
+            .args(["-STOP", &self.child.id().to_string()])
+            .status()
+            .expect("kill -STOP runs");
+        assert!(stopped.success(), "kill -STOP {}", self.child.id());
+    }
+
     pub(crate) fn kill_hard(mut self) {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reaped");
