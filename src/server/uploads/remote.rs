@@ -20,6 +20,7 @@ use futures_util::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::parts::PartWriter;
+use super::write::Ended;
 use super::{BODY_IDLE, Patch, Progress, Result, UploadError, Uploads, WriteLock, millis};
 use crate::model::UploadId;
 use crate::server::db::{PartsRecord, RemoteParts, Repo, Upload, now_ms};
@@ -114,16 +115,6 @@ pub(super) fn unclaimed(remote: &RemoteParts) -> bool {
         .writer
         .as_ref()
         .is_none_or(|(_, until)| *until <= now_ms())
-}
-
-/// How reading one PATCH's body ended.
-enum Ended {
-    Complete,
-    Interrupted(String),
-    Cancelled,
-    LeaseLost,
-    PastLength,
-    Store(crate::server::store::StoreError),
 }
 
 impl Uploads {
@@ -225,11 +216,7 @@ impl Uploads {
         };
         tags.extend(parts.take_stored());
         let buffer = parts.tail();
-        let verified = match (&ended, hasher, &patch.checksum) {
-            (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
-            (_, None, _) => true,
-            _ => false,
-        };
+        let verified = ended.verified(hasher, patch.checksum.as_ref());
         // What arrived is kept unless it must be verified whole or overflows;
         // bytes a part could not store stay in the tail.
         let keep = verified
@@ -265,18 +252,11 @@ impl Uploads {
         if complete {
             self.spawn_finalise(id.clone());
         }
-        match ended {
-            Ended::Complete if verified => Ok(Progress {
-                offset,
-                expires: (!complete).then_some(expires),
-            }),
-            Ended::Complete => Err(UploadError::ChecksumMismatch),
-            Ended::PastLength => Err(UploadError::PastLength { length: row.length }),
-            Ended::Interrupted(why) => Err(UploadError::Interrupted(why)),
-            Ended::Cancelled => Err(UploadError::NotFound),
-            Ended::LeaseLost => Err(UploadError::Locked),
-            Ended::Store(e) => Err(e.into()),
-        }
+        let progress = Progress {
+            offset,
+            expires: (!complete).then_some(expires),
+        };
+        ended.answer(verified, progress, row.length)
     }
 
     /// Finalising, first step: the tail goes in as the last part and the

@@ -7,19 +7,57 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 
 use super::{
-    BODY_IDLE, ChunkHasher, Patch, Progress, Result, UploadError, Uploads, WriteLock, millis,
+    BODY_IDLE, Checksum, ChunkHasher, Patch, Progress, Result, UploadError, Uploads, WriteLock,
+    millis,
 };
 use crate::model::UploadId;
 use crate::server::db::UploadState;
 use crate::server::store::StoreError;
 
-/// How reading a chunk ended.
-enum Ended {
+/// How reading a chunk ended (into the partial area or an object store).
+pub(super) enum Ended {
     Complete,
     Interrupted(String),
+    /// DELETE stopped the writer.
     Cancelled,
+    /// Another node took the upload's lease (object stores only).
+    LeaseLost,
     PastLength,
     Store(StoreError),
+}
+
+impl Ended {
+    /// Whether the chunk may count: a checksum, when sent, must match what
+    /// was read whole.
+    pub(super) fn verified(
+        &self,
+        hasher: Option<ChunkHasher>,
+        checksum: Option<&Checksum>,
+    ) -> bool {
+        match (self, hasher, checksum) {
+            (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
+            (_, None, _) => true,
+            _ => false,
+        }
+    }
+
+    /// The answer to the PATCH; `progress` is where the upload stands.
+    pub(super) fn answer(
+        self,
+        verified: bool,
+        progress: Progress,
+        length: u64,
+    ) -> Result<Progress> {
+        match self {
+            Ended::Complete if verified => Ok(progress),
+            Ended::Complete => Err(UploadError::ChecksumMismatch),
+            Ended::PastLength => Err(UploadError::PastLength { length }),
+            Ended::Interrupted(why) => Err(UploadError::Interrupted(why)),
+            Ended::Cancelled => Err(UploadError::NotFound),
+            Ended::LeaseLost => Err(UploadError::Locked),
+            Ended::Store(e) => Err(e.into()),
+        }
+    }
 }
 
 impl Uploads {
@@ -79,11 +117,7 @@ impl Uploads {
         let ended = self
             .receive(id, room, patch.body, hasher.as_mut(), lock.clone())
             .await?;
-        let verified = match (&ended, hasher, &patch.checksum) {
-            (Ended::Complete, Some(hasher), Some(expected)) => hasher.matches(expected),
-            (_, None, _) => true,
-            _ => false,
-        };
+        let verified = ended.verified(hasher, patch.checksum.as_ref());
         let keep = verified && !matches!(ended, Ended::PastLength);
         if !keep {
             store.truncate_partial(id, offset).await?;
@@ -99,17 +133,11 @@ impl Uploads {
         if complete {
             self.spawn_finalise(id.clone());
         }
-        match ended {
-            Ended::Complete if verified => Ok(Progress {
-                offset: on_disk,
-                expires: (!complete).then_some(expires),
-            }),
-            Ended::Complete => Err(UploadError::ChecksumMismatch),
-            Ended::PastLength => Err(UploadError::PastLength { length: row.length }),
-            Ended::Interrupted(why) => Err(UploadError::Interrupted(why)),
-            Ended::Cancelled => Err(UploadError::NotFound),
-            Ended::Store(e) => Err(e.into()),
-        }
+        let progress = Progress {
+            offset: on_disk,
+            expires: (!complete).then_some(expires),
+        };
+        ended.answer(verified, progress, row.length)
     }
 
     /// Streams the body to the upload's file until it ends, breaks, is

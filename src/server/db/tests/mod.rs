@@ -18,6 +18,7 @@ mod postgres;
 mod queue;
 mod rows;
 mod sqlite;
+mod upload_parts;
 
 /// The cluster tests make their databases in.
 pub(crate) const PG_URL_VARIABLE: &str = "REEL_TEST_PG_URL";
