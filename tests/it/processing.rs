@@ -286,7 +286,12 @@ async fn cancelling_stops_a_running_transcode_and_leaves_no_partial_file() {
     assert_eq!(item.play, None);
     let (status, _, _) = fetch(&server, &format!("/files/{}/playable", item.id)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(server.scratch_entries(), 0);
+    assert_eq!(
+        server.scratch_entries(),
+        0,
+        "left in scratch: {:?}",
+        reel::testing::scratch_names(server.dir.path())
+    );
     assert_eq!(
         call(&server, "cancel_processing", created.id.as_str()).await,
         StatusCode::CONFLICT
