@@ -660,7 +660,12 @@ async fn deleting_an_item_while_it_processes_stops_its_work() {
     assert_eq!(files_of(&server, created.id.as_str()), Vec::<String>::new());
     server.hooks.wait_idle().await;
     assert_eq!(files_of(&server, created.id.as_str()), Vec::<String>::new());
-    assert_eq!(server.scratch_entries(), 0);
+    assert_eq!(
+        server.scratch_entries(),
+        0,
+        "left in scratch: {:?}",
+        reel::testing::scratch_names(server.dir.path())
+    );
 }
 
 #[tokio::test]
