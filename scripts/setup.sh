@@ -112,3 +112,15 @@ for dir in end2end tests/tus-js bench/tus-node; do
     (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+# hls.js for the media page's adaptive player: the build npm pins (in
+# end2end/package.json), copied into the site's public files under a name
+# with its version (src/app/adaptive.rs names it; nothing else loads it).
+HLS_VER=$(node -p "require('./end2end/package.json').devDependencies['hls.js']")
+hls_js="public/vendor/hls-$HLS_VER.light.min.js"
+if ! cmp -s end2end/node_modules/hls.js/dist/hls.light.min.js "$hls_js"; then
+  log "copying hls.js $HLS_VER into public/vendor"
+  rm -rf public/vendor
+  mkdir -p public/vendor
+  cp end2end/node_modules/hls.js/dist/hls.light.min.js "$hls_js"
+fi

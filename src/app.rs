@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 
 mod account;
+mod adaptive;
 mod editor;
 mod library;
 mod live;

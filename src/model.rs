@@ -82,6 +82,10 @@ pub struct MediaItem {
     pub has_scrub: bool,
     /// Peaks for drawing the sound (audio).
     pub has_waveform: bool,
+    /// The adaptive-streaming ladder (HLS): `Live` while it is encoded
+    /// (playable up to where it has come), `Ready` once whole.
+    #[serde(default)]
+    pub hls: Option<HlsState>,
     /// Processing still to do, while the item is processing.
     pub progress: Option<Progress>,
     /// The item this one was edited from (`None` for uploads, or when the
@@ -136,6 +140,21 @@ impl PlaySource {
     }
 }
 
+/// How far an item's HLS ladder has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "ssr",
+    derive(sqlx::Type),
+    sqlx(rename_all = "lowercase", type_name = "text")
+)]
+pub enum HlsState {
+    /// Being encoded: the playlists grow as segments appear.
+    Live,
+    /// Encoded whole: the playlists are final.
+    Ready,
+}
+
 /// What a processing job makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -156,10 +175,13 @@ pub enum JobKind {
     Waveform,
     /// Making an edited item (trim, export, normalise) from its source.
     Edit,
+    /// The adaptive-streaming ladder: HLS renditions at several sizes (video).
+    Ladder,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
+        JobKind::Ladder,
         JobKind::Poster,
         JobKind::Playable,
         JobKind::Scrub,
@@ -174,6 +196,7 @@ impl JobKind {
             JobKind::Scrub => "scrub",
             JobKind::Waveform => "waveform",
             JobKind::Edit => "edit",
+            JobKind::Ladder => "ladder",
         }
     }
 
@@ -189,6 +212,7 @@ impl JobKind {
             JobKind::Scrub => "Making scrub previews",
             JobKind::Waveform => "Drawing the waveform",
             JobKind::Edit => "Editing",
+            JobKind::Ladder => "Making streaming versions",
         }
     }
 }
@@ -231,6 +255,10 @@ pub struct MediaUrls {
     pub thumbnails: Option<String>,
     /// Waveform peaks as JSON (`WaveformPeaks`).
     pub waveform: Option<String>,
+    /// The HLS master playlist, while or once the ladder exists. Signed
+    /// in its path, so the playlists' relative addresses inherit it.
+    #[serde(default)]
+    pub hls: Option<String>,
 }
 
 /// What a share link's page shows.
@@ -271,6 +299,14 @@ impl MediaUrls {
             play: item.play.map(|source| file(source.as_str())),
             thumbnails: item.has_scrub.then(|| file("thumbnails")),
             waveform: item.has_waveform.then(|| file("waveform")),
+            hls: item.hls.map(|_| match query("hls") {
+                Some(query) => format!(
+                    "/files/{}/hls/{}/master.m3u8",
+                    item.id,
+                    query.strip_prefix("sig=").unwrap_or(&query)
+                ),
+                None => format!("/files/{}/hls/master.m3u8", item.id),
+            }),
         }
     }
 }

@@ -74,7 +74,7 @@ test("an audio file's waveform is drawn and seeks its player by click and keys",
     .toBeGreaterThan(time - 0.5);
 });
 
-test("a video that needs converting shows moving progress, then plays the converted copy", async ({ page }) => {
+test("a video that needs converting shows moving progress, then plays from its ladder", async ({ page }) => {
   test.setTimeout(240_000);
   const file = generateMedia(MKV, [
     "-f", "lavfi", "-i", "testsrc=duration=20:size=1280x720:rate=30",
@@ -122,8 +122,9 @@ test("a video that needs converting shows moving progress, then plays the conver
   }, id);
 
   const video = page.locator('video[data-testid="player"]');
-  // Private items' addresses carry a signature (`?sig=…`).
-  const playable = new RegExp(`/files/${id}/playable(\\?sig=[^&]+)?$`);
+  // It plays from its HLS ladder; a private item's ladder address carries
+  // its signature in the path (`/hls/<sig>/master.m3u8`).
+  const ladder = new RegExp(`/files/${id}/hls/([^/]+/)?master\\.m3u8$`);
   if ((await video.count()) === 0) {
     // Nothing plays yet: the converting panel with its progress bar.
     await expect(page.getByTestId("converting")).toBeVisible();
@@ -133,9 +134,11 @@ test("a video that needs converting shows moving progress, then plays the conver
     await expect(page.getByTestId("processing-stage")).toHaveText(/\S/);
   }
 
-  await expect(video, "the converted copy should replace the panel").toHaveAttribute("src", playable, {
+  await expect(video, "the ladder should replace the panel").toHaveAttribute("data-ladder", ladder, {
     timeout: 180_000,
   });
+  // The progress goes on above the player until the ladder is whole.
+  await expect(page.locator("article.media")).toHaveAttribute("data-state", "ready", { timeout: 180_000 });
   const seen = await page.evaluate(() => (window as unknown as { __percents: string[] }).__percents);
   const values = seen.map((s) => s.split("|"));
   for (const [value, aria] of values) {
@@ -155,7 +158,7 @@ test("a video that needs converting shows moving progress, then plays the conver
           if (m.error) return `media error ${m.error.code}: ${m.error.message}`;
           return m.readyState >= 2 ? "data" : `readyState ${m.readyState}`;
         }),
-      { message: "the converted copy should load", timeout: 30_000 },
+      { message: "the ladder should load", timeout: 30_000 },
     )
     .toBe("data");
   await video.evaluate(async (el) => {

@@ -54,5 +54,8 @@ test("a media page whose code arrives after its item is ready hydrates and shows
   release();
   await expect(page.locator("html"), "the app should hydrate").toHaveAttribute("data-hydrated", "true");
   await expect(page.locator("article.media")).toHaveAttribute("data-state", "ready", { timeout: PROCESSING_TIMEOUT });
-  await expect(page.locator('video[data-testid="player"]')).toHaveAttribute("src", new RegExp(`/files/${id}/playable`));
+  await expect(page.locator('video[data-testid="player"]')).toHaveAttribute(
+    "data-ladder",
+    new RegExp(`/files/${id}/hls/`),
+  );
 });

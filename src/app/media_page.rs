@@ -14,6 +14,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
 use super::account::VisibilityBadge;
+use super::adaptive::{self, Quality, QualityMenu};
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
 use super::now_playing::{QueueButtons, Track};
@@ -119,11 +120,22 @@ fn MediaView(
     });
 
     let play = Memo::new(move |_| current.with(|c| c.urls.clone().play));
-    let playing = Memo::new(move |_| play.with(Option::is_some));
+    // The ladder, while or once it exists: it plays before any whole copy,
+    // and in the rung the connection can carry.
+    let hls = Memo::new(move |_| current.with(|c| c.urls.clone().hls));
+    // What the player element plays; a ladder stays the source when a
+    // playable copy appears beside it, so playback is not interrupted.
+    let source = Memo::new(move |_| match hls.get() {
+        Some(master) => Some(Source::Ladder(master)),
+        None => play.get().map(Source::File),
+    });
+    let playing = Memo::new(move |_| source.with(Option::is_some));
+    let has_file = Memo::new(move |_| play.with(Option::is_some));
+    let quality = Quality::new();
     // Edits need a playable file, and none are offered after a failure.
     let can_change = item.can_change;
     let editable = Memo::new(move |_| {
-        can_change && playing.get() && !status.with(|s| matches!(s.state, MediaState::Failed(_)))
+        can_change && has_file.get() && !status.with(|s| matches!(s.state, MediaState::Failed(_)))
     });
     let selection = RwSignal::new(None::<(f64, f64)>);
     let poster = Memo::new(move |_| current.with(|c| c.urls.clone().poster));
@@ -173,10 +185,17 @@ fn MediaView(
     let stage = {
         let id = id.clone();
         let converting = converting.clone();
-        move || match (kind, play.get()) {
+        move || match (kind, source.get()) {
             (_, None) => converting().into_any(),
-            (MediaKind::Video, Some(src)) => {
+            (MediaKind::Video, Some(source)) => {
                 let id = id.clone();
+                let (src, ladder) = match source {
+                    Source::File(src) => (Some(src), None),
+                    Source::Ladder(master) => {
+                        adaptive::attach(video_ref, master.clone(), play.get_untracked(), quality);
+                        (None, Some(master))
+                    }
+                };
                 view! {
                     <div class="video-stage">
                         <video
@@ -187,6 +206,7 @@ fn MediaView(
                             playsinline
                             preload="metadata"
                             src=src
+                            data-ladder=ladder
                             poster=move || poster.get()
                             style:aspect-ratio=ratio.clone()
                             aria-label="Video player"
@@ -217,7 +237,7 @@ fn MediaView(
                 }
                 .into_any()
             }
-            (MediaKind::Audio, Some(src)) => view! {
+            (MediaKind::Audio, Some(Source::File(src) | Source::Ladder(src))) => view! {
                 <audio
                     data-testid="player"
                     class="player audio"
@@ -300,6 +320,7 @@ fn MediaView(
             {move || playing.get().then(status_view.clone())}
             {body}
             {move || playing.get().then(|| view! { <PlayerBar playback/> })}
+            <QualityMenu quality/>
             {move || editable.get().then(|| view! {
                 <Editor item=current.get_untracked() clock selection video=video_ref audio=audio_ref/>
             })}
@@ -314,4 +335,13 @@ fn MediaView(
             <dl class="facts">{facts}</dl>
         </article>
     }
+}
+
+/// What the page's player element plays.
+#[derive(Clone, Debug, PartialEq)]
+enum Source {
+    /// A whole file (the original or the playable copy), progressively.
+    File(String),
+    /// The HLS ladder's master playlist, adaptively.
+    Ladder(String),
 }

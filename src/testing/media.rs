@@ -160,6 +160,35 @@ pub fn avi_needing_transcode(dir: &Path, seconds: u32, size: &str) -> PathBuf {
     )
 }
 
+/// HEVC video (which browsers do not play) with AAC sound in Matroska: it
+/// gets an HLS ladder. `size` as ffmpeg writes it ("640x480").
+pub fn hevc_mkv(dir: &Path, name: &str, seconds: u32, size: &str) -> PathBuf {
+    let d = seconds.to_string();
+    ffmpeg(
+        dir,
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("testsrc2=duration={d}:size={size}:rate=25"),
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("sine=frequency=330:duration={d}"),
+            "-c:v",
+            "libx265",
+            "-preset",
+            "ultrafast",
+            "-x265-params",
+            "log-level=error",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ],
+    )
+}
+
 /// Probes a file with ffprobe: `stream=codec_name,pix_fmt` of its streams.
 pub fn probe_streams(path: &Path) -> String {
     let out = Command::new("ffprobe")

@@ -380,7 +380,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     let db = data.path().join("reel.db");
     wait_for_row(
         &db,
-        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND state = 'running' AND progress > 0",
+        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'ladder' AND state = 'running' AND progress > 0",
         created.id.as_str(),
     )
     .await;
@@ -400,7 +400,7 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
     let reel = ReelProcess::spawn(data.path());
     wait_for_row(
         &db,
-        "SELECT 1 FROM media WHERE id = ? AND state = 'ready' AND play_variant = 'playable'",
+        "SELECT 1 FROM media WHERE id = ? AND state = 'ready' AND play_variant = 'playable' AND hls = 'ready'",
         created.id.as_str(),
     )
     .await;
@@ -419,12 +419,12 @@ async fn a_transcode_killed_with_sigkill_finishes_after_a_restart() {
         streams.contains("codec_name=h264|pix_fmt=yuv420p"),
         "{streams}"
     );
-    // MP3 sound plays in MP4 in every browser, so it is copied, not re-encoded.
-    assert!(streams.contains("codec_name=mp3"), "{streams}");
+    // The copy is the ladder's top rung with its shared AAC sound.
+    assert!(streams.contains("codec_name=aac"), "{streams}");
     // Two attempts: the killed one and the one that finished.
     wait_for_row(
         &db,
-        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'playable' AND attempts = 2",
+        "SELECT 1 FROM jobs WHERE media_id = ? AND kind = 'ladder' AND attempts = 2",
         created.id.as_str(),
     )
     .await;

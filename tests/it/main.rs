@@ -17,6 +17,7 @@ mod disk_full;
 mod edit_jobs;
 mod events;
 mod hostile_media;
+mod ladder;
 mod library;
 mod multi_node;
 mod multi_node_flow;

@@ -126,7 +126,7 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     // running with at least half to go: it cannot finish the job before
     // the kill.
     let running = |job: &reel::testing::JobStatus| {
-        job.kind == JobKind::Playable
+        job.kind == JobKind::Ladder
             && format!("{:?}", job.state) == "Running"
             && job.progress.is_some_and(|p| p > 0.0 && p < 0.5)
     };
@@ -150,7 +150,7 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
             let converting = event
                 .progress
                 .as_ref()
-                .is_some_and(|p| p.stage == JobKind::Playable && p.fraction > 0.0);
+                .is_some_and(|p| p.stage == JobKind::Ladder && p.fraction > 0.0);
             if event.id == media_id && converting {
                 return;
             }
@@ -180,7 +180,7 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
         assert_eq!(format!("{:?}", job.state), "Done", "{job:?}");
         // Claimed by the first worker, taken back, claimed by the second:
         // done once.
-        let claims = if job.kind == JobKind::Playable { 2 } else { 1 };
+        let claims = if job.kind == JobKind::Ladder { 2 } else { 1 };
         assert_eq!(job.attempts, claims, "{job:?}");
     }
 

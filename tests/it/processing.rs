@@ -268,7 +268,7 @@ async fn cancelling_stops_a_running_transcode_and_leaves_no_partial_file() {
         let converting = event
             .progress
             .as_ref()
-            .is_some_and(|p| p.stage == JobKind::Playable && p.fraction > 0.0);
+            .is_some_and(|p| p.stage == JobKind::Ladder && p.fraction > 0.0);
         if event.id == created.id && converting {
             break;
         }

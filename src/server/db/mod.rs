@@ -17,7 +17,7 @@ use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
 use crate::library::LibraryQuery;
-use crate::model::{JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId};
+use crate::model::{HlsState, JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId};
 use crate::server::config::Database;
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -315,6 +315,7 @@ delegate! {
     fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError>;
     fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError>;
     fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError>;
+    fn set_hls(&self, id: &MediaId, hls: Option<HlsState>) -> Result<(), DbError>;
     #[cfg(any(test, feature = "testing"))]
     fn count(&self) -> Result<i64, DbError>;
     // neighbours

@@ -3,7 +3,7 @@
 
 use crate::accounts::{Role, ShareId, UserId, Visibility};
 use crate::model::{
-    JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
+    HlsState, JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
 };
 use crate::server::domain::MediaFacts;
 
@@ -42,6 +42,7 @@ pub(super) struct MediaRow {
     pub(super) play_variant: Option<PlaySource>,
     pub(super) has_scrub: bool,
     pub(super) has_waveform: bool,
+    pub(super) hls: Option<HlsState>,
     pub(super) source_id: Option<MediaId>,
     pub(super) edit_summary: Option<String>,
     pub(super) created_at: String,
@@ -105,6 +106,7 @@ impl MediaRow {
             play: self.play_variant,
             has_scrub: self.has_scrub,
             has_waveform: self.has_waveform,
+            hls: self.hls,
             progress: None,
             source_id: self.source_id,
             edit_summary: self.edit_summary,

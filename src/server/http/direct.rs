@@ -232,7 +232,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
     if request.version != Some(1) {
         return Parsed::Other;
     }
-    let Some((id, variant, query)) = request.path.and_then(file_target) else {
+    let Some((id, variant, query, path_signature)) = request.path.and_then(file_target) else {
         return Parsed::Other;
     };
     // Only the credentials go through a map (as the router reads them); it
@@ -283,7 +283,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
             redirect: false,
         },
         credentials: credentials_of(&credentials),
-        signature: query_param(query, "sig").map(str::to_string),
+        signature: path_signature
+            .or_else(|| query_param(query, "sig"))
+            .map(str::to_string),
         close,
         head_len,
     })
@@ -317,10 +319,13 @@ const CONDITIONAL: [HeaderName; 6] = [
 /// The fields that say who asks, read as the router reads them.
 const CREDENTIALS: [HeaderName; 2] = [header::COOKIE, header::AUTHORIZATION];
 
-/// `/files/{id}/{variant}[?query]` with an id and variant that parse. Only
+/// `/files/{id}/{variant}[?query]` or `/files/{id}/hls/[{sig}/]{file}` with
+/// an id and file that parse, and the signature the path carries. Only
 /// plain characters: anything percent-encoded goes to the router, which
 /// decodes it and answers 404, so the two paths cannot disagree.
-fn file_target(target: &str) -> Option<(MediaId, Variant, Option<&str>)> {
+type Target<'a> = (MediaId, Variant, Option<&'a str>, Option<&'a str>);
+
+fn file_target(target: &str) -> Option<Target<'_>> {
     let (path, query) = match target.split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (target, None),
@@ -338,10 +343,21 @@ fn file_target(target: &str) -> Option<(MediaId, Variant, Option<&str>)> {
         q.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b))
     });
-    if !plain(id) || !plain(variant) || !query_ok {
+    if !plain(id) || !query_ok {
         return None;
     }
-    Some((MediaId::parse(id)?, Variant::parse(variant)?, query))
+    let (variant, signature) = match variant.strip_prefix("hls/") {
+        Some(hls) => {
+            let segment_ok = |s: &str| plain(&s.replace('.', "_"));
+            if !hls.split('/').all(segment_ok) {
+                return None;
+            }
+            files::hls_target(hls)?
+        }
+        None if plain(variant) => (Variant::parse(variant)?, None),
+        None => return None,
+    };
+    Some((MediaId::parse(id)?, variant, query, signature))
 }
 
 #[cfg(test)]

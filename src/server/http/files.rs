@@ -34,15 +34,57 @@ pub(crate) async fn serve(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
+    let signature = query_param(query.as_deref(), "sig");
+    let found = MediaId::parse(&id).zip(Variant::parse(&variant));
+    respond(&state, found, signature, query.as_deref(), method, &headers).await
+}
+
+/// `GET|HEAD /files/{id}/hls/{file}`, or `/files/{id}/hls/{sig}/{file}`
+/// for an item that is not public: a ladder's playlists name their files
+/// relatively, so a signature in the path reaches every one of them.
+pub(crate) async fn serve_hls(
+    State(state): State<AppState>,
+    Path((id, rest)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let target = hls_target(&rest);
+    let signature = target
+        .and_then(|(_, signature)| signature)
+        .or_else(|| query_param(query.as_deref(), "sig"));
+    let found = MediaId::parse(&id).zip(target.map(|(variant, _)| variant));
+    respond(&state, found, signature, query.as_deref(), method, &headers).await
+}
+
+/// `{file}` or `{sig}/{file}` below `/files/{id}/hls/`: the ladder's file
+/// and the signature the path carries.
+pub(crate) fn hls_target(rest: &str) -> Option<(Variant, Option<&str>)> {
+    let (signature, file) = match rest.split_once('/') {
+        Some((signature, file)) => (Some(signature), file),
+        None => (None, rest),
+    };
+    let variant = Variant::ALL
+        .into_iter()
+        .find(|v| matches!(v, Variant::Hls(f) if f.name() == file))?;
+    Some((variant, signature))
+}
+
+async fn respond(
+    state: &AppState,
+    found: Option<(MediaId, Variant)>,
+    signature: Option<&str>,
+    query: Option<&str>,
+    method: Method,
+    headers: &HeaderMap,
+) -> Response {
     let asked = Asked {
-        conditions: Conditions::from_headers(&headers),
-        download: wants_download(query.as_deref()),
+        conditions: Conditions::from_headers(headers),
+        download: wants_download(query),
         head: method == Method::HEAD,
         redirect: state.config.serve_mode == ServeMode::Redirect,
     };
-    let signature = query_param(query.as_deref(), "sig");
-    let found = MediaId::parse(&id).zip(Variant::parse(&variant));
-    let answer = match (found, super::actor(&state, &headers).await) {
+    let answer = match (found, super::actor(state, headers).await) {
         (Some((id, variant)), Ok(actor)) => {
             prepare(&state.service, &actor, &id, variant, signature, &asked).await
         }

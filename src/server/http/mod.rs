@@ -69,6 +69,10 @@ pub(crate) fn router(state: AppState) -> Router {
             "/files/{id}/{variant}",
             get(files::serve).options(files::preflight),
         )
+        .route(
+            "/files/{id}/hls/{*file}",
+            get(files::serve_hls).options(files::preflight),
+        )
         .merge(tus::routes(state.config.max_upload_size))
         .nest_service(&assets::pkg_path(&state), assets::pkg(&state))
         .leptos_routes_with_context(

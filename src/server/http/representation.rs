@@ -16,6 +16,9 @@ use crate::server::service::Variant;
 /// access control is coming, and shared caches must not serve one user's
 /// media to another.
 const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
+/// A ladder's files grow while it is encoded (and its playlists change):
+/// kept, but checked again before each use.
+const CACHE_CONTROL_GROWING: &str = "private, no-cache";
 
 pub(crate) struct Representation {
     pub content_type: String,
@@ -29,6 +32,7 @@ struct Values {
     etag: HeaderValue,
     last_modified: Option<HeaderValue>,
     content_type: HeaderValue,
+    cache_control: HeaderValue,
     /// `Content-Disposition` when the file is not asked for as a download.
     shown: HeaderValue,
     /// `Content-Disposition` for `?download`.
@@ -72,7 +76,10 @@ impl Representation {
                     .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_nanos());
                 let (content_type, extension) = derived_type(derived, facts.kind);
-                let name = derived.url_name();
+                let name = match derived {
+                    Variant::Hls(file) => file.name().split('.').next().unwrap_or_default(),
+                    other => other.url_name(),
+                };
                 (
                     content_type.into(),
                     Validators::new(
@@ -87,6 +94,10 @@ impl Representation {
             etag: value(&validators.etag_header()),
             last_modified: validators.last_modified_header().map(|date| value(&date)),
             content_type: value(&content_type),
+            cache_control: HeaderValue::from_static(match variant {
+                Variant::Hls(_) => CACHE_CONTROL_GROWING,
+                _ => CACHE_CONTROL,
+            }),
             shown: value(&content_disposition(
                 &filename,
                 !inline_allowed(&content_type),
@@ -106,10 +117,7 @@ impl Representation {
         if let Some(date) = &self.values.last_modified {
             headers.insert(header::LAST_MODIFIED, date.clone());
         }
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(CACHE_CONTROL),
-        );
+        headers.insert(header::CACHE_CONTROL, self.values.cache_control.clone());
     }
 
     /// Everything a 200 or 206 says about the bytes, but their length and range.
@@ -194,6 +202,9 @@ fn derived_type(variant: Variant, kind: MediaKind) -> (&'static str, &'static st
         (Variant::Thumbnails, _) => ("text/vtt; charset=utf-8", "vtt"),
         (Variant::Waveform, _) => ("application/json", "json"),
         (Variant::Original, _) => ("application/octet-stream", "bin"),
+        (Variant::Hls(file), _) if file.is_playlist() => ("application/vnd.apple.mpegurl", "m3u8"),
+        (Variant::Hls(_), MediaKind::Video) => ("video/mp4", "mp4"),
+        (Variant::Hls(_), MediaKind::Audio) => ("audio/mp4", "m4a"),
     }
 }
 
@@ -221,7 +232,12 @@ pub(crate) fn inline_allowed(content_type: &str) -> bool {
     matches!(essence.split('/').next(), Some("audio" | "video"))
         || matches!(
             essence.as_str(),
-            "image/jpeg" | "image/png" | "image/webp" | "image/gif" | "image/avif"
+            "image/jpeg"
+                | "image/png"
+                | "image/webp"
+                | "image/gif"
+                | "image/avif"
+                | "application/vnd.apple.mpegurl"
         )
 }
 

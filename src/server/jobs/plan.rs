@@ -4,6 +4,7 @@ use crate::model::{JobKind, MediaKind, PlaySource};
 use crate::server::domain::NewJob;
 use crate::server::media::ProbeSummary;
 use crate::server::media::decide::{self, PlayablePlan};
+use crate::server::media::ladder;
 
 /// Scrub previews only help when there is something to scrub through.
 const SCRUB_MIN_SECS: f64 = 4.0;
@@ -13,6 +14,19 @@ const SCRUB_MIN_SECS: f64 = 4.0;
 pub(crate) fn plan_for(probe: &ProbeSummary) -> (Option<PlaySource>, Vec<NewJob>) {
     let facts = &probe.facts;
     let mut jobs = Vec::new();
+    let playable = decide::decide(probe);
+    // First in the queue: its first segments play seconds after the upload,
+    // long before a whole playable copy could.
+    let ladder = ladder::plan(probe, &playable);
+    // A ladder that makes the playable copy from its top rung replaces
+    // the playable job (one encode, not two).
+    let copy_from_ladder = ladder.as_ref().is_some_and(|l| l.playable.is_some());
+    if let Some(plan) = ladder {
+        jobs.push(NewJob {
+            kind: JobKind::Ladder,
+            params: serde_json::to_string(&plan).unwrap_or_else(|_| "{}".into()),
+        });
+    }
     match facts.kind {
         MediaKind::Video => jobs.push(NewJob::plain(JobKind::Poster)),
         MediaKind::Audio if facts.cover_stream.is_some() => {
@@ -20,8 +34,9 @@ pub(crate) fn plan_for(probe: &ProbeSummary) -> (Option<PlaySource>, Vec<NewJob>
         }
         MediaKind::Audio => {}
     }
-    let play = match decide::decide(probe) {
+    let play = match playable {
         PlayablePlan::Original => Some(PlaySource::Original),
+        PlayablePlan::Convert(_) if copy_from_ladder => None,
         PlayablePlan::Convert(conversion) => {
             jobs.push(NewJob {
                 kind: JobKind::Playable,

@@ -15,7 +15,7 @@ pub(crate) fn progress_of(
         .find(|j| j.state == JobState::Running)
         .or_else(|| jobs.iter().find(|j| j.state == JobState::Queued))?;
     let weight = |kind: JobKind| match kind {
-        JobKind::Playable | JobKind::Edit => 8.0,
+        JobKind::Playable | JobKind::Edit | JobKind::Ladder => 8.0,
         JobKind::Scrub => 2.0,
         JobKind::Poster | JobKind::Waveform => 1.0,
     };

@@ -209,9 +209,16 @@ impl Jobs {
         let Some((facts, _)) = repo.facts(media).await? else {
             return Ok(());
         };
+        // A ladder is essential only when it was to make the playable copy
+        // too: otherwise the item still plays without it.
+        let plays = repo
+            .get(media)
+            .await?
+            .is_some_and(|item| item.play.is_some());
         let essential = |kind: JobKind| match kind {
             JobKind::Playable | JobKind::Edit => true,
             JobKind::Poster => facts.kind == MediaKind::Video,
+            JobKind::Ladder => !plays,
             JobKind::Scrub | JobKind::Waveform => false,
         };
         let failed = jobs.iter().find(|j| {
@@ -225,6 +232,18 @@ impl Jobs {
             ),
             None => MediaState::Ready,
         };
+        // A ladder stopped part-way (cancelled, failed) left no files: the
+        // item must not offer what was published of it while it encoded.
+        let ladder_stopped = jobs.iter().any(|j| {
+            j.kind == JobKind::Ladder && matches!(j.state, JobState::Failed | JobState::Cancelled)
+        });
+        if ladder_stopped
+            && !jobs
+                .iter()
+                .any(|j| j.kind == JobKind::Ladder && j.state == JobState::Done)
+        {
+            repo.set_hls(media, None).await?;
+        }
         repo.settle_media(media, &outcome).await?;
         Ok(())
     }

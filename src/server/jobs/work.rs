@@ -10,6 +10,7 @@ use crate::model::{JobKind, MediaId, MediaKind};
 use crate::server::db::{ClaimedJob, DbError};
 use crate::server::domain::MediaFacts;
 use crate::server::media::decide::Conversion;
+use crate::server::media::ladder::{LadderJob, LadderPlan};
 use crate::server::media::poster::{PosterJob, PosterSource, frame_time};
 use crate::server::media::scrub::ScrubJob;
 use crate::server::media::transcode::PlayableJob;
@@ -63,6 +64,7 @@ impl StepError {
             JobKind::Scrub => "make scrub previews",
             JobKind::Waveform => "draw this sound's waveform",
             JobKind::Edit => "make this edit",
+            JobKind::Ladder => "make the streaming versions",
         };
         match self {
             StepError::Media(MediaError::Process(ProcessError::Timeout { limit, .. })) => format!(
@@ -130,6 +132,18 @@ async fn derive(
     match kind {
         JobKind::Poster => poster(jobs, id, &input, original).await?,
         JobKind::Edit => return Err(StepError::NotApplicable),
+        JobKind::Ladder => {
+            let plan: LadderPlan = serde_json::from_str(params)?;
+            // The rungs together are rarely larger than the original.
+            ensure_space(jobs, size_bytes)?;
+            let job = LadderJob {
+                input: original,
+                demuxer: &input.container,
+                plan: &plan,
+                duration_secs: input.duration_secs,
+            };
+            super::ladder::run(jobs, id, &job, progress).await?;
+        }
         JobKind::Playable => {
             let conversion: Conversion = serde_json::from_str(params)?;
             ensure_space(jobs, size_bytes.saturating_mul(2))?;

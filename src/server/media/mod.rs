@@ -3,6 +3,7 @@
 
 pub(crate) mod decide;
 pub(crate) mod edit;
+pub(crate) mod ladder;
 pub(crate) mod loudness;
 pub(crate) mod mp4_index;
 pub(crate) mod poster;

@@ -115,6 +115,8 @@ pub(crate) struct Stream {
     /// Bits per sample as coded ("8", "10"); absent for many codecs.
     pub bits_per_raw_sample: Option<String>,
     pub channels: Option<u32>,
+    /// Bits per second, as text; absent for many containers' streams.
+    pub bit_rate: Option<String>,
     #[serde(default)]
     pub disposition: Disposition,
 }
@@ -129,6 +131,8 @@ pub(crate) struct Disposition {
 pub(crate) struct Format {
     pub format_name: String,
     pub duration: Option<String>,
+    /// The whole file's bits per second, as text.
+    pub bit_rate: Option<String>,
     #[serde(default)]
     pub tags: std::collections::HashMap<String, String>,
 }
@@ -149,6 +153,9 @@ pub(crate) struct ProbeSummary {
     /// data, so a browser can start playing at once. `Media::probe` fills it
     /// from the file; `summarize` cannot know it.
     pub faststart: Option<bool>,
+    /// The video's bits per second (the stream's, else the whole file's),
+    /// which caps the streaming renditions' rates.
+    pub video_bit_rate: Option<u64>,
 }
 
 /// Why a probed file is not accepted; the text is shown to people.
@@ -282,6 +289,14 @@ impl ProbeOutput {
             frame_rate,
             audio_channels: audio.and_then(|s| s.channels),
             faststart: None,
+            video_bit_rate: video.and_then(|s| {
+                let rate = |text: &Option<String>| {
+                    text.as_deref()
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .filter(|r| *r > 0)
+                };
+                rate(&s.bit_rate).or_else(|| rate(&format.bit_rate))
+            }),
         })
     }
 }

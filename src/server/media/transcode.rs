@@ -295,6 +295,18 @@ impl Media {
                 }
             })
             .await?;
+        self.check_playable(output, job.conversion).await?;
+        guard.disarm();
+        Ok(())
+    }
+
+    /// Probes a written playable copy and checks it is what `conversion`
+    /// promised.
+    pub(crate) async fn check_playable(
+        &self,
+        output: &Path,
+        conversion: &Conversion,
+    ) -> Result<(), MediaError> {
         let written = match self.probe(output).await {
             Ok(probe) => probe,
             Err(MediaError::Rejected(why)) => {
@@ -304,9 +316,7 @@ impl Media {
             }
             Err(e) => return Err(e),
         };
-        check_output(job.conversion, &written).map_err(MediaError::BadPlayable)?;
-        guard.disarm();
-        Ok(())
+        check_output(conversion, &written).map_err(MediaError::BadPlayable)
     }
 }
 

@@ -59,7 +59,7 @@ impl Service {
             .await?
             .ok_or(Error::NotFound(Missing::Item))?;
         let signed = signature.is_some_and(|sig| {
-            self.signature_opens(sig, id.as_str(), variant.url_name(), facts.generation)
+            self.signature_opens(sig, id.as_str(), variant.signed_name(), facts.generation)
         });
         if signed || access::can_read(actor, &facts.access) {
             Ok(facts)

@@ -37,6 +37,12 @@ impl LocalObjects {
         self.dir(id).join(file_name(variant))
     }
 
+    /// Where `id`'s ladder is written and served from.
+    pub(super) fn ladder_dir(&self, id: &MediaId) -> PathBuf {
+        self.open.forget(id, None);
+        self.dir(id).join(super::hls::FOLDER)
+    }
+
     /// Flushes `temp` to disk, then renames it into place.
     pub(super) async fn persist(
         &self,
@@ -125,8 +131,13 @@ impl LocalObjects {
         variant: Variant,
     ) -> Result<Option<Source>, StoreError> {
         let path = self.path(id, variant);
-        let open = self.open.open(id, variant, &path).map_err(io_at(&path))?;
-        Ok(open.map(Source::File))
+        let open = match variant {
+            // A ladder grows while it is encoded: its files are opened
+            // (and their length read) anew for every request.
+            Variant::Hls(_) => OpenFiles::open_uncached(&path),
+            _ => self.open.open(id, variant, &path),
+        };
+        Ok(open.map_err(io_at(&path))?.map(Source::File))
     }
 
     pub(super) async fn delete_all(&self, id: &MediaId) -> Result<(), StoreError> {

@@ -16,6 +16,7 @@
 //!   store, resumable uploads go straight into multipart uploads
 //!   (`multipart`), so any node can resume them.
 
+mod hls;
 mod local;
 mod multipart;
 mod open_files;
@@ -27,6 +28,7 @@ mod source;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub(crate) use hls::HlsFile;
 pub(crate) use multipart::part_size;
 pub(crate) use scratch::{TempFile, TempWriter};
 pub(crate) use source::{Materialised, RangeReader, Source};
@@ -46,19 +48,33 @@ pub(crate) enum Variant {
     Thumbnails,
     /// Waveform peaks as JSON.
     Waveform,
+    /// A file of the adaptive-streaming ladder.
+    Hls(HlsFile),
 }
 
 impl Variant {
-    pub(crate) const ALL: [Variant; 6] = [
+    pub(crate) const ALL: [Variant; 17] = [
         Variant::Original,
         Variant::Poster,
         Variant::Playable,
         Variant::Sprites,
         Variant::Thumbnails,
         Variant::Waveform,
+        Variant::Hls(HlsFile::ALL[0]),
+        Variant::Hls(HlsFile::ALL[1]),
+        Variant::Hls(HlsFile::ALL[2]),
+        Variant::Hls(HlsFile::ALL[3]),
+        Variant::Hls(HlsFile::ALL[4]),
+        Variant::Hls(HlsFile::ALL[5]),
+        Variant::Hls(HlsFile::ALL[6]),
+        Variant::Hls(HlsFile::ALL[7]),
+        Variant::Hls(HlsFile::ALL[8]),
+        Variant::Hls(HlsFile::ALL[9]),
+        Variant::Hls(HlsFile::ALL[10]),
     ];
 
-    /// The variant a URL segment names (the same word), or `None`.
+    /// The variant an address below `/files/{id}/` names ("poster",
+    /// "hls/v0.mp4"), or `None`.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         Variant::ALL.into_iter().find(|v| v.url_name() == text)
     }
@@ -71,6 +87,16 @@ impl Variant {
             Variant::Sprites => "sprites",
             Variant::Thumbnails => "thumbnails",
             Variant::Waveform => "waveform",
+            Variant::Hls(file) => file.item_path(),
+        }
+    }
+
+    /// The name a signature covers: every file of the ladder shares one,
+    /// so the playlists' relative addresses inherit it.
+    pub(crate) fn signed_name(self) -> &'static str {
+        match self {
+            Variant::Hls(_) => hls::FOLDER,
+            other => other.url_name(),
         }
     }
 }
@@ -145,6 +171,7 @@ fn file_name(variant: Variant) -> &'static str {
         Variant::Sprites => "sprites.jpg",
         Variant::Thumbnails => "thumbnails.vtt",
         Variant::Waveform => "waveform.json",
+        Variant::Hls(file) => file.item_path(),
     }
 }
 

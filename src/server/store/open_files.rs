@@ -54,6 +54,21 @@ impl OpenFiles {
     /// The file at `path` (`variant` of `id`), open, for serving; `None`
     /// when it does not exist. Blocking, but only for an `open` and a
     /// `statx`, which take microseconds: callers run it on the async thread.
+    /// Opens a file without keeping it.
+    pub(super) fn open_uncached(path: &Path) -> io::Result<Option<Arc<OpenFile>>> {
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let meta = file.metadata()?;
+        Ok(Some(Arc::new(OpenFile {
+            file: Arc::new(file),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })))
+    }
+
     pub(super) fn open(
         &self,
         id: &MediaId,
@@ -68,17 +83,9 @@ impl OpenFiles {
             }
             inner.generation
         };
-        let file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+        let Some(open) = Self::open_uncached(path)? else {
+            return Ok(None);
         };
-        let meta = file.metadata()?;
-        let open = Arc::new(OpenFile {
-            file: Arc::new(file),
-            len: meta.len(),
-            modified: meta.modified().ok(),
-        });
         self.keep(key, Arc::clone(&open), generation);
         Ok(Some(open))
     }

@@ -130,7 +130,10 @@ impl S3Objects {
     }
 
     pub(super) fn key(&self, id: &MediaId, variant: Variant) -> Key {
-        self.dir(id).child(file_name(variant))
+        // One child per segment: `child` would escape a `/` in a name.
+        file_name(variant)
+            .split('/')
+            .fold(self.dir(id), |key, part| key.child(part))
     }
 
     pub(super) fn failed(&self, key: &Key, source: object_store::Error) -> StoreError {

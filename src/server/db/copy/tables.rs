@@ -128,6 +128,7 @@ pub(super) const COPIED: &[Table] = &[
             ("owner_id", Text),
             ("visibility", Text),
             ("access_generation", Int),
+            ("hls", Text),
         ],
         identity: None,
         self_reference: Some("source_id"),

@@ -16,7 +16,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
-use crate::model::{JobKind, MediaId, MediaItem};
+use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::config::{Database, Secret, redacted};
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -201,8 +201,19 @@ impl PgRepo {
             }
             // The edit's own result is recorded by `complete_edit`.
             JobKind::Edit => "UPDATE media SET updated_at = now() WHERE id = $1",
+            JobKind::Ladder => "UPDATE media SET hls = 'ready', updated_at = now() WHERE id = $1",
         };
         sqlx::query(sql).bind(id).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Records how far the item's HLS ladder has come (`None`: it has none).
+    pub(crate) async fn set_hls(&self, id: &MediaId, hls: Option<HlsState>) -> Result<(), DbError> {
+        sqlx::query("UPDATE media SET hls = $1, updated_at = now() WHERE id = $2")
+            .bind(hls)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
-use crate::model::{JobKind, MediaId, MediaItem};
+use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::domain::{MediaFacts, NewJob};
 
 mod accounts;
@@ -197,8 +197,20 @@ impl SqliteRepo {
             JobKind::Waveform => "UPDATE media SET has_waveform = 1, updated_at = ? WHERE id = ?",
             // The edit's own result is recorded by `complete_edit`.
             JobKind::Edit => "UPDATE media SET updated_at = ? WHERE id = ?",
+            JobKind::Ladder => "UPDATE media SET hls = 'ready', updated_at = ? WHERE id = ?",
         };
         sqlx::query(sql)
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records how far the item's HLS ladder has come (`None`: it has none).
+    pub(crate) async fn set_hls(&self, id: &MediaId, hls: Option<HlsState>) -> Result<(), DbError> {
+        sqlx::query("UPDATE media SET hls = ?, updated_at = ? WHERE id = ?")
+            .bind(hls)
             .bind(now())
             .bind(id)
             .execute(&self.pool)

@@ -41,6 +41,33 @@ fn plain_gets_and_heads_of_stored_bytes_are_direct() {
 }
 
 #[test]
+fn a_ladders_files_are_direct_with_the_signature_in_their_path() {
+    use crate::server::store::HlsFile;
+    let request = file(&format!("GET /files/{ID}/hls/master.m3u8 HTTP/1.1\r\n\r\n"));
+    assert_eq!(request.variant, Variant::Hls(HlsFile::Master));
+    assert_eq!(request.signature, None);
+    let request = file(&format!(
+        "GET /files/{ID}/hls/1796382000000.0.XCX-n3N_VLVyXA/v1.mp4 HTTP/1.1\r\nRange: bytes=0-9\r\n\r\n"
+    ));
+    assert_eq!(request.variant, Variant::Hls(HlsFile::Stream(1)));
+    assert_eq!(
+        request.signature.as_deref(),
+        Some("1796382000000.0.XCX-n3N_VLVyXA")
+    );
+    for head in [
+        format!("GET /files/{ID}/hls/v9.mp4 HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls/ HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls/a/b/master.m3u8 HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls/../original HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls/%2e%2e/master.m3u8 HTTP/1.1\r\n\r\n"),
+        format!("GET /files/{ID}/hls%2Fmaster.m3u8 HTTP/1.1\r\n\r\n"),
+    ] {
+        other(&head);
+    }
+}
+
+#[test]
 fn everything_else_goes_to_the_router() {
     for head in [
         format!("POST /files/{ID}/original HTTP/1.1\r\n\r\n"),

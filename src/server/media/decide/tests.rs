@@ -22,6 +22,7 @@ fn mp4() -> ProbeSummary {
         bit_depth: Some(8),
         audio_channels: Some(2),
         faststart: Some(true),
+        video_bit_rate: None,
     }
 }
 

@@ -484,6 +484,7 @@ fn gops_and_outputs_are_checked() {
         bit_depth: Some(8),
         audio_channels: Some(2),
         faststart: Some(true),
+        video_bit_rate: None,
     };
     let expected = Expected {
         kind: MediaKind::Video,

@@ -220,6 +220,7 @@ fn outputs_are_checked_against_the_plan() {
         bit_depth: Some(8),
         audio_channels: Some(2),
         faststart: Some(true),
+        video_bit_rate: None,
     };
     let transcode = conversion(
         Some(VideoAction::H264 { max_fps: None }),
