@@ -18,7 +18,7 @@ pub(crate) const HLS_JS: &str = "/vendor/hls-1.7.4.light.min.js";
 /// What the quality menu shows, kept in step with the player.
 #[derive(Clone, Copy)]
 pub(crate) struct Quality {
-    /// Each rung's height, in the ladder's order (largest first).
+    /// Each rung's height, in hls.js's level order (slowest first).
     pub(crate) rungs: RwSignal<Vec<u32>>,
     /// The rung that plays now, as an index into `rungs`.
     pub(crate) playing: RwSignal<Option<usize>>,
@@ -83,9 +83,11 @@ pub(crate) fn QualityMenu(quality: Quality) -> impl IntoView {
         let auto = view! {
             <option value="auto" prop:selected=move || quality.asked.get().is_none()>{auto_label}</option>
         };
-        let each = rungs
+        // Largest first, as people read a quality list.
+        let mut listed: Vec<(usize, u32)> = rungs.into_iter().enumerate().collect();
+        listed.sort_by(|a, b| b.1.cmp(&a.1));
+        let each = listed
             .into_iter()
-            .enumerate()
             .map(|(n, height)| {
                 view! {
                     <option value=n.to_string() prop:selected=move || quality.asked.get() == Some(n)>
