@@ -85,7 +85,7 @@ pub(crate) fn QualityMenu(quality: Quality) -> impl IntoView {
         };
         // Largest first, as people read a quality list.
         let mut listed: Vec<(usize, u32)> = rungs.into_iter().enumerate().collect();
-        listed.sort_by(|a, b| b.1.cmp(&a.1));
+        listed.sort_by_key(|(_, height)| std::cmp::Reverse(*height));
         let each = listed
             .into_iter()
             .map(|(n, height)| {

@@ -125,9 +125,19 @@ fn MediaView(
     let hls = Memo::new(move |_| current.with(|c| c.urls.clone().hls));
     // What the player element plays; a ladder stays the source when a
     // playable copy appears beside it, so playback is not interrupted.
-    let source = Memo::new(move |_| match hls.get() {
-        Some(master) => Some(Source::Ladder(master)),
-        None => play.get().map(Source::File),
+    // A file that already plays here stays the source when a ladder
+    // appears (a large browser-ready original): the viewer is not cut off;
+    // the next visit plays the ladder.
+    let source = Memo::new(move |before: Option<&Option<Source>>| {
+        if let (Some(Some(Source::File(file))), Some(now)) = (before, play.get())
+            && *file == now
+        {
+            return Some(Source::File(now));
+        }
+        match hls.get() {
+            Some(master) => Some(Source::Ladder(master)),
+            None => play.get().map(Source::File),
+        }
     });
     let playing = Memo::new(move |_| source.with(Option::is_some));
     let has_file = Memo::new(move |_| play.with(Option::is_some));
