@@ -189,7 +189,7 @@ def main():
                 break
             time.sleep(0.05)
         first_frame = time.monotonic() - answered
-        while item(origin, auth, media_id)["state"] == "processing":
+        while item(origin, auth, media_id)["state"]["state"] == "processing":
             time.sleep(0.5)
         whole = time.monotonic() - answered
         db = work / "data/reel.db"

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
+use super::adaptive::{self, Quality, QualityMenu};
 use super::account::sign_in::Pending;
 use crate::accounts::{NewShare, ShareSummary};
 use crate::format;
@@ -67,17 +68,28 @@ fn Unlock(token: String, grant: RwSignal<Option<String>>) -> impl IntoView {
 #[component]
 fn SharedItem(item: MediaItem) -> impl IntoView {
     let urls = item.urls.clone();
-    let player = match (item.kind, urls.play.clone()) {
-        (MediaKind::Video, Some(src)) => view! {
+    let video = NodeRef::<leptos::html::Video>::new();
+    let quality = Quality::new();
+    let player = match (item.kind, urls.play.clone(), urls.hls.clone()) {
+        // The ladder, signed for the link, plays adaptively as on the item's page.
+        (MediaKind::Video, fallback, Some(master)) => {
+            adaptive::attach(video, master.clone(), fallback, quality);
+            view! {
+                <video controls preload="metadata" playsinline node_ref=video data-ladder=master poster=urls.poster.clone() data-testid="shared-player"></video>
+                <QualityMenu quality/>
+            }
+            .into_any()
+        }
+        (MediaKind::Video, Some(src), None) => view! {
             <video controls preload="metadata" playsinline src=src poster=urls.poster.clone() data-testid="shared-player"></video>
         }
         .into_any(),
-        (MediaKind::Audio, Some(src)) => view! {
+        (MediaKind::Audio, Some(src), _) => view! {
             {urls.poster.clone().map(|p| view! { <img class="cover" src=p alt="Cover art" width="320" height="320"/> })}
             <audio controls preload="metadata" src=src data-testid="shared-player"></audio>
         }
         .into_any(),
-        (_, None) => view! { <p class="muted">"This item is still being prepared. Try again in a moment."</p> }.into_any(),
+        (_, None, _) => view! { <p class="muted">"This item is still being prepared. Try again in a moment."</p> }.into_any(),
     };
     view! {
         <Title text=format!("{} · Reel", item.title)/>

@@ -8,22 +8,22 @@ use reqwest::StatusCode;
 
 use crate::common::accounts::{User, call, code, upload_as};
 use crate::common::shared;
-use crate::common::{TestServer, hevc_mkv, tone_wav};
+use crate::common::{TestServer, tone_wav};
 use crate::events::{read_to_end, read_until};
 use reel::accounts::{Role, Visibility};
 use reel::model::UploadResponse;
 
 /// Everyone who asks, and what the table expects of them.
-struct Asker {
-    label: &'static str,
-    client: reqwest::Client,
+pub(crate) struct Asker {
+    pub(crate) label: &'static str,
+    pub(crate) client: reqwest::Client,
     role: Option<Role>,
     /// Owns the items.
     owner: bool,
 }
 
 impl Asker {
-    fn reads(&self, v: Visibility) -> bool {
+    pub(crate) fn reads(&self, v: Visibility) -> bool {
         self.owner
             || self.role == Some(Role::Admin)
             || match v {
@@ -45,12 +45,12 @@ impl Asker {
     }
 }
 
-struct World {
-    server: TestServer,
-    askers: Vec<Asker>,
+pub(crate) struct World {
+    pub(crate) server: TestServer,
+    pub(crate) askers: Vec<Asker>,
     /// One item per visibility, with its owner's signed addresses.
-    items: Vec<(Visibility, UploadResponse)>,
-    owner: User,
+    pub(crate) items: Vec<(Visibility, UploadResponse)>,
+    pub(crate) owner: User,
 }
 
 async fn world(direct_path: bool) -> World {
@@ -59,7 +59,7 @@ async fn world(direct_path: bool) -> World {
 }
 
 /// The askers, and one item per visibility made from `source`.
-async fn world_of(direct_path: bool, source: &std::path::Path) -> World {
+pub(crate) async fn world_of(direct_path: bool, source: &std::path::Path) -> World {
     let server = TestServer::start_with(|c| c.direct_path = direct_path).await;
     let owner = User::new(&server, "owner", Role::Member).await;
     let other = User::new(&server, "other", Role::Member).await;
@@ -117,7 +117,7 @@ async fn world_of(direct_path: bool, source: &std::path::Path) -> World {
     }
 }
 
-async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
+pub(crate) async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
     request.send().await.expect("request").status()
 }
 
@@ -223,88 +223,6 @@ async fn reads_and_changes_follow_the_table_on_the_direct_path() {
 #[tokio::test]
 async fn reads_and_changes_follow_the_table_through_the_router() {
     reads_match_the_table(false).await;
-}
-
-/// A ladder's playlists and renditions follow the same table on both byte
-/// paths; its signed address (the signature in the path) opens every file
-/// of that ladder and nothing else.
-#[tokio::test]
-async fn ladder_files_follow_the_table() {
-    let media = tempfile::tempdir().expect("tmp");
-    let hevc = hevc_mkv(media.path(), "tiny.mkv", 2, "160x120");
-    for direct_path in [true, false] {
-        let w = world_of(direct_path, &hevc).await;
-        let s = &w.server;
-        for asker in &w.askers {
-            for (visibility, item) in &w.items {
-                let case = format!("{} on {visibility:?} (direct: {direct_path})", asker.label);
-                let id = item.id.as_str();
-                let (ok, partial) = if asker.reads(*visibility) {
-                    (StatusCode::OK, StatusCode::PARTIAL_CONTENT)
-                } else {
-                    (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
-                };
-                let c = &asker.client;
-                let master = s.url(&format!("/files/{id}/hls/master.m3u8"));
-                assert_eq!(status_of(c.get(&master)).await, ok, "master: {case}");
-                assert_eq!(status_of(c.head(&master)).await, ok, "HEAD: {case}");
-                let stream = s.url(&format!("/files/{id}/hls/v0.mp4"));
-                assert_eq!(
-                    status_of(c.get(&stream).header("range", "bytes=0-7")).await,
-                    partial,
-                    "rendition: {case}"
-                );
-            }
-        }
-        // Signed in the path: the owner's address opens the whole ladder for
-        // a visitor, and nothing else.
-        let visitor = reqwest::Client::new();
-        for (visibility, item) in &w.items {
-            let (_, seen) = call(&w.owner.api, s, "media", &[("id", item.id.as_str())]).await;
-            let address = seen["urls"]["hls"]
-                .as_str()
-                .expect("an HLS address")
-                .to_string();
-            let folder = address.strip_suffix("/master.m3u8").expect("master");
-            let signed = *visibility != Visibility::Public;
-            assert_eq!(
-                folder.matches('/').count(),
-                3 + usize::from(signed),
-                "{address}"
-            );
-            for file in ["master.m3u8", "v0.m3u8", "v0.mp4", "v1.m3u8"] {
-                let url = s.url(&format!("{folder}/{file}"));
-                assert_eq!(status_of(visitor.get(&url)).await, StatusCode::OK, "{url}");
-            }
-            // What a visitor may not read without it (unlisted they may).
-            if matches!(visibility, Visibility::Public | Visibility::Unlisted) {
-                continue;
-            }
-            let (base, sig) = folder.rsplit_once('/').expect("sig");
-            let tampered = s.url(&format!("{base}/9{sig}/master.m3u8"));
-            assert_eq!(
-                status_of(visitor.get(&tampered)).await,
-                StatusCode::NOT_FOUND
-            );
-            // The ladder's signature opens no other file of the item.
-            let original = s.url(&format!("/files/{}/original?sig={sig}", item.id));
-            assert_eq!(
-                status_of(visitor.get(&original)).await,
-                StatusCode::NOT_FOUND
-            );
-            // Nor opens another file's signature the ladder.
-            let poster_sig = seen["urls"]["original"]
-                .as_str()
-                .and_then(|u| u.split_once("sig="))
-                .map(|(_, sig)| sig.to_string())
-                .expect("a signed original");
-            let borrowed = s.url(&format!("{base}/{poster_sig}/master.m3u8"));
-            assert_eq!(
-                status_of(visitor.get(&borrowed)).await,
-                StatusCode::NOT_FOUND
-            );
-        }
-    }
 }
 
 /// Signed addresses open one file of one item, for anyone, until the item's

@@ -18,6 +18,7 @@ mod edit_jobs;
 mod events;
 mod hostile_media;
 mod ladder;
+mod ladder_access;
 mod library;
 mod multi_node;
 mod multi_node_flow;
