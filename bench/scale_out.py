@@ -16,6 +16,7 @@
 Needs the release binary, the example client, s3s-fs and PostgreSQL
 (scripts/setup.sh installs them; this script starts its own cluster).
 Usage: bench/scale_out.py [seek_size_mib] [tus_size_mib] [rounds] [videos]
+BENCH_ONLY=tus runs section 2 alone.
 """
 import http.client
 import json
@@ -241,7 +242,9 @@ def main():
         subprocess.run(["cargo", "build", "-q", "--release", "--features", "ssr", "--example",
                         "tus_upload"], check=True)
     print(f"{os.cpu_count()} cores; every server on loopback, data on the same disk")
-    common.main()  # section 1, with its own S3 server
+    only_tus = os.environ.get("BENCH_ONLY") == "tus"
+    if not only_tus:
+        common.main()  # section 1, with its own S3 server
     work = tempfile.mkdtemp()
     pg, pg_dir = start_postgres()
     s3 = None
@@ -250,8 +253,9 @@ def main():
         s3_env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": common.KEY_ID,
                   "AWS_SECRET_ACCESS_KEY": common.SECRET, "AWS_REGION": "us-east-1"}
         tus_section(work, endpoint, s3_env, pg)
-        claim_section(work, s3_env, pg)
-        workers_section(work, s3_env, pg)
+        if not only_tus:
+            claim_section(work, s3_env, pg)
+            workers_section(work, s3_env, pg)
     finally:
         if s3:
             s3.kill()
