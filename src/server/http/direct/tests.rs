@@ -42,7 +42,7 @@ fn plain_gets_and_heads_of_stored_bytes_are_direct() {
 
 #[test]
 fn a_ladders_files_are_direct_with_the_signature_in_their_path() {
-    use crate::server::store::HlsFile;
+    use crate::server::service::HlsFile;
     let request = file(&format!("GET /files/{ID}/hls/master.m3u8 HTTP/1.1\r\n\r\n"));
     assert_eq!(request.variant, Variant::Hls(HlsFile::Master));
     assert_eq!(request.signature, None);
