@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::ErrorNotice;
-use super::adaptive::{self, Quality, QualityMenu};
 use super::account::sign_in::Pending;
+use super::adaptive::{self, Quality, QualityMenu};
 use crate::accounts::{NewShare, ShareSummary};
 use crate::format;
 use crate::model::{MediaItem, MediaKind, ShareView};
