@@ -6,6 +6,8 @@
 
 mod account;
 mod adaptive;
+mod albums;
+mod chapters;
 mod editor;
 mod library;
 mod live;
@@ -17,6 +19,7 @@ mod progress;
 mod scrub;
 mod seek;
 mod share;
+mod tags_form;
 mod upload;
 mod upload_row;
 mod waveform;
@@ -40,7 +43,10 @@ use leptos_router::{Lazy, SsrMode, path};
 
 use account::{AccountMenu, Session};
 use library::LibraryPage;
-use pages::{AccountRoute, MediaRoute, SetupRoute, ShareRoute, SignInRoute, UsersRoute};
+use pages::{
+    AccountRoute, AlbumRoute, AlbumsRoute, MediaRoute, SetupRoute, ShareRoute, SignInRoute,
+    UsersRoute,
+};
 
 #[cfg(feature = "hydrate")]
 pub(crate) use pages::preload_page_at;
@@ -94,6 +100,10 @@ pub(crate) fn App() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"▶"</span>
                     "Reel"
                 </a>
+                <nav class="sections" aria-label="Sections">
+                    <a href="/">"Library"</a>
+                    <a href="/albums" data-testid="albums-link">"Albums"</a>
+                </nav>
                 <AccountMenu/>
             </header>
             <main class="page">
@@ -105,6 +115,8 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/albums") view={Lazy::<AlbumsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/album") view={Lazy::<AlbumRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <now_playing::NowPlayingBar/>

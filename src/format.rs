@@ -66,6 +66,23 @@ pub fn speed(bytes_per_sec: f64) -> String {
     format!("{}/s", bytes(bytes_per_sec as u64))
 }
 
+/// Like `duration`, but to the millisecond when the time has a fraction
+/// ("1:05.25"), so a time read back and saved again does not move.
+pub fn duration_precise(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return "–".to_string();
+    }
+    let millis = (secs * 1000.0).round() as u64;
+    let whole = duration((millis / 1000) as f64);
+    match millis % 1000 {
+        0 => whole,
+        fraction => {
+            let digits = format!("{fraction:03}");
+            format!("{whole}.{}", digits.trim_end_matches('0'))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +109,8 @@ mod tests {
         assert_eq!(duration(9.6), "0:10");
         assert_eq!(duration(3_725.0), "1:02:05");
         assert_eq!(duration(f64::NAN), "–");
+        assert_eq!(duration_precise(65.25), "1:05.25");
+        assert_eq!(duration_precise(3_725.0), "1:02:05");
     }
 
     #[test]

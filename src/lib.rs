@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod albums;
 pub mod api;
 mod app;
 pub mod edit;

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{UserId, Visibility};
 pub use crate::ids::{MediaId, UploadId};
+pub use tags::{Chapter, ItemTags};
+
+pub mod tags;
 
 /// Audio or video: decides the player element and which derived files exist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +68,12 @@ pub struct MediaItem {
     #[serde(default)]
     pub description: String,
     pub original_filename: String,
+    /// What the file's tags say (artist, album, track…), as edited since.
+    #[serde(default)]
+    pub tags: ItemTags,
+    /// Chapters, in order (from the file, or added by people).
+    #[serde(default)]
+    pub chapters: Vec<Chapter>,
     pub size_bytes: u64,
     pub sha256: String,
     pub content_type: String,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::accounts::Visibility;
 use crate::error::ApiError;
 use crate::library::{LibraryPage, LibraryQuery, Neighbours};
-use crate::model::MediaItem;
+use crate::model::{Chapter, ItemTags, MediaItem};
 
 #[cfg(feature = "ssr")]
 use super::context::{actor, bad_request, media_id, service};
@@ -55,6 +55,29 @@ pub async fn update_media(
     let description = crate::library::clean_description(&description).map_err(bad_request)?;
     Ok(service()?
         .update_item(&actor().await?, &id, &title, &description, visibility)
+        .await?)
+}
+
+/// Sets an item's tags (artist, album, album artist, genre: up to 200
+/// characters each, trimmed, empty for none; year 1–9999, track 1–9999,
+/// disc 1–999). A refusal (`bad-request`) names the field.
+#[server(endpoint = "update_tags", input = server_fn::codec::Json)]
+pub async fn update_tags(id: String, tags: ItemTags) -> Result<MediaItem, ApiError> {
+    let id = media_id(&id)?;
+    let tags = tags.clean().map_err(|message| {
+        bad_request(ApiError::new(crate::error::ErrorCode::BadRequest, message))
+    })?;
+    Ok(service()?.update_tags(&actor().await?, &id, &tags).await?)
+}
+
+/// Replaces an item's chapters with `chapters` (in any order; put in order,
+/// an empty title becomes "Chapter N"). Each must start within the
+/// recording; at most 500.
+#[server(endpoint = "update_chapters", input = server_fn::codec::Json)]
+pub async fn update_chapters(id: String, chapters: Vec<Chapter>) -> Result<MediaItem, ApiError> {
+    let id = media_id(&id)?;
+    Ok(service()?
+        .update_chapters(&actor().await?, &id, chapters)
         .await?)
 }
 

@@ -4,6 +4,7 @@
 //! the edge error (`server::error`) set the status and code of a refusal.
 
 mod accounts;
+mod albums;
 mod edits;
 mod items;
 mod player;
@@ -15,6 +16,7 @@ mod uploads;
 mod context;
 
 pub use accounts::*;
+pub use albums::*;
 pub use edits::*;
 pub use items::*;
 pub use player::*;

@@ -15,6 +15,7 @@ use leptos_router::hooks::use_params_map;
 use super::ErrorNotice;
 use super::account::VisibilityBadge;
 use super::adaptive::{self, Quality, QualityMenu};
+use super::chapters::{ChapterMarks, Chapters};
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
 use super::now_playing::{QueueButtons, Track};
@@ -23,6 +24,7 @@ use super::progress::ProcessingStatus;
 use super::scrub::ScrubBar;
 use super::seek::Clock;
 use super::share::SharePanel;
+use super::tags_form::{Byline, TagsEditor, tag_facts};
 use super::waveform::Waveform;
 use crate::api;
 use crate::api::{media_neighbours, waveform_bars};
@@ -159,6 +161,10 @@ fn MediaView(
         playback.event(&ev);
     };
     let remember = move |ev: web_sys::Event| playback.event(&ev);
+    let chapters = Memo::new(move |_| current.with(|c| c.chapters.clone()));
+    Effect::new(move |_| playback.set_chapters(chapters.get()));
+    // An edit of tags or chapters answers the item as it is now.
+    let saved = Callback::new(move |item: MediaItem| fresh.set(Some(item)));
     // The frame keeps the video's shape before anything loads (no layout shift).
     let ratio = item
         .width
@@ -304,6 +310,7 @@ fn MediaView(
             .collect::<Vec<_>>()
             .join(" + ");
         view! {
+            {tag_facts(&item.tags)}
             <dt>"File"</dt>
             <dd>{item.original_filename.clone()}</dd>
             <dt>"Type"</dt>
@@ -324,12 +331,25 @@ fn MediaView(
     view! {
         <Title text=format!("{} · Reel", item.title)/>
         <article class="media" data-state=move || status.with(|s| s.state.name()) data-kind=kind.as_str()>
-            <h1 data-testid="media-heading">{item.title.clone()}</h1>
+            <h1 data-testid="media-heading">{move || current.with(|c| c.title.clone())}</h1>
+            <Byline item=current/>
             <VisibilityBadge visibility=item.visibility/>
             <EditedFrom item=current/>
             {move || playing.get().then(status_view.clone())}
             {body}
+            {move || (playing.get() && !chapters.with(Vec::is_empty)).then(|| view! {
+                <div class="chapter-track" aria-hidden="true"><ChapterMarks chapters clock/></div>
+            })}
             {move || playing.get().then(|| view! { <PlayerBar playback/> })}
+            <Chapters
+                id=id.clone()
+                item=current
+                clock
+                video=video_ref
+                audio=audio_ref
+                can_change
+                on_saved=saved
+            />
             <QualityMenu quality/>
             {move || editable.get().then(|| view! {
                 <Editor item=current.get_untracked() clock selection video=video_ref audio=audio_ref/>
@@ -340,6 +360,7 @@ fn MediaView(
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>
                     "Download original"
                 </a>
+                {can_change.then(|| view! { <TagsEditor id=item.id.to_string() item=current on_saved=saved/> })}
                 {can_change.then(|| view! { <SharePanel id=item.id.to_string()/> })}
             </div>
             <dl class="facts">{facts}</dl>

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use super::account::{AccountPage, SetupPage, SignInPage, UsersPage};
+use super::albums::{AlbumPage, AlbumsPage};
 use super::media_page::MediaPage;
 use super::share::SharePage;
 
@@ -39,6 +40,8 @@ lazy_page!(SignInRoute, SignInPage);
 lazy_page!(SetupRoute, SetupPage);
 lazy_page!(AccountRoute, AccountPage);
 lazy_page!(UsersRoute, UsersPage);
+lazy_page!(AlbumsRoute, AlbumsPage);
+lazy_page!(AlbumRoute, AlbumPage);
 
 /// The pages that are lazy routes, as the router in `App` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +52,8 @@ pub(crate) enum LazyPage {
     Setup,
     Account,
     Users,
+    Albums,
+    Album,
 }
 
 /// The lazy page the router will show at `path`, if any. It may say a page
@@ -65,6 +70,8 @@ pub(crate) fn lazy_page_at(path: &str) -> Option<LazyPage> {
         ["setup"] => Some(LazyPage::Setup),
         ["account"] => Some(LazyPage::Account),
         ["admin", "users"] => Some(LazyPage::Users),
+        ["albums"] => Some(LazyPage::Albums),
+        ["album"] => Some(LazyPage::Album),
         _ => None,
     }
 }
@@ -79,6 +86,8 @@ pub(crate) async fn preload_page_at(path: &str) {
         Some(LazyPage::Setup) => SetupRoute::preload().await,
         Some(LazyPage::Account) => AccountRoute::preload().await,
         Some(LazyPage::Users) => UsersRoute::preload().await,
+        Some(LazyPage::Albums) => AlbumsRoute::preload().await,
+        Some(LazyPage::Album) => AlbumRoute::preload().await,
         None => {}
     }
 }
@@ -95,6 +104,8 @@ mod tests {
         assert_eq!(lazy_page_at("/setup"), Some(LazyPage::Setup));
         assert_eq!(lazy_page_at("/account"), Some(LazyPage::Account));
         assert_eq!(lazy_page_at("/admin/users"), Some(LazyPage::Users));
+        assert_eq!(lazy_page_at("/albums"), Some(LazyPage::Albums));
+        assert_eq!(lazy_page_at("/album"), Some(LazyPage::Album));
     }
 
     #[test]

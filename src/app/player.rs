@@ -21,6 +21,8 @@ pub(crate) use neighbours::NeighbourLinks;
 use super::now_playing::{NowPlaying, Track};
 use super::seek;
 use crate::format;
+use crate::model::Chapter;
+use crate::model::tags::chapter_target;
 
 /// The speeds offered, slowest first.
 pub(crate) const SPEEDS: [f64; 7] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0];
@@ -185,6 +187,8 @@ pub(crate) struct Playback {
     /// What the page plays, for the shell's player when the page goes away
     /// while it plays.
     track: StoredValue<Option<Track>>,
+    /// The item's chapters, for `Shift+←/→`.
+    chapters: StoredValue<Vec<Chapter>>,
 }
 
 impl Playback {
@@ -203,7 +207,13 @@ impl Playback {
             resumed: RwSignal::new(None),
             saved_at: StoredValue::new(0.0),
             armed: StoredValue::new(false),
+            chapters: StoredValue::new(Vec::new()),
         }
+    }
+
+    /// The chapters `Shift+←/→` jumps between.
+    pub(crate) fn set_chapters(&self, chapters: Vec<Chapter>) {
+        self.chapters.try_set_value(chapters);
     }
 
     fn media(&self) -> Option<web_sys::HtmlMediaElement> {
@@ -321,7 +331,11 @@ impl Playback {
     }
 
     fn on_key(&self, ev: &web_sys::KeyboardEvent) {
-        let Some(shortcut) = Shortcut::of(&ev.key()) else {
+        let key = ev.key();
+        if ev.shift_key() && matches!(key.as_str(), "ArrowLeft" | "ArrowRight") {
+            return self.jump_chapter(ev, key == "ArrowRight");
+        }
+        let Some(shortcut) = Shortcut::of(&key) else {
             return;
         };
         if belongs_to_focus(ev) || self.armed.try_get_value().is_none() {
@@ -354,6 +368,25 @@ impl Playback {
                 };
                 browser::toggle_fullscreen(target);
             }
+        }
+    }
+}
+
+impl Playback {
+    /// `Shift+←/→`: to the next chapter, or back to this one's start (the
+    /// one before when this one has only just begun).
+    fn jump_chapter(&self, ev: &web_sys::KeyboardEvent, forward: bool) {
+        if belongs_to_focus(ev) || self.armed.try_get_value().is_none() {
+            return;
+        }
+        let Some(media) = self.media() else { return };
+        let target = self
+            .chapters
+            .try_with_value(|list| chapter_target(list, media.current_time(), forward))
+            .flatten();
+        if let Some(at) = target {
+            ev.prevent_default();
+            media.set_current_time(at);
         }
     }
 }
@@ -434,6 +467,7 @@ pub(crate) fn PlayerBar(playback: Playback) -> impl IntoView {
             <p class="shortcuts muted small" aria-label="Keyboard shortcuts">
                 <kbd>"Space"</kbd>"/"<kbd>"K"</kbd>" play · "
                 <kbd>"←"</kbd>"/"<kbd>"→"</kbd>" 5 s · "
+                <kbd>"Shift+←"</kbd>"/"<kbd>"→"</kbd>" chapter · "
                 <kbd>"F"</kbd>" full screen · "
                 <kbd>"M"</kbd>" mute · "
                 <kbd>"N"</kbd>"/"<kbd>"P"</kbd>" next/previous"

@@ -3,7 +3,7 @@
 //! beyond small helpers, so every layer may depend on this one.
 
 use crate::accounts::{UserId, Visibility};
-use crate::model::{JobKind, MediaEvent, MediaKind};
+use crate::model::{Chapter, ItemTags, JobKind, MediaEvent, MediaKind};
 
 /// Who owns an item and who may see it (`service::access` decides what that
 /// allows).
@@ -35,6 +35,16 @@ pub(crate) struct MediaFacts {
     pub(crate) audio_codec: Option<String>,
     /// Index of an embedded cover picture (audio files).
     pub(crate) cover_stream: Option<u32>,
+}
+
+/// What a file says about itself (container tags and chapters), read by
+/// the probe; `title` and `comment` seed the item's title and description.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Described {
+    pub(crate) title: Option<String>,
+    pub(crate) comment: Option<String>,
+    pub(crate) tags: ItemTags,
+    pub(crate) chapters: Vec<Chapter>,
 }
 
 /// A processing job to queue for an item.

@@ -110,6 +110,7 @@ fn service_status(e: &service::Error) -> (StatusCode, ErrorCode) {
         ),
         E::ShareExpired => (StatusCode::GONE, ErrorCode::ShareExpired),
         E::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
+        E::Invalid(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
         E::Internal(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             match e {

@@ -106,9 +106,15 @@ impl Ingest {
         probe: ProbeSummary,
     ) -> Result<StoredItem, IngestError> {
         let (play, jobs) = jobs::plan_for(&probe);
+        // A tagged song's title is its title, not its file name.
+        let title = probe
+            .described
+            .title
+            .clone()
+            .unwrap_or_else(|| filename::title_from(&received.original_filename));
         let new = NewMedia {
             id: id.clone(),
-            title: filename::title_from(&received.original_filename),
+            title,
             original_filename: received.original_filename,
             size_bytes: received.size,
             sha256: received.sha256,
@@ -116,6 +122,7 @@ impl Ingest {
             play,
             owner: received.owner,
             visibility: received.visibility,
+            described: probe.described,
         };
         let mut attempt = 1;
         let inserted = loop {

@@ -6,7 +6,7 @@
 
 use reqwest::StatusCode;
 
-use crate::common::accounts::{User, call, code, upload_as};
+use crate::common::accounts::{User, call, call_json, code, upload_as};
 use crate::common::shared;
 use crate::common::{TestServer, tone_wav};
 use crate::events::{read_to_end, read_until};
@@ -125,6 +125,38 @@ pub(crate) async fn status_of(request: reqwest::RequestBuilder) -> StatusCode {
 async fn reads_match_the_table(direct_path: bool) {
     let w = world(direct_path).await;
     let s = &w.server;
+    // Every item is a track of one album: the album lists, and plays, only
+    // the tracks each asker may list.
+    for (_, item) in &w.items {
+        let tags = serde_json::json!({ "id": item.id.as_str(), "tags": { "album": "Matrix" } });
+        assert_eq!(
+            call_json(&w.owner.browser, s, "update_tags", &tags).await.0,
+            StatusCode::OK
+        );
+    }
+    for asker in &w.askers {
+        let c = &asker.client;
+        let listed: Vec<&str> = w
+            .items
+            .iter()
+            .filter(|(v, _)| asker.lists(*v))
+            .map(|(_, item)| item.id.as_str())
+            .collect();
+        let (status, albums) = call(c, s, "list_albums", &[]).await;
+        assert_eq!(status, StatusCode::OK, "albums: {}", asker.label);
+        let counted = albums[0]["tracks"].as_u64().unwrap_or(0) as usize;
+        assert_eq!(counted, listed.len(), "albums: {}: {albums}", asker.label);
+        let (status, album) = call(c, s, "album_tracks", &[("album", "Matrix")]).await;
+        assert_eq!(status, StatusCode::OK, "album: {}", asker.label);
+        let mut tracks: Vec<&str> = album["tracks"]
+            .as_array()
+            .map(|t| t.iter().filter_map(|i| i["id"].as_str()).collect())
+            .unwrap_or_default();
+        tracks.sort_unstable();
+        let mut expected = listed.clone();
+        expected.sort_unstable();
+        assert_eq!(tracks, expected, "album tracks: {}", asker.label);
+    }
     for asker in &w.askers {
         for (visibility, item) in &w.items {
             let case = format!(
@@ -192,6 +224,18 @@ async fn reads_match_the_table(direct_path: bool) {
                 call(c, s, "update_media", &form).await.0,
                 expected,
                 "update: {case}"
+            );
+            let tags = serde_json::json!({ "id": id, "tags": { "artist": "Tone" } });
+            assert_eq!(
+                call_json(c, s, "update_tags", &tags).await.0,
+                expected,
+                "tags: {case}"
+            );
+            let chapters = serde_json::json!({ "id": id, "chapters": [] });
+            assert_eq!(
+                call_json(c, s, "update_chapters", &chapters).await.0,
+                expected,
+                "chapters: {case}"
             );
             assert_eq!(
                 call(c, s, "list_shares", &[("id", id)]).await.0,

@@ -27,6 +27,7 @@ mod processing;
 mod shares;
 mod slow_clients;
 mod static_assets;
+mod tags;
 mod traversal;
 mod tus_extensions;
 mod tus_faults;

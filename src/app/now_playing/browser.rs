@@ -33,7 +33,8 @@ fn session() -> Option<JsValue> {
         .filter(|s| !s.is_undefined() && !s.is_null())
 }
 
-/// Tells the system what plays: title, "Reel", and the cover if any.
+/// Tells the system what plays: title, artist (else "Reel"), album and the
+/// cover, as far as they are known.
 pub(super) fn describe(track: &Track) {
     let Some(session) = session() else { return };
     let Ok(constructor) = Reflect::get(&js_sys::global(), &"MediaMetadata".into()) else {
@@ -44,7 +45,11 @@ pub(super) fn describe(track: &Track) {
     };
     let init = Object::new();
     let _ = Reflect::set(&init, &"title".into(), &track.title.as_str().into());
-    let _ = Reflect::set(&init, &"artist".into(), &"Reel".into());
+    let artist = track.artist.as_deref().unwrap_or("Reel");
+    let _ = Reflect::set(&init, &"artist".into(), &artist.into());
+    if let Some(album) = &track.album {
+        let _ = Reflect::set(&init, &"album".into(), &album.as_str().into());
+    }
     let artwork = Array::new();
     if let Some(poster) = &track.poster {
         let image = Object::new();

@@ -17,6 +17,11 @@ pub(crate) struct Track {
     pub(crate) page: String,
     pub(crate) play: String,
     pub(crate) poster: Option<String>,
+    /// From the item's tags, for the Media Session (lock screen, headsets).
+    #[serde(default)]
+    pub(crate) artist: Option<String>,
+    #[serde(default)]
+    pub(crate) album: Option<String>,
 }
 
 impl Track {
@@ -29,6 +34,12 @@ impl Track {
             page: item.urls.page.clone(),
             play: item.urls.play.clone()?,
             poster: item.urls.poster.clone(),
+            artist: item
+                .tags
+                .artist
+                .clone()
+                .or_else(|| item.tags.album_artist.clone()),
+            album: item.tags.album.clone(),
         })
     }
 }
@@ -228,6 +239,8 @@ mod tests {
             page: format!("/media/{id}"),
             play: format!("/files/{id}/original"),
             poster: None,
+            artist: None,
+            album: None,
         }
     }
 

@@ -17,9 +17,11 @@ use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
 use crate::library::LibraryQuery;
-use crate::model::{HlsState, JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId};
+use crate::model::{
+    Chapter, HlsState, ItemTags, JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId,
+};
 use crate::server::config::Database;
-use crate::server::domain::{MediaFacts, NewJob};
+use crate::server::domain::{Described, MediaFacts, NewJob};
 
 mod copy;
 mod notify;
@@ -33,9 +35,9 @@ pub(crate) use copy::{CopyReport, copy_to_postgres};
 pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
 pub(crate) use rows::{
-    ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewMultipart, NewShare, NewUpload,
-    PartsRecord, RemoteParts, SessionRow, ShareRow, StoredItem, Upload, UploadState, UserRow,
-    now_ms,
+    AlbumRow, ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewMultipart, NewShare,
+    NewUpload, PartsRecord, RemoteParts, SessionRow, ShareRow, StoredItem, Upload, UploadState,
+    UserRow, now_ms,
 };
 #[cfg_attr(
     not(feature = "testing"),
@@ -133,6 +135,13 @@ pub(crate) struct NewMedia {
     pub(crate) play: Option<PlaySource>,
     pub(crate) owner: Option<UserId>,
     pub(crate) visibility: Visibility,
+    /// The file's tags and chapters; its comment becomes the description.
+    pub(crate) described: Described,
+}
+
+/// The chapters as stored: a JSON array.
+fn chapters_json(chapters: &[Chapter]) -> String {
+    serde_json::to_string(chapters).unwrap_or_else(|_| "[]".to_string())
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -164,6 +173,7 @@ impl NewMedia {
             play: Some(PlaySource::Original),
             owner: None,
             visibility: Visibility::Private,
+            described: Described::default(),
         }
     }
 }
@@ -307,6 +317,10 @@ delegate! {
     // library
     fn library_page(&self, query: &LibraryQuery, listing: &Listing) -> Result<(Vec<StoredItem>, u64), DbError>;
     fn update_text(&self, id: &MediaId, title: &str, description: &str) -> Result<bool, DbError>;
+    fn update_tags(&self, id: &MediaId, tags: &ItemTags) -> Result<bool, DbError>;
+    fn albums(&self, listing: &Listing) -> Result<Vec<AlbumRow>, DbError>;
+    fn album_tracks(&self, listing: &Listing, album: &str, album_by: Option<&str>) -> Result<Vec<StoredItem>, DbError>;
+    fn update_chapters(&self, id: &MediaId, chapters: &[Chapter]) -> Result<bool, DbError>;
     fn delete_media(&self, id: &MediaId) -> Result<bool, DbError>;
     fn media_ids_in_use(&self) -> Result<HashSet<MediaId>, DbError>;
     // mod

@@ -3,7 +3,8 @@
 
 use crate::accounts::{Role, ShareId, UserId, Visibility};
 use crate::model::{
-    HlsState, JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource, UploadId,
+    HlsState, ItemTags, JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource,
+    UploadId,
 };
 use crate::server::domain::MediaFacts;
 
@@ -50,6 +51,15 @@ pub(super) struct MediaRow {
     pub(super) owner_id: Option<UserId>,
     pub(super) visibility: Visibility,
     pub(super) access_generation: i64,
+    pub(super) artist: Option<String>,
+    pub(super) album: Option<String>,
+    pub(super) album_artist: Option<String>,
+    pub(super) genre: Option<String>,
+    pub(super) year: Option<i64>,
+    pub(super) track_number: Option<i64>,
+    pub(super) disc_number: Option<i64>,
+    /// JSON: an array of `Chapter`.
+    pub(super) chapters: String,
 }
 
 impl MediaRow {
@@ -87,11 +97,27 @@ impl MediaRow {
                 }));
             }
         };
+        let chapters = serde_json::from_str(&self.chapters).map_err(|e| {
+            DbError::Query(sqlx::Error::ColumnDecode {
+                index: "chapters".into(),
+                source: Box::new(e),
+            })
+        })?;
         let mut item = MediaItem {
             id: self.id,
             title: self.title,
             description: self.description,
             original_filename: self.original_filename,
+            tags: ItemTags {
+                artist: self.artist,
+                album: self.album,
+                album_artist: self.album_artist,
+                genre: self.genre,
+                year: fits_opt("year", self.year)?,
+                track: fits_opt("track_number", self.track_number)?,
+                disc: fits_opt("disc_number", self.disc_number)?,
+            },
+            chapters,
             size_bytes: fits("size_bytes", self.size_bytes)?,
             sha256: self.sha256,
             content_type: self.content_type,
@@ -431,4 +457,17 @@ impl JobRow {
 pub(crate) fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// One album as the albums page lists it: audio items grouped by album and
+/// album artist (else artist).
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub(crate) struct AlbumRow {
+    pub(crate) album: String,
+    pub(crate) album_by: Option<String>,
+    pub(crate) tracks: i64,
+    pub(crate) year: Option<i64>,
+    pub(crate) duration_secs: Option<f64>,
+    /// A track of the album that has cover art.
+    pub(crate) cover_id: Option<MediaId>,
 }

@@ -7,9 +7,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use described::ProbeChapter;
+
 use super::safety::ALLOWED_DEMUXERS;
 use crate::model::MediaKind;
-use crate::server::domain::MediaFacts;
+use crate::server::domain::{Described, MediaFacts};
 
 /// The largest picture Reel decodes (8K UHD is 33 million): a guard against
 /// decompression bombs before any frame is decoded.
@@ -89,6 +91,7 @@ pub(crate) fn args(input: &Path) -> Vec<OsString> {
         "json".into(),
         "-show_format".into(),
         "-show_streams".into(),
+        "-show_chapters".into(),
         super::safety::file_arg(input),
     ]);
     args
@@ -99,6 +102,8 @@ pub(crate) struct ProbeOutput {
     #[serde(default)]
     pub streams: Vec<Stream>,
     pub format: Option<Format>,
+    #[serde(default)]
+    pub chapters: Vec<ProbeChapter>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,6 +124,8 @@ pub(crate) struct Stream {
     pub bit_rate: Option<String>,
     #[serde(default)]
     pub disposition: Disposition,
+    #[serde(default)]
+    pub tags: std::collections::HashMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -156,6 +163,8 @@ pub(crate) struct ProbeSummary {
     /// The video's bits per second (the stream's, else the whole file's),
     /// which caps the streaming renditions' rates.
     pub video_bit_rate: Option<u64>,
+    /// The file's title, comment, tags and chapters.
+    pub described: Described,
 }
 
 /// Why a probed file is not accepted; the text is shown to people.
@@ -262,6 +271,14 @@ impl ProbeOutput {
             audio_codec.as_deref(),
             &format.tags,
         );
+        let described = described::described(
+            &format.tags,
+            // Ogg keeps the Vorbis comments on the stream; elsewhere a
+            // stream's title names the track ("Stereo"), not the work.
+            audio.filter(|_| demuxer == "ogg").map(|s| &s.tags),
+            &self.chapters,
+            duration_secs,
+        );
         Ok(ProbeSummary {
             facts: MediaFacts {
                 kind,
@@ -297,6 +314,7 @@ impl ProbeOutput {
                 };
                 rate(&s.bit_rate).or_else(|| rate(&format.bit_rate))
             }),
+            described,
         })
     }
 }
@@ -396,5 +414,6 @@ fn content_type(
     }
 }
 
+mod described;
 #[cfg(test)]
 mod tests;

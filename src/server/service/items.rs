@@ -11,7 +11,8 @@ use super::access::{self, Actor, ItemAccess};
 use super::{Error, Missing, Result, Service};
 use crate::accounts::Visibility;
 use crate::library::{LibraryPage, LibraryQuery, Neighbour, Neighbours};
-use crate::model::{MediaId, MediaItem, MediaState};
+use crate::model::tags::clean_chapters;
+use crate::model::{Chapter, ItemTags, MediaId, MediaItem, MediaState};
 use crate::server::db::{JobState, StoredItem};
 use crate::server::jobs::progress_of;
 
@@ -131,6 +132,37 @@ impl Service {
             self.inner.repo.change_access(id, Some(visibility)).await?;
             // Byte serving must learn who may read it now.
             self.forget_facts(id);
+        }
+        self.item(actor, id).await
+    }
+
+    /// Sets an item's tags (already cleaned by `ItemTags::clean`).
+    pub(crate) async fn update_tags(
+        &self,
+        actor: &Actor,
+        id: &MediaId,
+        tags: &ItemTags,
+    ) -> Result<MediaItem> {
+        self.changeable(actor, id).await?;
+        if !self.inner.repo.update_tags(id, tags).await? {
+            return Err(Error::NotFound(Missing::Item));
+        }
+        self.item(actor, id).await
+    }
+
+    /// Replaces an item's chapters; they are cleaned here, against the
+    /// item's length, and a list that breaks a rule is refused whole.
+    pub(crate) async fn update_chapters(
+        &self,
+        actor: &Actor,
+        id: &MediaId,
+        chapters: Vec<Chapter>,
+    ) -> Result<MediaItem> {
+        let stored = self.changeable(actor, id).await?;
+        let chapters =
+            clean_chapters(chapters, stored.item.duration_secs).map_err(Error::Invalid)?;
+        if !self.inner.repo.update_chapters(id, &chapters).await? {
+            return Err(Error::NotFound(Missing::Item));
         }
         self.item(actor, id).await
     }

@@ -7,6 +7,7 @@
 
 mod access;
 mod accounts;
+mod albums;
 mod edits;
 mod facts;
 mod files;
@@ -114,6 +115,9 @@ pub(crate) enum Error {
     ShareExpired,
     #[error("A user with this name exists already.")]
     NameTaken,
+    /// A value the request carries breaks a rule; the text says which.
+    #[error("{0}")]
+    Invalid(String),
     /// The server's own trouble; the details are logged, never shown.
     #[error(transparent)]
     Internal(#[from] Internal),

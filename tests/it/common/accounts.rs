@@ -115,6 +115,27 @@ pub(crate) async fn call(
     )
 }
 
+/// Calls a server function that takes JSON (`input = Json`).
+pub(crate) async fn call_json(
+    client: &reqwest::Client,
+    server: &TestServer,
+    function: &str,
+    body: &serde_json::Value,
+) -> (StatusCode, serde_json::Value) {
+    let answer = client
+        .post(server.url(&format!("/api/{function}")))
+        .json(body)
+        .send()
+        .await
+        .expect("server function");
+    let status = answer.status();
+    let text = answer.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
 /// The error code of a refusal (`"not-found"`, …).
 pub(crate) fn code(answer: &serde_json::Value) -> &str {
     answer["code"].as_str().unwrap_or("")

@@ -6,10 +6,10 @@
 
 use std::collections::HashSet;
 
-use super::super::{DbError, Listing, MediaRow, StoredItem, fits};
+use super::super::{DbError, Listing, MediaRow, StoredItem, chapters_json, fits};
 use super::PgRepo;
 use crate::library::{LibraryQuery, Sort};
-use crate::model::MediaId;
+use crate::model::{Chapter, ItemTags, MediaId};
 
 /// The longest search, in words; the rest are ignored (as on SQLite).
 const MAX_SEARCH_WORDS: usize = 16;
@@ -147,6 +147,38 @@ impl PgRepo {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn update_tags(&self, id: &MediaId, tags: &ItemTags) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE media SET artist = $1, album = $2, album_artist = $3, genre = $4, year = $5,
+                track_number = $6, disc_number = $7, updated_at = now()
+             WHERE id = $8",
+        )
+        .bind(tags.artist.clone())
+        .bind(tags.album.clone())
+        .bind(tags.album_artist.clone())
+        .bind(tags.genre.clone())
+        .bind(tags.year.map(i64::from))
+        .bind(tags.track.map(i64::from))
+        .bind(tags.disc.map(i64::from))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn update_chapters(
+        &self,
+        id: &MediaId,
+        chapters: &[Chapter],
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE media SET chapters = $1, updated_at = now() WHERE id = $2")
+            .bind(chapters_json(chapters))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 

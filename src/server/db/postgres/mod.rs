@@ -15,12 +15,13 @@ use std::time::Duration;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
-use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
+use super::{DbError, MediaRow, NewMedia, StoredItem, chapters_json, fits, int};
 use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::config::{Database, Secret, redacted};
 use crate::server::domain::{MediaFacts, NewJob};
 
 mod accounts;
+mod albums;
 mod edits;
 mod jobs;
 mod library;
@@ -143,9 +144,10 @@ impl PgRepo {
         let statement = sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
                 container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
-                play_variant, state, owner_id, visibility, created_at, updated_at)
+                play_variant, state, owner_id, visibility, created_at, updated_at, description,
+                artist, album, album_artist, genre, year, track_number, disc_number, chapters)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, now(), now())",
+                $18, now(), now(), $19, $20, $21, $22, $23, $24, $25, $26, $27)",
         )
         .bind(&new.id)
         .bind(&new.title)
@@ -157,6 +159,15 @@ impl PgRepo {
             .bind(state)
             .bind(&new.owner)
             .bind(new.visibility)
+            .bind(new.described.comment.clone().unwrap_or_default())
+            .bind(new.described.tags.artist.clone())
+            .bind(new.described.tags.album.clone())
+            .bind(new.described.tags.album_artist.clone())
+            .bind(new.described.tags.genre.clone())
+            .bind(new.described.tags.year.map(i64::from))
+            .bind(new.described.tags.track.map(i64::from))
+            .bind(new.described.tags.disc.map(i64::from))
+            .bind(chapters_json(&new.described.chapters))
             .execute(&mut *tx)
             .await?;
         jobs::insert_jobs(&mut tx, &new.id, jobs).await?;

@@ -7,10 +7,10 @@
 
 use std::collections::HashSet;
 
-use super::super::{DbError, Listing, MediaRow, StoredItem, fits};
+use super::super::{DbError, Listing, MediaRow, StoredItem, chapters_json, fits};
 use super::{SqliteRepo, now};
 use crate::library::{LibraryQuery, Sort};
-use crate::model::MediaId;
+use crate::model::{Chapter, ItemTags, MediaId};
 
 /// The longest search, in words; the rest are ignored.
 const MAX_SEARCH_WORDS: usize = 16;
@@ -157,6 +157,40 @@ impl SqliteRepo {
 
     /// Deletes an item's row; its jobs go with it (foreign key cascade) and
     /// its search entry with it (triggers). False when there was none.
+    pub(crate) async fn update_tags(&self, id: &MediaId, tags: &ItemTags) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE media SET artist = ?, album = ?, album_artist = ?, genre = ?, year = ?,
+                track_number = ?, disc_number = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(tags.artist.clone())
+        .bind(tags.album.clone())
+        .bind(tags.album_artist.clone())
+        .bind(tags.genre.clone())
+        .bind(tags.year.map(i64::from))
+        .bind(tags.track.map(i64::from))
+        .bind(tags.disc.map(i64::from))
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn update_chapters(
+        &self,
+        id: &MediaId,
+        chapters: &[Chapter],
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE media SET chapters = ?, updated_at = ? WHERE id = ?")
+            .bind(chapters_json(chapters))
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub(crate) async fn delete_media(&self, id: &MediaId) -> Result<bool, DbError> {
         let done = sqlx::query("DELETE FROM media WHERE id = ?")
             .bind(id)

@@ -15,11 +15,12 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{DbError, MediaRow, NewMedia, StoredItem, fits, int};
+use super::{DbError, MediaRow, NewMedia, StoredItem, chapters_json, fits, int};
 use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::domain::{MediaFacts, NewJob};
 
 mod accounts;
+mod albums;
 mod edits;
 mod jobs;
 mod library;
@@ -137,8 +138,10 @@ impl SqliteRepo {
         let statement = sqlx::query(
             "INSERT INTO media (id, title, original_filename, size_bytes, sha256, content_type, kind,
                 container, duration_secs, width, height, video_codec, audio_codec, cover_stream,
-                play_variant, state, owner_id, visibility, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                play_variant, state, owner_id, visibility, created_at, updated_at, description,
+                artist, album, album_artist, genre, year, track_number, disc_number, chapters)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&new.id)
         .bind(&new.title)
@@ -152,6 +155,15 @@ impl SqliteRepo {
             .bind(new.visibility)
             .bind(&now)
             .bind(&now)
+            .bind(new.described.comment.clone().unwrap_or_default())
+            .bind(new.described.tags.artist.clone())
+            .bind(new.described.tags.album.clone())
+            .bind(new.described.tags.album_artist.clone())
+            .bind(new.described.tags.genre.clone())
+            .bind(new.described.tags.year.map(i64::from))
+            .bind(new.described.tags.track.map(i64::from))
+            .bind(new.described.tags.disc.map(i64::from))
+            .bind(chapters_json(&new.described.chapters))
             .execute(&mut *tx)
             .await?;
         jobs::insert_jobs(&mut tx, &new.id, jobs, &now).await?;

@@ -23,6 +23,7 @@ fn mp4() -> ProbeSummary {
         audio_channels: Some(2),
         faststart: Some(true),
         video_bit_rate: None,
+        described: Default::default(),
     }
 }
 

@@ -485,6 +485,7 @@ fn gops_and_outputs_are_checked() {
         audio_channels: Some(2),
         faststart: Some(true),
         video_bit_rate: None,
+        described: Default::default(),
     };
     let expected = Expected {
         kind: MediaKind::Video,

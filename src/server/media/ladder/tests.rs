@@ -23,6 +23,7 @@ fn video(codec: &str, width: u32, height: u32) -> ProbeSummary {
         audio_channels: Some(2),
         faststart: None,
         video_bit_rate: None,
+        described: Default::default(),
     }
 }
 

@@ -221,6 +221,7 @@ fn outputs_are_checked_against_the_plan() {
         audio_channels: Some(2),
         faststart: Some(true),
         video_bit_rate: None,
+        described: Default::default(),
     };
     let transcode = conversion(
         Some(VideoAction::H264 { max_fps: None }),
