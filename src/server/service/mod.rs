@@ -31,9 +31,9 @@ pub(crate) use uploads::Limits;
 
 // What the use cases take and answer, named here so that the edges need
 // nothing from below this layer.
-pub(crate) use crate::server::store::{RangeReader, Source, Variant};
 #[cfg(test)]
 pub(crate) use crate::server::store::HlsFile;
+pub(crate) use crate::server::store::{RangeReader, Source, Variant};
 pub(crate) use crate::server::uploads::{Algorithm, Checksum, Metadata, Patch, UploadError};
 
 use crate::server::accounts::{AccountError, Accounts};
