@@ -74,6 +74,10 @@ pub struct MediaItem {
     /// Chapters, in order (from the file, or added by people).
     #[serde(default)]
     pub chapters: Vec<Chapter>,
+    /// Integrated loudness (EBU R128, LUFS) of a sound, measured at
+    /// ingest; players can match items' levels with it.
+    #[serde(default)]
+    pub loudness_lufs: Option<f64>,
     pub size_bytes: u64,
     pub sha256: String,
     pub content_type: String,

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect, test, type Locator } from "@playwright/test";
-import { MEDIA_DIR, failOnPageErrors, generateMedia, gotoHydrated, uploadViaApi } from "./helpers";
+import { MEDIA_DIR, callFn, failOnPageErrors, generateMedia, gotoHydrated, uploadViaApi } from "./helpers";
 
 // What a file says about itself, in the real browser: a tagged recording
 // with chapters shows its tags under the title, its chapters as a list that
@@ -82,16 +82,26 @@ test("tags and chapters from the file show, seek, jump and can be edited", async
 test("an album plays in track order from its page, with its tags in the media session", async ({ page }) => {
   const token = Date.now().toString(36);
   const album = `Album ${token}`;
+  // The second track is 12 dB louder than the first.
   const song = (title: string, track: number, secs: number) =>
     generateMedia(`album-${token}-${track}.mp3`, [
       "-f", "lavfi", "-i", `sine=frequency=${300 + track * 100}:duration=${secs}`,
+      "-af", `volume=${track === 2 ? 4 : 1}`,
       "-c:a", "libmp3lame", "-b:a", "64k",
       "-metadata", `title=${title}`, "-metadata", `album=${album}`,
       "-metadata", "artist=The Testers", "-metadata", `track=${track}`,
     ]);
   // Uploaded out of order: the album page plays by track number.
-  await uploadViaApi(page.request, song("Second song", 2, 30), `b-${token}.mp3`);
-  await uploadViaApi(page.request, song("First song", 1, 2), `a-${token}.mp3`);
+  const ids = [
+    await uploadViaApi(page.request, song("Second song", 2, 30), `b-${token}.mp3`),
+    await uploadViaApi(page.request, song("First song", 1, 2), `a-${token}.mp3`),
+  ];
+  // Their loudness is measured with the waveform: wait until both are done.
+  for (const id of ids) {
+    await expect
+      .poll(async () => ((await callFn(page.request, "media", { id })) as { state: { state: string } }).state.state)
+      .toBe("ready");
+  }
 
   await gotoHydrated(page, "/albums");
   await page.getByTestId("album").filter({ hasText: album }).getByRole("link").click();
@@ -113,4 +123,15 @@ test("an album plays in track order from its page, with its tags in the media se
   await expect
     .poll(() => shell.evaluate((el) => (el as HTMLMediaElement).currentTime))
     .toBeGreaterThan(at + 0.25);
+
+  // Matching loudness turns the loud track down to the common level, and
+  // is remembered; turned off, it plays as it is again.
+  const volume = () => shell.evaluate((el) => (el as HTMLMediaElement).volume);
+  expect(await volume()).toBe(1);
+  await page.getByTestId("match-loudness").click();
+  await expect(page.getByTestId("match-loudness")).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(volume).toBeLessThan(0.6);
+  expect(await page.evaluate(() => localStorage.getItem("reel.match_loudness"))).toBe("true");
+  await page.getByTestId("match-loudness").click();
+  await expect.poll(volume).toBe(1);
 });

@@ -21,7 +21,12 @@ mod view;
 
 use queue::Queue;
 pub(crate) use queue::Track;
+use queue::level_gain;
 pub(crate) use view::{NowPlayingBar, PlayAll, QueueButtons};
+
+/// Whether levels are matched, kept between visits ("true" or absent).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const MATCH_LOUDNESS_KEY: &str = "reel.match_loudness";
 
 /// Where the queue is kept between visits.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -50,6 +55,8 @@ pub(crate) struct NowPlaying {
     duration: RwSignal<f64>,
     /// Whether the queue list is open.
     open: RwSignal<bool>,
+    /// Whether items play at one loudness (`reel.match_loudness`).
+    match_loudness: RwSignal<bool>,
     /// A short message for people ("Added to the queue").
     notice: RwSignal<Option<String>>,
     media: NodeRef<html::Video>,
@@ -83,6 +90,7 @@ impl NowPlaying {
             time: RwSignal::new(0.0),
             duration: RwSignal::new(f64::NAN),
             open: RwSignal::new(false),
+            match_loudness: RwSignal::new(false),
             notice: RwSignal::new(None),
             media: NodeRef::new(),
             autoplay: StoredValue::new(false),
@@ -151,6 +159,29 @@ impl NowPlaying {
         } else {
             format!("“{title}” is in the queue already")
         }));
+    }
+
+    /// The volume the current track plays at.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser build reads it")
+    )]
+    fn gain(&self) -> f64 {
+        if !self.match_loudness.get() {
+            return 1.0;
+        }
+        level_gain(
+            self.queue
+                .with(|q| q.current_track().and_then(|t| t.loudness_lufs)),
+        )
+    }
+
+    /// Turns level matching on or off, and remembers it.
+    fn toggle_match_loudness(&self) {
+        let on = !self.match_loudness.get_untracked();
+        self.match_loudness.set(on);
+        #[cfg(feature = "hydrate")]
+        browser::remember_match_loudness(on);
     }
 
     pub(crate) fn toggle(&self) {

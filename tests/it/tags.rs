@@ -285,3 +285,34 @@ async fn albums_group_songs_by_album_and_artist_in_disc_and_track_order() {
     let titles: Vec<&str> = album.tracks.iter().map(|t| t.title.as_str()).collect();
     assert_eq!(titles, ["First", "Second", "Third"]);
 }
+
+#[tokio::test]
+async fn a_sounds_loudness_is_measured_at_ingest() {
+    let server = TestServer::start().await;
+    let media = tempfile::tempdir().expect("tmp");
+    // ffmpeg's sine is 1/8 of full scale (-18 dBFS peak); the same on two
+    // channels measures about -18 LUFS at 440 Hz.
+    let loud = upload(&server, &crate::common::tone_wav(media.path(), 3)).await;
+    let lufs = loud.loudness_lufs.expect("measured");
+    assert!((-20.0..=-16.0).contains(&lufs), "{lufs}");
+    // A tenth of the level is 20 dB quieter.
+    let quiet = ffmpeg(
+        media.path(),
+        "quiet.wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=3",
+            "-ac",
+            "2",
+            "-af",
+            "volume=0.1",
+        ],
+    );
+    let quiet = upload(&server, &quiet)
+        .await
+        .loudness_lufs
+        .expect("measured");
+    assert!((lufs - quiet - 20.0).abs() < 1.0, "{lufs} vs {quiet}");
+}

@@ -6,7 +6,7 @@ use js_sys::{Array, Object, Reflect};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use super::{NowPlaying, PagePlayer, QUEUE_KEY, Queue, SAVE_EVERY_SECS, Track};
+use super::{MATCH_LOUDNESS_KEY, NowPlaying, PagePlayer, QUEUE_KEY, Queue, SAVE_EVERY_SECS, Track};
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -110,6 +110,15 @@ impl NowPlaying {
                 return;
             }
             self.store(&queue);
+        });
+        let matched = storage().and_then(|s| s.get_item(MATCH_LOUDNESS_KEY).ok().flatten());
+        self.match_loudness.set(matched.as_deref() == Some("true"));
+        // The element plays the current track at its matched level.
+        Effect::new(move |_| {
+            let gain = self.gain();
+            if let Some(media) = self.media.get() {
+                media.set_volume(gain);
+            }
         });
         let leaving = window_event_listener(leptos::ev::pagehide, move |_| self.save_position());
         // The shell lives as long as the page.
@@ -286,5 +295,16 @@ impl NowPlaying {
             let _ = page.media.pause();
             self.play_now(page.track, at);
         }
+    }
+}
+
+/// Remembers whether levels are matched.
+pub(super) fn remember_match_loudness(on: bool) {
+    if let Some(storage) = storage() {
+        let _ = if on {
+            storage.set_item(MATCH_LOUDNESS_KEY, "true")
+        } else {
+            storage.remove_item(MATCH_LOUDNESS_KEY)
+        };
     }
 }

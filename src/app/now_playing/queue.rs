@@ -22,6 +22,9 @@ pub(crate) struct Track {
     pub(crate) artist: Option<String>,
     #[serde(default)]
     pub(crate) album: Option<String>,
+    /// Integrated loudness (LUFS), for matching levels.
+    #[serde(default)]
+    pub(crate) loudness_lufs: Option<f64>,
 }
 
 impl Track {
@@ -40,8 +43,21 @@ impl Track {
                 .clone()
                 .or_else(|| item.tags.album_artist.clone()),
             album: item.tags.album.clone(),
+            loudness_lufs: item.loudness_lufs,
         })
     }
+}
+
+/// The level every item plays at when levels are matched (LUFS; the
+/// common "ReplayGain 2" reference).
+pub(crate) const REFERENCE_LUFS: f64 = -18.0;
+
+/// The volume that plays an item measured at `lufs` at `REFERENCE_LUFS`.
+/// An element's volume cannot go above 1, so quieter items play as they are.
+pub(crate) fn level_gain(lufs: Option<f64>) -> f64 {
+    lufs.filter(|l| l.is_finite())
+        .map(|l| 10f64.powf((REFERENCE_LUFS - l) / 20.0).clamp(0.0, 1.0))
+        .unwrap_or(1.0)
 }
 
 /// At most this many tracks are kept: a queue is for listening, not a copy
@@ -241,7 +257,21 @@ mod tests {
             poster: None,
             artist: None,
             album: None,
+            loudness_lufs: None,
         }
+    }
+
+    #[test]
+    fn levels_are_matched_down_to_the_reference() {
+        assert_eq!(level_gain(None), 1.0);
+        assert_eq!(level_gain(Some(-18.0)), 1.0);
+        assert!((level_gain(Some(-12.0)) - 0.501).abs() < 0.001);
+        assert_eq!(
+            level_gain(Some(-30.0)),
+            1.0,
+            "quieter items play as they are"
+        );
+        assert_eq!(level_gain(Some(f64::NEG_INFINITY)), 1.0);
     }
 
     fn ids(queue: &Queue) -> Vec<&str> {

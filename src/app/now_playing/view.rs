@@ -129,6 +129,16 @@ pub(crate) fn NowPlayingBar() -> impl IntoView {
                     >
                         {move || format!("Queue ({})", count.get())}
                     </button>
+                    <button
+                        type="button"
+                        class="row-button"
+                        data-testid="match-loudness"
+                        title="Play every item at one loudness (EBU R128, −18 LUFS)"
+                        aria-pressed=move || np.match_loudness.get().to_string()
+                        on:click=move |_| np.toggle_match_loudness()
+                    >
+                        "Match loudness"
+                    </button>
                 </div>
                 <p class="np-notice small muted" role="status" data-testid="now-playing-notice">
                     {move || np.notice.get()}

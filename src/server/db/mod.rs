@@ -330,6 +330,7 @@ delegate! {
     fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError>;
     fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError>;
     fn set_hls(&self, id: &MediaId, hls: Option<HlsState>) -> Result<(), DbError>;
+    fn set_loudness(&self, id: &MediaId, lufs: Option<f64>) -> Result<(), DbError>;
     #[cfg(any(test, feature = "testing"))]
     fn count(&self) -> Result<i64, DbError>;
     // neighbours

@@ -60,6 +60,7 @@ pub(super) struct MediaRow {
     pub(super) disc_number: Option<i64>,
     /// JSON: an array of `Chapter`.
     pub(super) chapters: String,
+    pub(super) loudness_lufs: Option<f64>,
 }
 
 impl MediaRow {
@@ -118,6 +119,7 @@ impl MediaRow {
                 disc: fits_opt("disc_number", self.disc_number)?,
             },
             chapters,
+            loudness_lufs: self.loudness_lufs,
             size_bytes: fits("size_bytes", self.size_bytes)?,
             sha256: self.sha256,
             content_type: self.content_type,

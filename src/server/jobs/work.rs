@@ -194,6 +194,14 @@ async fn derive(
                 .store
                 .write_small(id, Variant::Waveform, &json)
                 .await?;
+            // Measured with the waveform, so players can match levels.
+            if let Some(duration) = input.duration_secs {
+                let lufs = inner
+                    .media
+                    .integrated_loudness(original, &input.container, duration)
+                    .await?;
+                inner.repo.set_loudness(id, lufs).await?;
+            }
         }
     }
     Ok(true)

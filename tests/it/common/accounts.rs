@@ -101,12 +101,14 @@ pub(crate) async fn call(
     function: &str,
     form: &[(&str, &str)],
 ) -> (StatusCode, serde_json::Value) {
-    let answer = client
-        .post(server.url(&format!("/api/{function}")))
-        .form(form)
-        .send()
-        .await
-        .expect("server function");
+    let request = client.post(server.url(&format!("/api/{function}")));
+    answer(request.form(form)).await
+}
+
+/// The status and JSON of an answer (its text as a JSON string when it is
+/// not JSON).
+async fn answer(request: reqwest::RequestBuilder) -> (StatusCode, serde_json::Value) {
+    let answer = request.send().await.expect("server function");
     let status = answer.status();
     let text = answer.text().await.expect("body");
     (
@@ -122,18 +124,8 @@ pub(crate) async fn call_json(
     function: &str,
     body: &serde_json::Value,
 ) -> (StatusCode, serde_json::Value) {
-    let answer = client
-        .post(server.url(&format!("/api/{function}")))
-        .json(body)
-        .send()
-        .await
-        .expect("server function");
-    let status = answer.status();
-    let text = answer.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-    )
+    let request = client.post(server.url(&format!("/api/{function}")));
+    answer(request.json(body)).await
 }
 
 /// The error code of a refusal (`"not-found"`, …).

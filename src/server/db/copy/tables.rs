@@ -137,6 +137,7 @@ pub(super) const COPIED: &[Table] = &[
             ("track_number", Int),
             ("disc_number", Int),
             ("chapters", Text),
+            ("loudness_lufs", Real),
         ],
         identity: None,
         self_reference: Some("source_id"),

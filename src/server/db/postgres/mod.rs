@@ -228,6 +228,19 @@ impl PgRepo {
         Ok(())
     }
 
+    pub(crate) async fn set_loudness(
+        &self,
+        id: &MediaId,
+        lufs: Option<f64>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE media SET loudness_lufs = $1, updated_at = now() WHERE id = $2")
+            .bind(lufs)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     #[cfg(any(test, feature = "testing"))]
     pub(crate) async fn count(&self) -> Result<i64, DbError> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM media")

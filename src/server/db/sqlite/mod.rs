@@ -230,6 +230,21 @@ impl SqliteRepo {
         Ok(())
     }
 
+    /// Records an item's integrated loudness (`None`: silent or unknown).
+    pub(crate) async fn set_loudness(
+        &self,
+        id: &MediaId,
+        lufs: Option<f64>,
+    ) -> Result<(), DbError> {
+        sqlx::query("UPDATE media SET loudness_lufs = ?, updated_at = ? WHERE id = ?")
+            .bind(lufs)
+            .bind(now())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// How many items there are (tests count what an action left).
     #[cfg(any(test, feature = "testing"))]
     pub(crate) async fn count(&self) -> Result<i64, DbError> {

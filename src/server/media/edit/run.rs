@@ -157,6 +157,32 @@ impl Media {
         Ok(EditResult { note })
     }
 
+    /// The integrated loudness (LUFS) of `input`'s first sound stream, for
+    /// playback level matching; `None` when it is silent.
+    pub(crate) async fn integrated_loudness(
+        &self,
+        input: &Path,
+        demuxer: &str,
+        duration_secs: f64,
+    ) -> Result<Option<f64>, MediaError> {
+        // The target only shapes loudnorm's plan, not what it measures.
+        let measured = self
+            .measure(
+                input,
+                demuxer,
+                -23.0,
+                duration_secs,
+                (0.0, 1.0),
+                &mut |_| {},
+            )
+            .await;
+        match measured {
+            Ok(l) => Ok(Some(l.integrated).filter(|i| i.is_finite())),
+            Err(MediaError::BadEdit(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A `loudnorm` analysis pass over `input`'s first sound stream.
     pub(super) async fn measure<F>(
         &self,
