@@ -290,11 +290,12 @@ async fn albums_group_songs_by_album_and_artist_in_disc_and_track_order() {
 async fn a_sounds_loudness_is_measured_at_ingest() {
     let server = TestServer::start().await;
     let media = tempfile::tempdir().expect("tmp");
-    // ffmpeg's sine is 1/8 of full scale (-18 dBFS peak); the same on two
-    // channels measures about -18 LUFS at 440 Hz.
+    // ffmpeg's sine is 1/8 of full scale; made stereo, each channel gets it
+    // 3 dB down (ffmpeg's centre mix level): -0.691 + 10 log10(2 × 1/256)
+    // = -21.8 LUFS by BS.1770 (K-weighting is about flat at 440 Hz).
     let loud = upload(&server, &crate::common::tone_wav(media.path(), 3)).await;
     let lufs = loud.loudness_lufs.expect("measured");
-    assert!((-20.0..=-16.0).contains(&lufs), "{lufs}");
+    assert!((-23.0..=-20.5).contains(&lufs), "{lufs}");
     // A tenth of the level is 20 dB quieter.
     let quiet = ffmpeg(
         media.path(),
