@@ -42,6 +42,9 @@ pub struct SoleNode {
     _lock: std::fs::File,
 }
 
+/// How long start-up waits for the data directory's lock to be free.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Takes an exclusive lock on `DIR/reel.lock` (creating DIR). The binary
 /// takes it before starting: a second Reel on the same data would wipe the
 /// first one's scratch files and requeue its work.
@@ -60,8 +63,20 @@ pub fn lock_data_dir(dir: &Path) -> Result<SoleNode, LockError> {
         .write(true)
         .open(dir.join("reel.lock"))
         .map_err(|e| locked(e.to_string()))?;
-    file.try_lock().map_err(|e| locked(e.to_string()))?;
-    Ok(SoleNode { _lock: file })
+    // A Reel killed a moment ago can leave the lock held a little longer
+    // (the crash soak met it once right after a SIGKILL: most likely a
+    // child it was starting, which shares the lock's file until it runs its
+    // program). Wait briefly before calling the directory busy.
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(SoleNode { _lock: file }),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(locked(e.to_string())),
+        }
+    }
 }
 
 /// Removes the stored files of items that have no row (a crash between
