@@ -147,24 +147,28 @@ impl Runner {
             })?;
         // The exact command line, for reproducing a run by hand (bench/processing.py).
         tracing::debug!(program = tool.program(), ?args, "running");
-        let mut child = command(tool)?
-            .args(&args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // If the future is dropped (timeout, cancelled job), the child dies too.
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|source| match source.kind() {
-                std::io::ErrorKind::NotFound => ProcessError::NotFound(tool),
-                _ => ProcessError::Spawn { tool, source },
-            })?;
+        let mut child = Reaped(
+            command(tool)?
+                .args(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                // If the future is dropped (timeout, cancelled job), the child dies too.
+                .kill_on_drop(true)
+                .spawn()
+                .map_err(|source| match source.kind() {
+                    std::io::ErrorKind::NotFound => ProcessError::NotFound(tool),
+                    _ => ProcessError::Spawn { tool, source },
+                })?,
+        );
         let io = |source| ProcessError::Spawn { tool, source };
         let mut stdout = child
+            .0
             .stdout
             .take()
             .ok_or_else(|| io(std::io::Error::other("no stdout")))?;
         let mut stderr = child
+            .0
             .stderr
             .take()
             .ok_or_else(|| io(std::io::Error::other("no stderr")))?;
@@ -194,7 +198,7 @@ impl Runner {
                 }
             };
             let ((), kept) = tokio::try_join!(read_stdout, read_stderr)?;
-            let status = child.wait().await?;
+            let status = child.0.wait().await?;
             Ok::<_, std::io::Error>((status, kept))
         };
         let (status, kept) = tokio::time::timeout(limit, work)
@@ -214,6 +218,28 @@ impl Runner {
             stdout: Vec::new(),
             stderr,
         })
+    }
+}
+
+/// A child that is dead once this is dropped, not merely sent a signal:
+/// whoever drops a cancelled run next (a job removing its output folder)
+/// must not race a process that still creates files in it.
+struct Reaped(tokio::process::Child);
+
+/// How long a drop waits for a killed child; SIGKILL takes microseconds
+/// unless the process is stuck in the kernel.
+const REAP_WAIT: Duration = Duration::from_secs(2);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = self.0.start_kill();
+        let deadline = std::time::Instant::now() + REAP_WAIT;
+        while matches!(self.0.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
     }
 }
 

@@ -146,7 +146,9 @@ impl Store {
         if tokio::fs::try_exists(&dir).await.unwrap_or(false) {
             tokio::fs::remove_dir_all(&dir).await.map_err(io_at(&dir))?;
         }
-        tokio::fs::create_dir_all(&dir).await.map_err(io_at(&dir))?;
+        // Made with no await between the folder and its guard: a job
+        // cancelled here would otherwise leave a folder that no one removes.
+        std::fs::create_dir_all(&dir).map_err(io_at(&dir))?;
         Ok(LadderOutput {
             dir,
             live,
