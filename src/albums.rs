@@ -66,9 +66,85 @@ pub struct Album {
     pub tracks: Vec<MediaItem>,
 }
 
+/// One artist in the artists list: the albums credited to them (album
+/// artist, else the tracks' artist).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArtistSummary {
+    pub name: String,
+    pub albums: u32,
+    pub tracks: u32,
+    /// One of their albums' covers.
+    pub cover: Option<String>,
+}
+
+impl ArtistSummary {
+    /// The albums page, showing this artist's albums only.
+    pub fn page(&self) -> String {
+        format!("/albums?{}", form_urlencoded(&[("artist", &self.name)]))
+    }
+}
+
+/// The artists of `albums` (untagged ones left out), by name ignoring case.
+pub fn artists_of(albums: &[AlbumSummary]) -> Vec<ArtistSummary> {
+    let mut artists: Vec<ArtistSummary> = Vec::new();
+    for album in albums {
+        let Some(name) = &album.artist else { continue };
+        match artists.iter_mut().find(|a| &a.name == name) {
+            Some(artist) => {
+                artist.albums += 1;
+                artist.tracks += album.tracks;
+                if artist.cover.is_none() {
+                    artist.cover.clone_from(&album.cover);
+                }
+            }
+            None => artists.push(ArtistSummary {
+                name: name.clone(),
+                albums: 1,
+                tracks: album.tracks,
+                cover: album.cover.clone(),
+            }),
+        }
+    }
+    artists.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    artists
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn album(name: &str, artist: Option<&str>, tracks: u32) -> AlbumSummary {
+        AlbumSummary {
+            album: name.into(),
+            artist: artist.map(Into::into),
+            year: None,
+            tracks,
+            duration_secs: 0.0,
+            cover: None,
+        }
+    }
+
+    #[test]
+    fn artists_group_their_albums_by_name() {
+        let albums = [
+            album("Kind of Blue", Some("Miles Davis"), 5),
+            album("Bitches Brew", Some("Miles Davis"), 6),
+            album("A Love Supreme", Some("john Coltrane"), 4),
+            album("Loose", None, 2),
+        ];
+        let artists = artists_of(&albums);
+        let got: Vec<(&str, u32, u32)> = artists
+            .iter()
+            .map(|a| (a.name.as_str(), a.albums, a.tracks))
+            .collect();
+        assert_eq!(got, [("john Coltrane", 1, 4), ("Miles Davis", 2, 11)]);
+        assert_eq!(artists[1].page(), "/albums?artist=Miles%20Davis");
+    }
 
     #[test]
     fn album_pages_carry_the_album_and_artist_encoded() {

@@ -7,6 +7,7 @@
 mod account;
 mod adaptive;
 mod albums;
+mod captions;
 mod chapters;
 mod editor;
 mod library;
@@ -44,8 +45,8 @@ use leptos_router::{Lazy, SsrMode, path};
 use account::{AccountMenu, Session};
 use library::LibraryPage;
 use pages::{
-    AccountRoute, AlbumRoute, AlbumsRoute, MediaRoute, SetupRoute, ShareRoute, SignInRoute,
-    UsersRoute,
+    AccountRoute, AlbumRoute, AlbumsRoute, ArtistsRoute, MediaRoute, SetupRoute, ShareRoute,
+    SignInRoute, UsersRoute,
 };
 
 #[cfg(feature = "hydrate")]
@@ -103,6 +104,7 @@ pub(crate) fn App() -> impl IntoView {
                 <nav class="sections" aria-label="Sections">
                     <a href="/">"Library"</a>
                     <a href="/albums" data-testid="albums-link">"Albums"</a>
+                    <a href="/artists" data-testid="artists-link">"Artists"</a>
                 </nav>
                 <AccountMenu/>
             </header>
@@ -117,6 +119,7 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/albums") view={Lazy::<AlbumsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/album") view={Lazy::<AlbumRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/artists") view={Lazy::<ArtistsRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <now_playing::NowPlayingBar/>

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::{UserId, Visibility};
 pub use crate::ids::{MediaId, UploadId};
+pub use captions::{CaptionHit, CaptionOrigin, CaptionTrack};
 pub use tags::{Chapter, ItemTags};
 
+pub mod captions;
 pub mod tags;
 
 /// Audio or video: decides the player element and which derived files exist.

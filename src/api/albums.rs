@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::albums::{Album, AlbumSummary};
+use crate::albums::{Album, AlbumSummary, ArtistSummary};
 use crate::error::ApiError;
 
 #[cfg(feature = "ssr")]
@@ -10,9 +10,27 @@ use super::context::{actor, service};
 
 /// Every album the asker may see (audio items with an album tag), by album
 /// name, each with its artist, year, track count, length and a cover.
+/// With `artist`, only the albums credited to that artist.
 #[server(endpoint = "list_albums")]
-pub async fn list_albums() -> Result<Vec<AlbumSummary>, ApiError> {
-    Ok(service()?.albums(&actor().await?).await?)
+pub async fn list_albums(
+    #[server(default)] artist: Option<String>,
+) -> Result<Vec<AlbumSummary>, ApiError> {
+    let albums = service()?.albums(&actor().await?).await?;
+    Ok(match artist {
+        Some(artist) => albums
+            .into_iter()
+            .filter(|a| a.artist.as_deref() == Some(artist.as_str()))
+            .collect(),
+        None => albums,
+    })
+}
+
+/// Every artist with an album the asker may see, by name, each with how
+/// many albums and tracks and a cover.
+#[server(endpoint = "list_artists")]
+pub async fn list_artists() -> Result<Vec<ArtistSummary>, ApiError> {
+    let albums = service()?.albums(&actor().await?).await?;
+    Ok(crate::albums::artists_of(&albums))
 }
 
 /// The tracks of `album` by `artist` (the album artist, else the tracks'

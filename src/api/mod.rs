@@ -5,6 +5,7 @@
 
 mod accounts;
 mod albums;
+mod captions;
 mod edits;
 mod items;
 mod player;
@@ -17,6 +18,7 @@ mod context;
 
 pub use accounts::*;
 pub use albums::*;
+pub use captions::*;
 pub use edits::*;
 pub use items::*;
 pub use player::*;

@@ -7,17 +7,24 @@ use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
 use super::now_playing::{PlayAll, QueueButtons, Track};
-use crate::albums::{Album, AlbumSummary};
-use crate::api::{album_tracks, list_albums};
+use crate::albums::{Album, AlbumSummary, ArtistSummary};
+use crate::api::{album_tracks, list_albums, list_artists};
 use crate::format;
 
 #[component]
 pub(crate) fn AlbumsPage() -> impl IntoView {
-    let albums = Resource::new(|| (), |()| list_albums());
+    let query = use_query_map();
+    // `?artist=…`: one artist's albums (from the artists page).
+    let artist = move || query.with(|q| q.get("artist"));
+    let albums = Resource::new(artist, list_albums);
+    let heading = move || match artist() {
+        Some(name) => format!("Albums by {name}"),
+        None => "Albums".to_string(),
+    };
     view! {
         <Title text="Albums · Reel"/>
-        <p class="back"><a href="/">"← Library"</a></p>
-        <h1>"Albums"</h1>
+        <p class="back"><a href="/">"← Library"</a>" · "<a href="/artists">"Artists"</a></p>
+        <h1 data-testid="albums-heading">{heading}</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match albums.await {
@@ -37,6 +44,64 @@ pub(crate) fn AlbumsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Artists (album artist, else artist) with their albums' count and a cover;
+/// each opens the albums page for that artist.
+#[component]
+pub(crate) fn ArtistsPage() -> impl IntoView {
+    let artists = Resource::new(|| (), |()| list_artists());
+    view! {
+        <Title text="Artists · Reel"/>
+        <p class="back"><a href="/">"← Library"</a>" · "<a href="/albums">"Albums"</a></p>
+        <h1>"Artists"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match artists.await {
+                    Ok(artists) if artists.is_empty() => view! {
+                        <p class="muted" data-testid="no-artists">
+                            "No artists yet. Songs whose files carry album and artist tags are grouped here."
+                        </p>
+                    }
+                    .into_any(),
+                    Ok(artists) => view! {
+                        <ul class="album-grid" data-testid="artists">
+                            {artists.into_iter().map(|artist| view! { <ArtistCard artist/> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ArtistCard(artist: ArtistSummary) -> impl IntoView {
+    let details = format!(
+        "{} · {}",
+        match artist.albums {
+            1 => "1 album".to_string(),
+            n => format!("{n} albums"),
+        },
+        match artist.tracks {
+            1 => "1 track".to_string(),
+            n => format!("{n} tracks"),
+        }
+    );
+    view! {
+        <li class="album-card" data-testid="artist">
+            <a href=artist.page() class="album-link">
+                {match artist.cover.clone() {
+                    Some(src) => view! { <img class="album-cover" src=src alt="" width="160" height="160" loading="lazy"/> }.into_any(),
+                    None => view! { <span class="album-cover blank" aria-hidden="true">"♪"</span> }.into_any(),
+                }}
+                <span class="album-name" data-testid="artist-name">{artist.name.clone()}</span>
+            </a>
+            <span class="album-details muted small">{details}</span>
+        </li>
     }
 }
 

@@ -5,6 +5,7 @@
 //! progress from the event stream, and the page is fetched again when an
 //! event says something on it (or, on the front page, something new) changed.
 
+mod caption_hits;
 mod card;
 mod dialog;
 mod edit_form;
@@ -26,6 +27,7 @@ use crate::library::{LibraryPage as Page, LibraryQuery};
 use crate::model::MediaState;
 
 use super::now_playing::PlayAll;
+use caption_hits::CaptionHits;
 use card::MediaGrid;
 use dialog::ConfirmDelete;
 use pager::{Pager, ResultCount};
@@ -195,6 +197,7 @@ pub(crate) fn LibraryPage() -> impl IntoView {
                 </Transition>
             </div>
             <Toolbar query/>
+            <CaptionHits query/>
             <div class="library-results" class:loading=move || pending.get() aria-busy=move || pending.get().to_string()>
                 <Transition
                     fallback=|| view! { <p class="muted">"Loading the library…"</p> }

@@ -10,11 +10,12 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::ErrorNotice;
 use super::account::VisibilityBadge;
 use super::adaptive::{self, Quality, QualityMenu};
+use super::captions::{CaptionEditor, CaptionMenu, track_elements};
 use super::chapters::{ChapterMarks, Chapters};
 use super::editor::{EditedFrom, Editor};
 use super::live::{Live, Status};
@@ -32,7 +33,7 @@ use crate::error::ApiError;
 use crate::format;
 use crate::library::Neighbours;
 use crate::model::Bars;
-use crate::model::{MediaItem, MediaKind, MediaState};
+use crate::model::{CaptionTrack, MediaItem, MediaKind, MediaState};
 
 #[component]
 pub(crate) fn MediaPage() -> impl IntoView {
@@ -156,6 +157,26 @@ fn MediaView(
     let video_ref = NodeRef::<html::Video>::new();
     let audio_ref = NodeRef::<html::Audio>::new();
     let playback = Playback::new(id.clone(), video_ref, audio_ref, Track::of(&item));
+    // `?t=83` (a caption search hit) starts there instead of where it was left.
+    let start = use_query_map().with_untracked(|q| q.get("t").and_then(|t| t.parse::<f64>().ok()));
+    if let Some(at) = start.filter(|t| t.is_finite() && *t >= 0.0) {
+        playback.start_at(at);
+    }
+    // The caption tracks (video), fetched again whenever the item changes:
+    // a file's own tracks are read with its poster.
+    let captions = RwSignal::new(Vec::<CaptionTrack>::new());
+    if kind == MediaKind::Video {
+        let id = id.clone();
+        Effect::new(move |_| {
+            current.with(|_| ());
+            let id = id.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(list) = api::list_captions(id).await {
+                    let _ = captions.try_set(list);
+                }
+            });
+        });
+    }
     let sync = move |ev: web_sys::Event| {
         clock.sync(&event_target::<web_sys::HtmlMediaElement>(&ev));
         playback.event(&ev);
@@ -240,6 +261,7 @@ fn MediaView(
                             {move || thumbnails.get().map(|src| view! {
                                 <track kind="metadata" label="Thumbnails" src=src/>
                             })}
+                            {track_elements(captions)}
                         </video>
                         {move || thumbnails.with(Option::is_some).then(|| view! {
                             <ScrubBar
@@ -351,6 +373,7 @@ fn MediaView(
                 on_saved=saved
             />
             <QualityMenu quality/>
+            {(kind == MediaKind::Video).then(|| view! { <CaptionMenu tracks=captions video=video_ref/> })}
             {move || editable.get().then(|| view! {
                 <Editor item=current.get_untracked() clock selection video=video_ref audio=audio_ref/>
             })}
@@ -363,6 +386,7 @@ fn MediaView(
                 {can_change.then(|| view! { <TagsEditor id=item.id.to_string() item=current on_saved=saved/> })}
                 {can_change.then(|| view! { <SharePanel id=item.id.to_string()/> })}
             </div>
+            {(can_change && kind == MediaKind::Video).then(|| view! { <CaptionEditor id=item.id.to_string() tracks=captions/> })}
             <dl class="facts">{facts}</dl>
         </article>
     }

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use super::account::{AccountPage, SetupPage, SignInPage, UsersPage};
-use super::albums::{AlbumPage, AlbumsPage};
+use super::albums::{AlbumPage, AlbumsPage, ArtistsPage};
 use super::media_page::MediaPage;
 use super::share::SharePage;
 
@@ -42,6 +42,7 @@ lazy_page!(AccountRoute, AccountPage);
 lazy_page!(UsersRoute, UsersPage);
 lazy_page!(AlbumsRoute, AlbumsPage);
 lazy_page!(AlbumRoute, AlbumPage);
+lazy_page!(ArtistsRoute, ArtistsPage);
 
 /// The pages that are lazy routes, as the router in `App` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +55,7 @@ pub(crate) enum LazyPage {
     Users,
     Albums,
     Album,
+    Artists,
 }
 
 /// The lazy page the router will show at `path`, if any. It may say a page
@@ -72,6 +74,7 @@ pub(crate) fn lazy_page_at(path: &str) -> Option<LazyPage> {
         ["admin", "users"] => Some(LazyPage::Users),
         ["albums"] => Some(LazyPage::Albums),
         ["album"] => Some(LazyPage::Album),
+        ["artists"] => Some(LazyPage::Artists),
         _ => None,
     }
 }
@@ -88,6 +91,7 @@ pub(crate) async fn preload_page_at(path: &str) {
         Some(LazyPage::Users) => UsersRoute::preload().await,
         Some(LazyPage::Albums) => AlbumsRoute::preload().await,
         Some(LazyPage::Album) => AlbumRoute::preload().await,
+        Some(LazyPage::Artists) => ArtistsRoute::preload().await,
         None => {}
     }
 }
@@ -106,6 +110,7 @@ mod tests {
         assert_eq!(lazy_page_at("/admin/users"), Some(LazyPage::Users));
         assert_eq!(lazy_page_at("/albums"), Some(LazyPage::Albums));
         assert_eq!(lazy_page_at("/album"), Some(LazyPage::Album));
+        assert_eq!(lazy_page_at("/artists"), Some(LazyPage::Artists));
     }
 
     #[test]

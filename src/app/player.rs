@@ -120,7 +120,7 @@ fn belongs_to_focus(ev: &web_sys::KeyboardEvent) -> bool {
 
 /// The browser's storage, playback and fullscreen calls. Only event handlers
 /// reach them, and events only happen in the browser.
-mod browser {
+pub(crate) mod browser {
     use wasm_bindgen::prelude::*;
 
     pub(crate) fn storage() -> Option<web_sys::Storage> {
@@ -189,6 +189,8 @@ pub(crate) struct Playback {
     track: StoredValue<Option<Track>>,
     /// The item's chapters, for `Shift+←/→`.
     chapters: StoredValue<Vec<Chapter>>,
+    /// Where the address asks playback to start (`?t=`), over the saved position.
+    start: StoredValue<Option<f64>>,
 }
 
 impl Playback {
@@ -208,7 +210,13 @@ impl Playback {
             saved_at: StoredValue::new(0.0),
             armed: StoredValue::new(false),
             chapters: StoredValue::new(Vec::new()),
+            start: StoredValue::new(None),
         }
+    }
+
+    /// Starts playback at `at` seconds once the element has loaded.
+    pub(crate) fn start_at(&self, at: f64) {
+        self.start.set_value(Some(at));
     }
 
     /// The chapters `Shift+←/→` jumps between.
@@ -268,7 +276,10 @@ impl Playback {
             return;
         };
         let saved = browser::load(&key).and_then(|s| s.parse::<f64>().ok());
-        if media.current_time() < RESUME_MIN_SECS {
+        if let Some(at) = self.start.try_get_value().flatten() {
+            self.start.try_set_value(None);
+            media.set_current_time(at.min(media.duration().max(0.0)));
+        } else if media.current_time() < RESUME_MIN_SECS {
             match saved.and_then(|at| resume_at(at, media.duration())) {
                 Some(at) => {
                     media.set_current_time(at);

@@ -45,6 +45,44 @@ pub(crate) struct Described {
     pub(crate) comment: Option<String>,
     pub(crate) tags: ItemTags,
     pub(crate) chapters: Vec<Chapter>,
+    /// The file's subtitle streams, text-based or not.
+    pub(crate) subtitles: Vec<SubtitleStream>,
+}
+
+/// A subtitle stream of a file, as the probe lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SubtitleStream {
+    /// The stream's index in the file (`-map 0:INDEX`).
+    pub(crate) index: u32,
+    pub(crate) codec: String,
+    pub(crate) language: Option<String>,
+    pub(crate) title: Option<String>,
+}
+
+impl SubtitleStream {
+    /// Whether the stream is text that becomes WebVTT (image-based ones,
+    /// PGS, DVB or DVD bitmaps, would need character recognition).
+    pub(crate) fn is_text(&self) -> bool {
+        matches!(
+            self.codec.as_str(),
+            "subrip" | "srt" | "mov_text" | "webvtt" | "ass" | "ssa" | "text"
+        )
+    }
+
+    /// What the track is called in the player: its title, else its
+    /// language, else its place.
+    pub(crate) fn label(&self, place: usize) -> String {
+        let language = self.language.as_deref().filter(|l| *l != "und");
+        self.title
+            .clone()
+            .or_else(|| {
+                language.map(|code| {
+                    crate::model::captions::language_name(code)
+                        .map_or_else(|| code.to_string(), str::to_string)
+                })
+            })
+            .unwrap_or_else(|| format!("Subtitles {}", place + 1))
+    }
 }
 
 /// A processing job to queue for an item.

@@ -144,6 +144,9 @@ async fn reads_match_the_table(direct_path: bool) {
             .collect();
         let (status, albums) = call(c, s, "list_albums", &[]).await;
         assert_eq!(status, StatusCode::OK, "albums: {}", asker.label);
+        // Artists are the albums' credits: the albums above decide what shows.
+        let (status, _) = call(c, s, "list_artists", &[]).await;
+        assert_eq!(status, StatusCode::OK, "artists: {}", asker.label);
         let counted = albums[0]["tracks"].as_u64().unwrap_or(0) as usize;
         assert_eq!(counted, listed.len(), "albums: {}: {albums}", asker.label);
         let (status, album) = call(c, s, "album_tracks", &[("album", "Matrix")]).await;
@@ -156,6 +159,21 @@ async fn reads_match_the_table(direct_path: bool) {
         let mut expected = listed.clone();
         expected.sort_unstable();
         assert_eq!(tracks, expected, "album tracks: {}", asker.label);
+    }
+    // Every item has a caption track whose words only its readers find.
+    let mut captions = std::collections::HashMap::new();
+    for (_, item) in &w.items {
+        let srt = "1\n00:00:00,000 --> 00:00:00,500\nMatrix words\n";
+        let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, srt);
+        let body = serde_json::json!({
+            "id": item.id.as_str(), "file_name": "m.srt", "data": data, "label": "English", "language": "en"
+        });
+        let (status, tracks) = call_json(&w.owner.browser, s, "add_caption", &body).await;
+        assert_eq!(status, StatusCode::OK, "{tracks}");
+        captions.insert(
+            item.id.to_string(),
+            tracks[0]["id"].as_i64().expect("caption id"),
+        );
     }
     for asker in &w.askers {
         for (visibility, item) in &w.items {
@@ -199,6 +217,22 @@ async fn reads_match_the_table(direct_path: bool) {
                 ok,
                 "waveform_bars: {case}"
             );
+            let caption = captions[id].to_string();
+            assert_eq!(
+                status_of(c.get(s.url(&format!("/files/{id}/captions/{caption}")))).await,
+                ok,
+                "caption file: {case}"
+            );
+            assert_eq!(
+                call(c, s, "captions", &[("id", id)]).await.0,
+                ok,
+                "captions: {case}"
+            );
+            let (_, hits) = call(c, s, "search_captions", &[("q", "matrix words")]).await;
+            let found = hits
+                .as_array()
+                .is_some_and(|hits| hits.iter().any(|h| h["id"] == id));
+            assert_eq!(found, asker.lists(*visibility), "caption search: {case}");
             let (_, page) = call(c, s, "list_library", &[]).await;
             let listed = page["items"]
                 .as_array()
@@ -242,6 +276,17 @@ async fn reads_match_the_table(direct_path: bool) {
                 expected,
                 "shares: {case}"
             );
+            let relabel = [
+                ("id", id),
+                ("caption", caption.as_str()),
+                ("label", "English"),
+                ("language", "en"),
+            ];
+            assert_eq!(
+                call(c, s, "update_caption", &relabel).await.0,
+                expected,
+                "update_caption: {case}"
+            );
             if !asker.changes() {
                 assert_eq!(
                     call(c, s, "delete_media", &[("id", id)]).await.0,
@@ -250,6 +295,14 @@ async fn reads_match_the_table(direct_path: bool) {
                 );
                 let (status, _) = call(c, s, "retry_processing", &[("id", id)]).await;
                 assert_eq!(status, expected, "retry: {case}");
+                let gone = [("id", id), ("caption", caption.as_str())];
+                let (status, _) = call(c, s, "delete_caption", &gone).await;
+                assert_eq!(status, expected, "delete_caption: {case}");
+                let body = serde_json::json!({
+                    "id": id, "file_name": "m.srt", "data": "", "label": "x", "language": ""
+                });
+                let (status, _) = call_json(c, s, "add_caption", &body).await;
+                assert_eq!(status, expected, "add_caption: {case}");
             }
         }
     }

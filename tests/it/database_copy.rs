@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::common::accounts::{PASSWORD, User, call, cookie_client, sign_in, upload_as};
+use crate::common::accounts::{PASSWORD, User, call, call_json, cookie_client, sign_in, upload_as};
 use crate::common::postgres::fresh_database;
 use crate::common::shared::local_only;
 use crate::common::{TestServer, tone_wav};
@@ -86,6 +86,12 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     .await;
     assert_eq!(status, StatusCode::OK, "{share}");
     let secret = share["path"].as_str().expect("path")[3..].to_string();
+    // A caption track, with searchable words.
+    let srt = "1\n00:00:00,000 --> 00:00:01,000\nOverheard in the copy\n";
+    let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, srt);
+    let caption = json!({ "id": private.id, "file_name": "c.srt", "data": data, "label": "English", "language": "en" });
+    let (status, tracks) = call_json(&alice.api, &server, "add_caption", &caption).await;
+    assert_eq!(status, StatusCode::OK, "{tracks}");
     let (status, _) = call(
         &server.client,
         &server,
@@ -177,6 +183,25 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
         (StatusCode::OK, Some("alice"))
     );
     assert!(sign_in(&pg, "alice", PASSWORD).await.is_ok());
+    // The caption came along, with its text and its words searchable there.
+    let (status, tracks) = call(&alice.api, &pg, "captions", &[("id", private.id.as_str())]).await;
+    assert_eq!(status, StatusCode::OK, "{tracks}");
+    let src = tracks[0]["src"].as_str().expect("src");
+    let vtt = alice.api.get(pg.url(src)).send().await.expect("vtt");
+    assert!(
+        vtt.text()
+            .await
+            .expect("text")
+            .contains("Overheard in the copy")
+    );
+    let (_, hits) = call(
+        &alice.api,
+        &pg,
+        "search_captions",
+        &[("q", "overheard cop")],
+    )
+    .await;
+    assert_eq!(hits[0]["id"], private.id.as_str(), "{hits}");
     // Visitors: the public item and the share link, not the private items.
     let visitor = reqwest::Client::new();
     for (id, status) in [

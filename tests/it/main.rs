@@ -9,6 +9,7 @@ mod access_matrix;
 mod accounts;
 mod binary;
 mod byte_serving;
+mod captions;
 mod compression;
 mod crash_soak;
 mod database_copy;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::common::accounts::call_json;
+use crate::common::accounts::{call, call_json};
 use crate::common::{TestServer, ffmpeg};
 use reel::library::LibraryPage;
 use reel::model::{Chapter, ItemTags, MediaItem, UploadResponse};
@@ -284,6 +284,41 @@ async fn albums_group_songs_by_album_and_artist_in_disc_and_track_order() {
     let album: reel::albums::Album = response.json().await.expect("album");
     let titles: Vec<&str> = album.tracks.iter().map(|t| t.title.as_str()).collect();
     assert_eq!(titles, ["First", "Second", "Third"]);
+
+    // Artists: each with their albums; an artist's albums page shows only those.
+    let (status, artists) = call(&server.client, &server, "list_artists", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{artists}");
+    let artists: Vec<(String, u64, u64)> = artists
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| {
+            (
+                a["name"].as_str().unwrap_or("").to_string(),
+                a["albums"].as_u64().unwrap_or(0),
+                a["tracks"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        artists,
+        [("Band".to_string(), 2, 4), ("Other band".to_string(), 1, 1)]
+    );
+    let (status, albums) = call(
+        &server.client,
+        &server,
+        "list_albums",
+        &[("artist", "Band")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{albums}");
+    let names: Vec<&str> = albums
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|a| a["album"].as_str())
+        .collect();
+    assert_eq!(names, ["Alpha", "Beta"]);
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ use crate::model::{
 use crate::server::config::Database;
 use crate::server::domain::{Described, MediaFacts, NewJob};
 
+mod captions;
 mod copy;
 mod notify;
 mod postgres;
@@ -31,6 +32,7 @@ mod sqlite;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use captions::{CaptionRow, CaptionText, CueHitRow, MAX_CAPTIONS};
 pub(crate) use copy::{CopyReport, copy_to_postgres};
 pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
@@ -321,6 +323,14 @@ delegate! {
     fn albums(&self, listing: &Listing) -> Result<Vec<AlbumRow>, DbError>;
     fn album_tracks(&self, listing: &Listing, album: &str, album_by: Option<&str>) -> Result<Vec<StoredItem>, DbError>;
     fn update_chapters(&self, id: &MediaId, chapters: &[Chapter]) -> Result<bool, DbError>;
+    // captions
+    fn captions_of(&self, id: &MediaId) -> Result<Vec<CaptionRow>, DbError>;
+    fn caption_vtt(&self, id: &MediaId, caption: i64) -> Result<Option<String>, DbError>;
+    fn add_caption(&self, id: &MediaId, label: &str, language: Option<&str>, text: &CaptionText) -> Result<Option<i64>, DbError>;
+    fn fill_caption(&self, caption: i64, text: Option<&CaptionText>) -> Result<(), DbError>;
+    fn update_caption(&self, id: &MediaId, caption: i64, label: &str, language: Option<&str>) -> Result<bool, DbError>;
+    fn delete_caption(&self, id: &MediaId, caption: i64) -> Result<bool, DbError>;
+    fn search_cues(&self, q: &str, listing: &Listing) -> Result<Vec<CueHitRow>, DbError>;
     fn delete_media(&self, id: &MediaId) -> Result<bool, DbError>;
     fn media_ids_in_use(&self) -> Result<HashSet<MediaId>, DbError>;
     // mod

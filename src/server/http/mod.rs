@@ -5,6 +5,7 @@
 pub(crate) mod access;
 pub(crate) mod assets;
 pub(crate) mod body;
+pub(crate) mod captions;
 pub(crate) mod client_io;
 pub(crate) mod compress;
 pub(crate) mod conditional;
@@ -69,6 +70,7 @@ pub(crate) fn router(state: AppState) -> Router {
             "/files/{id}/{variant}",
             get(files::serve).options(files::preflight),
         )
+        .route("/files/{id}/captions/{caption}", get(captions::serve))
         .route(
             "/files/{id}/hls/{*file}",
             get(files::serve_hls).options(files::preflight),

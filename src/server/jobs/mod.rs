@@ -6,6 +6,7 @@
 //!
 //! Tests drive the queue one job at a time with `run_one_job`.
 
+pub(crate) mod captions;
 pub(crate) mod edit;
 mod ladder;
 mod plan;

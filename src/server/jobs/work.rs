@@ -130,7 +130,10 @@ async fn derive(
         .ok_or(StepError::OriginalMissing)?;
     let original = original.path();
     match kind {
-        JobKind::Poster => poster(jobs, id, &input, original).await?,
+        JobKind::Poster => {
+            super::captions::read_file_tracks(jobs, id, &input.container, original).await?;
+            poster(jobs, id, &input, original).await?;
+        }
         JobKind::Edit => return Err(StepError::NotApplicable),
         JobKind::Ladder => {
             let plan: LadderPlan = serde_json::from_str(params)?;

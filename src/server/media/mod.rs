@@ -1,6 +1,7 @@
 //! Everything that runs ffmpeg or ffprobe. Callers get typed results; the
 //! command lines are built here from typed values only.
 
+pub(crate) mod captions;
 pub(crate) mod decide;
 pub(crate) mod edit;
 pub(crate) mod ladder;
@@ -41,6 +42,9 @@ pub(crate) enum MediaError {
     /// An edit's output is not what was asked, or its source cannot be read.
     #[error("the edit did not come out right: {0}")]
     BadEdit(String),
+    /// A subtitle stream larger than any caption file.
+    #[error("a subtitle stream holds more text than a caption track may")]
+    TooMuchText,
 }
 
 /// Probes read headers only and answer uploads that are waiting: they get

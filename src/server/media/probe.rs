@@ -11,11 +11,14 @@ use described::ProbeChapter;
 
 use super::safety::ALLOWED_DEMUXERS;
 use crate::model::MediaKind;
-use crate::server::domain::{Described, MediaFacts};
+use crate::model::captions::CAPTION_LABEL_MAX_CHARS;
+use crate::server::domain::{Described, MediaFacts, SubtitleStream};
 
 /// The largest picture Reel decodes (8K UHD is 33 million): a guard against
 /// decompression bombs before any frame is decoded.
 pub(crate) const MAX_PIXELS: u64 = 8192 * 8192;
+/// The most subtitle streams of one file that are listed.
+const MAX_SUBTITLE_STREAMS: usize = 32;
 
 /// The longest recording Reel accepts, in seconds (24 hours).
 pub(crate) const MAX_DURATION_SECS: f64 = 24.0 * 3600.0;
@@ -279,6 +282,29 @@ impl ProbeOutput {
             &self.chapters,
             duration_secs,
         );
+        let mut described = described;
+        described.subtitles = of_type("subtitle")
+            .take(MAX_SUBTITLE_STREAMS)
+            .map(|s| SubtitleStream {
+                index: s.index,
+                codec: s.codec_name.clone().unwrap_or_default(),
+                language: s
+                    .tags
+                    .get("language")
+                    .map(|l| l.trim().chars().take(35).collect::<String>())
+                    .filter(|l| !l.is_empty()),
+                title: s
+                    .tags
+                    .get("title")
+                    .map(|t| {
+                        t.trim()
+                            .chars()
+                            .take(CAPTION_LABEL_MAX_CHARS)
+                            .collect::<String>()
+                    })
+                    .filter(|t| !t.is_empty()),
+            })
+            .collect();
         Ok(ProbeSummary {
             facts: MediaFacts {
                 kind,

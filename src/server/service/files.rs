@@ -52,15 +52,26 @@ impl Service {
         variant: Variant,
         signature: Option<&str>,
     ) -> Result<std::sync::Arc<ServingFacts>> {
+        self.allowed_facts_named(actor, id, variant.signed_name(), signature)
+            .await
+    }
+
+    /// `allowed_facts` for the file that signatures call `name`.
+    pub(super) async fn allowed_facts_named(
+        &self,
+        actor: &Actor,
+        id: &MediaId,
+        name: &str,
+        signature: Option<&str>,
+    ) -> Result<std::sync::Arc<ServingFacts>> {
         let inner = &self.inner;
         let facts = inner
             .facts
             .get(&inner.repo, id)
             .await?
             .ok_or(Error::NotFound(Missing::Item))?;
-        let signed = signature.is_some_and(|sig| {
-            self.signature_opens(sig, id.as_str(), variant.signed_name(), facts.generation)
-        });
+        let signed = signature
+            .is_some_and(|sig| self.signature_opens(sig, id.as_str(), name, facts.generation));
         if signed || access::can_read(actor, &facts.access) {
             Ok(facts)
         } else {

@@ -8,6 +8,7 @@
 mod access;
 mod accounts;
 mod albums;
+mod captions;
 mod edits;
 mod facts;
 mod files;

@@ -235,6 +235,37 @@ pub(super) const COPIED: &[Table] = &[
         identity: None,
         self_reference: None,
     },
+    Table {
+        name: "captions",
+        key: "id",
+        columns: &[
+            ("id", Int),
+            ("media_id", Text),
+            ("origin", Text),
+            ("stream_index", Int),
+            ("codec", Text),
+            ("label", Text),
+            ("language", Text),
+            ("state", Text),
+            ("vtt", Text),
+            ("created_at", Int),
+        ],
+        identity: Some("id"),
+        self_reference: None,
+    },
+    Table {
+        name: "caption_cues",
+        key: "n",
+        columns: &[
+            ("n", Int),
+            ("caption_id", Int),
+            ("media_id", Text),
+            ("start_ms", Int),
+            ("text", Text),
+        ],
+        identity: Some("n"),
+        self_reference: None,
+    },
 ];
 
 /// Uploads whose bytes are still arriving: their bytes are in this

@@ -16,7 +16,7 @@ const MAX_SEARCH_WORDS: usize = 16;
 
 /// What a person typed as words separated by spaces (letters and digits
 /// only, so nothing in it is tsquery syntax); `None` when it holds none.
-fn search_words(text: &str) -> Option<String> {
+pub(super) fn search_words(text: &str) -> Option<String> {
     let words: Vec<&str> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|word| !word.is_empty())

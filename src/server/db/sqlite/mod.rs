@@ -21,6 +21,7 @@ use crate::server::domain::{MediaFacts, NewJob};
 
 mod accounts;
 mod albums;
+mod captions;
 mod edits;
 mod jobs;
 mod library;
@@ -166,6 +167,7 @@ impl SqliteRepo {
             .bind(chapters_json(&new.described.chapters))
             .execute(&mut *tx)
             .await?;
+        captions::insert_file_tracks(&mut tx, &new.id, &new.described.subtitles).await?;
         jobs::insert_jobs(&mut tx, &new.id, jobs, &now).await?;
         let item = read_back(&mut tx, &new.id).await?;
         tx.commit().await?;

@@ -73,6 +73,7 @@ pub(crate) fn described(
             disc: number(DISC).filter(|n| (1..=999).contains(n)),
         },
         chapters: chapters_of(chapters, duration_secs),
+        subtitles: Vec::new(),
     }
 }
 
