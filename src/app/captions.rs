@@ -14,23 +14,22 @@ const CHOICE_KEY: &str = "reel.captions";
 
 /// The `<track>` elements of the page's video, one per readable track.
 pub(crate) fn track_elements(tracks: RwSignal<Vec<CaptionTrack>>) -> impl IntoView {
-    move || {
-        tracks
-            .get()
-            .into_iter()
-            .filter_map(|t| {
-                let src = t.src?;
-                Some(view! {
-                    <track
-                        kind="subtitles"
-                        src=src
-                        label=t.label
-                        srclang=t.language
-                        data-caption=t.id
-                    />
-                })
-            })
-            .collect_view()
+    // Keyed: a track that stays is not made again (a new element would lose
+    // its mode and make the browser pick tracks by itself).
+    view! {
+        <For
+            each=move || tracks.get().into_iter().filter(|t| t.src.is_some())
+            key=|t| (t.id, t.src.clone(), t.label.clone(), t.language.clone())
+            let:t
+        >
+            <track
+                kind="subtitles"
+                src=t.src
+                label=t.label
+                srclang=t.language
+                data-caption=t.id
+            />
+        </For>
     }
 }
 
@@ -69,6 +68,80 @@ fn show(video: NodeRef<html::Video>, tracks: &[CaptionTrack], caption: Option<i6
     }
 }
 
+/// How long after the page applied the choice a change of the video's
+/// tracks is the browser's own doing: Chromium turns a subtitle track on by
+/// itself when tracks are added while one shows ("automatic track
+/// selection"). Later changes come from the video's own controls.
+#[cfg(feature = "hydrate")]
+const SETTLING_MS: f64 = 3000.0;
+
+/// Keeps the video's tracks and the menu agreeing: a change right after the
+/// page applied the choice is undone; a later one (the video's own captions
+/// button) becomes the choice.
+#[cfg(feature = "hydrate")]
+fn follow_changes(
+    video: NodeRef<html::Video>,
+    tracks: RwSignal<Vec<CaptionTrack>>,
+    selected: RwSignal<Option<i64>>,
+    applied_at: StoredValue<f64>,
+) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let Some(list) = video.get_untracked().and_then(|v| v.text_tracks()) else {
+        return;
+    };
+    if list.onchange().is_some() {
+        return;
+    }
+    let handler = Closure::<dyn FnMut()>::new(move || {
+        let Some(list) = video.get_untracked().and_then(|v| v.text_tracks()) else {
+            return;
+        };
+        let Some(known) = tracks.try_get_untracked() else {
+            return;
+        };
+        let showing: Vec<String> = (0..list.length())
+            .filter_map(|i| list.get(i))
+            .filter(|t| {
+                t.kind() == web_sys::TextTrackKind::Subtitles
+                    && t.mode() == web_sys::TextTrackMode::Showing
+            })
+            .map(|t| t.label())
+            .collect();
+        let choice = selected.get_untracked();
+        let label = choice.and_then(|id| known.iter().find(|t| t.id == id).map(|t| &t.label));
+        let agrees = match label {
+            Some(label) => showing.len() == 1 && showing[0] == *label,
+            None => showing.is_empty(),
+        };
+        if agrees {
+            return;
+        }
+        let settling = js_sys::Date::now() - applied_at.get_value() < SETTLING_MS;
+        if settling {
+            show(video, &known, choice);
+        } else {
+            let adopted = showing
+                .first()
+                .and_then(|l| known.iter().find(|t| &t.label == l));
+            remember(adopted);
+            selected.set(adopted.map(|t| t.id));
+        }
+    });
+    list.set_onchange(Some(handler.as_ref().unchecked_ref()));
+    // One handler per video element, for the page's life.
+    handler.forget();
+}
+
+/// Stores the viewer's choice: the track's language, else its label.
+fn remember(track: Option<&CaptionTrack>) {
+    let value = track.map_or_else(
+        || "off".to_string(),
+        |t| t.language.clone().unwrap_or_else(|| t.label.clone()),
+    );
+    browser::store(CHOICE_KEY, &value);
+}
+
 /// The captions menu under a video: Off, or one track.
 #[component]
 pub(crate) fn CaptionMenu(
@@ -76,6 +149,17 @@ pub(crate) fn CaptionMenu(
     video: NodeRef<html::Video>,
 ) -> impl IntoView {
     let selected = RwSignal::new(None::<i64>);
+    let applied_at = StoredValue::new(0.0_f64);
+    let apply = move |list: &[CaptionTrack], pick: Option<i64>| {
+        #[cfg(feature = "hydrate")]
+        {
+            applied_at.set_value(js_sys::Date::now());
+            follow_changes(video, tracks, selected, applied_at);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = applied_at;
+        show(video, list, pick);
+    };
     // Once the tracks are known (and whenever they change), the viewer's
     // remembered choice applies.
     Effect::new(move |_| {
@@ -83,21 +167,14 @@ pub(crate) fn CaptionMenu(
         let choice = browser::load(CHOICE_KEY).unwrap_or_default();
         let pick = chosen(&list, &choice);
         selected.set(pick);
-        show(video, &list, pick);
+        apply(&list, pick);
     });
     let change = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        let pick = value.parse::<i64>().ok();
+        let pick = event_target_value(&ev).parse::<i64>().ok();
         let list = tracks.get_untracked();
-        let remembered = pick
-            .and_then(|id| list.iter().find(|t| t.id == id))
-            .map_or_else(
-                || "off".to_string(),
-                |t| t.language.clone().unwrap_or_else(|| t.label.clone()),
-            );
-        browser::store(CHOICE_KEY, &remembered);
+        remember(pick.and_then(|id| list.iter().find(|t| t.id == id)));
         selected.set(pick);
-        show(video, &list, pick);
+        apply(&list, pick);
     };
     move || {
         let list: Vec<CaptionTrack> = tracks

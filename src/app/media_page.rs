@@ -171,7 +171,9 @@ fn MediaView(
             current.with(|_| ());
             let id = id.clone();
             leptos::task::spawn_local(async move {
-                if let Ok(list) = api::list_captions(id).await {
+                if let Ok(list) = api::list_captions(id).await
+                    && captions.try_with_untracked(|now| *now != list) == Some(true)
+                {
                     let _ = captions.try_set(list);
                 }
             });
