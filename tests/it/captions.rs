@@ -176,6 +176,27 @@ async fn added_subrip_is_converted_a_broken_one_is_refused_with_its_line_and_tex
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].origin, CaptionOrigin::Upload);
     let vtt = vtt_of(&server.client, &server, &list[0]).await;
+    // The byte rules' preconditions hold for caption files too.
+    let url = server.url(list[0].src.as_deref().expect("src"));
+    let first = server.client.get(&url).send().await.expect("vtt");
+    let etag = first.headers()["etag"].to_str().expect("etag").to_string();
+    let again = server
+        .client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await;
+    assert_eq!(again.expect("304").status(), StatusCode::NOT_MODIFIED);
+    let other = server
+        .client
+        .get(&url)
+        .header("if-match", "\"other\"")
+        .send()
+        .await;
+    assert_eq!(
+        other.expect("412").status(),
+        StatusCode::PRECONDITION_FAILED
+    );
     assert_eq!(
         cues(&vtt),
         [(1000, 2500, "Café society meets at noon".to_string())]

@@ -8,10 +8,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use std::time::SystemTime;
 
 use crate::model::MediaId;
 use crate::server::credentials::query_param;
 use crate::server::error::Error;
+use crate::server::http::conditional::{Conditions, Outcome, Validators, evaluate};
 use crate::server::service::{self, Missing};
 use crate::server::state::AppState;
 
@@ -50,18 +52,18 @@ fn caption_id(text: &str) -> Option<i64> {
 
 fn respond(vtt: String, headers: &HeaderMap) -> Response {
     let digest = Sha256::digest(vtt.as_bytes());
-    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim().trim_start_matches("W/") == etag)
-        });
-    let mut response = if matches {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        vtt.into_response()
+    // The same preconditions as every stored file (RFC 9110 §13.2.2).
+    let validators = Validators::new(hex::encode(&digest[..16]), None);
+    let etag = validators.etag_header();
+    let outcome = evaluate(
+        &Conditions::from_headers(headers),
+        &validators,
+        SystemTime::now(),
+    );
+    let mut response = match outcome {
+        Outcome::NotModified => StatusCode::NOT_MODIFIED.into_response(),
+        Outcome::PreconditionFailed => StatusCode::PRECONDITION_FAILED.into_response(),
+        Outcome::Proceed { .. } => vtt.into_response(),
     };
     let out = response.headers_mut();
     out.insert(
