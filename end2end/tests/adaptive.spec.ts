@@ -78,9 +78,12 @@ test("an HEVC upload plays from its ladder while it encodes, switches rungs and 
     const m = el as HTMLMediaElement;
     const started = performance.now();
     m.currentTime = target;
-    await new Promise<void>((resolve) => {
+    // Bounded, so a stall fails with what the element was doing.
+    await new Promise<void>((resolve, reject) => {
       const check = () => {
         if (!m.seeking && !m.paused && m.currentTime > target + 0.1) resolve();
+        else if (performance.now() - started > 15_000)
+          reject(new Error(`stalled at ${m.currentTime} (seeking ${m.seeking}, paused ${m.paused}, ready ${m.readyState})`));
         else requestAnimationFrame(check);
       };
       check();

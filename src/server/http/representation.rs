@@ -16,9 +16,13 @@ use crate::server::service::Variant;
 /// access control is coming, and shared caches must not serve one user's
 /// media to another.
 const CACHE_CONTROL: &str = "private, max-age=31536000, immutable";
-/// A ladder's files grow while it is encoded (and its playlists change):
-/// kept, but checked again before each use.
-const CACHE_CONTROL_GROWING: &str = "private, no-cache";
+/// A ladder's files grow while it is encoded (and its playlists change),
+/// so their validators change with each append. Not stored at all: a
+/// browser that kept part of a rung asks for the rest with `If-Range`
+/// naming the shorter file, and rightly gets the whole file as a 200,
+/// which hls.js then takes for one fragment (the e2e test once saw a
+/// seek stall on exactly that). Ranges from the server are cheap.
+const CACHE_CONTROL_GROWING: &str = "no-store";
 
 pub(crate) struct Representation {
     pub content_type: String,
