@@ -21,6 +21,7 @@ pub(crate) mod same_site;
 pub(crate) mod sendfile;
 pub(crate) mod tus;
 pub(crate) mod upload;
+pub(crate) mod zip;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
