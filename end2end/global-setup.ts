@@ -100,6 +100,8 @@ export function ensureTestMedia(dir: string = MEDIA_DIR): string[] {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Each run's tests make their own copies of the media (helpers' `ownCopy`).
+  fs.rmSync(path.join(MEDIA_DIR, "own"), { recursive: true, force: true });
   const created = ensureTestMedia(MEDIA_DIR);
   if (created.length > 0) {
     console.log(`[global-setup] generated test media in ${MEDIA_DIR}: ${created.join(", ")}`);

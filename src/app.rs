@@ -10,6 +10,7 @@ mod albums;
 mod captions;
 mod chapters;
 mod editor;
+mod labels;
 mod library;
 mod live;
 mod media_page;

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! app (pages) ──▶ api (server functions) ──▶ server::service ──▶ store, db, media,
-//!                                         ▲                    jobs, uploads, ingest,
+//!                                         ▲                    jobs, uploads, ingest, import,
 //! server::http (wire) ────────────────────┘                    events, peers, domain,
 //!                                                               filename, accounts
 //! shared types (model, ids, error, library, albums, edit, vtt, format, accounts):
@@ -27,6 +27,7 @@ const BELOW: &[&str] = &[
     "server::jobs",
     "server::uploads",
     "server::ingest",
+    "server::import",
     "server::events",
     "server::peers",
     "server::domain",

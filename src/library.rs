@@ -120,12 +120,43 @@ pub struct LibraryQuery {
     pub kind: Option<MediaKind>,
     pub state: Option<StateFilter>,
     pub sort: Sort,
+    /// Only items with this tag (`model::labels`; empty: any).
+    pub label: String,
+    /// Only the asker's favourites.
+    #[serde(deserialize_with = "bool_or_text")]
+    pub favourites: bool,
     /// 1-based.
     #[serde(deserialize_with = "number_or_text")]
     pub page: u32,
     /// 1 to `MAX_PER_PAGE`.
     #[serde(deserialize_with = "number_or_text")]
     pub per_page: u32,
+}
+
+/// A `bool` given as one (JSON) or as text (a form: `true`, `1`, `on`;
+/// `false`, `0`, `off` or nothing for false).
+fn bool_or_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("true or false")
+        }
+
+        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+            match v.trim() {
+                "true" | "1" | "on" => Ok(true),
+                "false" | "0" | "off" | "" => Ok(false),
+                other => Err(E::custom(format!("{other:?} is not true or false"))),
+            }
+        }
+    }
+    deserializer.deserialize_any(Visitor)
 }
 
 /// A `u32` given as a number (JSON) or as text (a form or query string,
@@ -163,6 +194,8 @@ impl Default for LibraryQuery {
             kind: None,
             state: None,
             sort: Sort::default(),
+            label: String::new(),
+            favourites: false,
             page: 1,
             per_page: DEFAULT_PER_PAGE,
         }
@@ -200,6 +233,9 @@ impl LibraryQuery {
                 "The search can be at most {MAX_SEARCH_CHARS} characters long; this one has {chars}."
             ));
         }
+        if !self.label.is_empty() && crate::model::labels::clean_label(&self.label).is_err() {
+            return bad("The tag to filter by is not a tag: 1 to 40 characters, no commas.".into());
+        }
         Ok(())
     }
 
@@ -219,6 +255,12 @@ impl LibraryQuery {
         }
         if self.sort != Sort::default() {
             pairs.push(("sort", self.sort.as_str().to_string()));
+        }
+        if !self.label.is_empty() {
+            pairs.push(("tag", percent_encode(&self.label)));
+        }
+        if self.favourites {
+            pairs.push(("favourites", "1".to_string()));
         }
         if self.page != 1 {
             pairs.push(("page", self.page.to_string()));
@@ -258,6 +300,10 @@ impl LibraryQuery {
                 "kind" => query.kind = MediaKind::parse(value),
                 "state" => query.state = StateFilter::parse(value),
                 "sort" => query.sort = Sort::parse(value).unwrap_or_default(),
+                "tag" => {
+                    query.label = crate::model::labels::clean_label(value).unwrap_or_default();
+                }
+                "favourites" => query.favourites = matches!(value, "1" | "true" | "on"),
                 "page" => {
                     query.page = value.parse::<u32>().map_or(1, |p| p.clamp(1, MAX_PAGE));
                 }

@@ -19,6 +19,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::User { action }) => return user_command(&config, action).await,
         Some(Command::Storage { action }) => return storage_command(&config, action).await,
         Some(Command::Database { action }) => return database_command(&config, action).await,
+        Some(Command::Import(import)) => return import_command(&config, import).await,
         None => {}
     }
     match run(config).await {
@@ -60,6 +61,31 @@ async fn database_command(
 ) -> std::process::ExitCode {
     let progress = |line: String| println!("{line}");
     said(reel::server::cli::run_database_command(config, action, progress).await)
+}
+
+/// `reel import …`: a progress line kept on one terminal line (or, when
+/// standard error is not a terminal, one line a second), then the summary.
+async fn import_command(
+    config: &reel::server::Config,
+    command: reel::server::config::ImportCommand,
+) -> std::process::ExitCode {
+    use std::io::{IsTerminal, Write};
+    let terminal = std::io::stderr().is_terminal();
+    let mut last = None::<std::time::Instant>;
+    let progress = |now: &reel::server::import::Progress| {
+        let mut err = std::io::stderr();
+        let finished = now.files_done == now.files;
+        if terminal {
+            let _ = write!(err, "\r\x1b[2K{}", now.line());
+            if finished {
+                let _ = writeln!(err);
+            }
+        } else if finished || last.is_none_or(|at| at.elapsed().as_secs() >= 1) {
+            let _ = writeln!(err, "{}", now.line());
+            last = Some(std::time::Instant::now());
+        }
+    };
+    said(reel::server::cli::run_import_command(config, command, progress).await)
 }
 
 /// A command's outcome: what it did on standard output, or why it failed

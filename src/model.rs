@@ -9,6 +9,7 @@ pub use captions::{CaptionHit, CaptionOrigin, CaptionTrack};
 pub use tags::{Chapter, ItemTags};
 
 pub mod captions;
+pub mod labels;
 pub mod tags;
 
 /// Audio or video: decides the player element and which derived files exist.
@@ -76,6 +77,12 @@ pub struct MediaItem {
     /// Chapters, in order (from the file, or added by people).
     #[serde(default)]
     pub chapters: Vec<Chapter>,
+    /// Tags people gave the item (`labels`), sorted.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Whether the asker marked it a favourite (false for visitors).
+    #[serde(default)]
+    pub favourite: bool,
     /// Integrated loudness (EBU R128, LUFS) of a sound, measured at
     /// ingest; players can match items' levels with it.
     #[serde(default)]
@@ -394,6 +401,10 @@ pub struct UploadResponse {
     pub kind: MediaKind,
     pub state: MediaState,
     pub urls: MediaUrls,
+    /// The bytes were already an item of the uploader's: that item is
+    /// this one, and nothing new was stored.
+    #[serde(default)]
+    pub already_in_library: bool,
 }
 
 impl From<&MediaItem> for UploadResponse {
@@ -404,6 +415,7 @@ impl From<&MediaItem> for UploadResponse {
             kind: item.kind,
             state: item.state.clone(),
             urls: item.urls.clone(),
+            already_in_library: false,
         }
     }
 }
@@ -426,8 +438,13 @@ pub enum UploadPhase {
     Receiving,
     /// All bytes are in; the server is checking and storing them.
     Finalising,
-    /// The upload is a library item now.
-    Done { media_id: MediaId },
+    /// The upload is a library item now; `already_in_library` when its
+    /// bytes were an item of the uploader's before, which `media_id` names.
+    Done {
+        media_id: MediaId,
+        #[serde(default)]
+        already_in_library: bool,
+    },
     /// It did not become an item; the reason is written for people.
     Failed { reason: String },
 }

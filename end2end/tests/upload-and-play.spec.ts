@@ -157,6 +157,21 @@ test.describe("upload and play", () => {
     await expect(notMediaCards).toHaveCount(0);
   });
 
+  test("a file already in the library is not stored again: its row says so and opens the item", async ({
+    page,
+  }) => {
+    await gotoHydrated(page, "/");
+    await dropFiles(page, DROP_ZONE, [mediaFile("tone.mp3")]);
+    const id = await expectRowReady(uploadRow(page, "tone.mp3"));
+
+    await dropFiles(page, DROP_ZONE, [mediaFile("tone.mp3")]);
+    const again = uploadRow(page, "tone.mp3").nth(1);
+    await expect(again).toHaveAttribute("data-state", "duplicate", { timeout: 30_000 });
+    await expect(again).toContainText("Already in your library");
+    await expect(again.getByTestId("upload-link")).toHaveAttribute("href", `/media/${id}`);
+    await expect(mediaCard(page, id)).toHaveCount(1);
+  });
+
   test("the library page is server-rendered with the uploaded items", async ({ page }) => {
     await gotoHydrated(page, "/");
     await dropFiles(page, DROP_ZONE, [mediaFile("tone.mp3")]);

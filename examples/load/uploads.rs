@@ -130,7 +130,7 @@ async fn finalised(run: &Run, rec: &mut Recorder, upload_id: &str) -> Result<Str
             .note(Kind::TusStatus, started.elapsed(), status)
             .ok_or("upload_status failed")?;
         match status.phase {
-            UploadPhase::Done { media_id } => return Ok(media_id.as_str().to_string()),
+            UploadPhase::Done { media_id, .. } => return Ok(media_id.as_str().to_string()),
             UploadPhase::Failed { reason } => return Err(format!("the upload failed: {reason}")),
             UploadPhase::Receiving | UploadPhase::Finalising if Instant::now() < give_up => {}
             phase => {

@@ -18,6 +18,7 @@ use super::adaptive::{self, Quality, QualityMenu};
 use super::captions::{CaptionEditor, CaptionMenu, track_elements};
 use super::chapters::{ChapterMarks, Chapters};
 use super::editor::{EditedFrom, Editor};
+use super::labels::{FavouriteButton, LabelsPanel};
 use super::live::{Live, Status};
 use super::now_playing::{QueueButtons, Track};
 use super::player::{NeighbourLinks, Playback, PlayerBar};
@@ -382,12 +383,14 @@ fn MediaView(
             <NeighbourLinks neighbours/>
             <div class="actions">
                 {move || current.with(Track::of).map(|track| view! { <QueueButtons track/> })}
+                <FavouriteButton id=item.id.to_string() item=current on_saved=saved/>
                 <a class="button" data-testid="download" href=urls.download download=item.original_filename.clone()>
                     "Download original"
                 </a>
                 {can_change.then(|| view! { <TagsEditor id=item.id.to_string() item=current on_saved=saved/> })}
                 {can_change.then(|| view! { <SharePanel id=item.id.to_string()/> })}
             </div>
+            <LabelsPanel id=item.id.to_string() item=current can_change on_saved=saved/>
             {(can_change && kind == MediaKind::Video).then(|| view! { <CaptionEditor id=item.id.to_string() tracks=captions/> })}
             <dl class="facts">{facts}</dl>
         </article>

@@ -29,6 +29,10 @@ pub(crate) enum Phase {
     Ready {
         id: String,
     },
+    /// The file was in the library already: the item `id` holds it.
+    AlreadyThere {
+        id: String,
+    },
     Failed {
         message: String,
         id: Option<String>,
@@ -44,6 +48,7 @@ impl Phase {
             Phase::Paused => "paused",
             Phase::Finalising | Phase::Processing { .. } => "processing",
             Phase::Ready { .. } => "ready",
+            Phase::AlreadyThere { .. } => "duplicate",
             Phase::Failed { .. } => "failed",
             Phase::Cancelled => "cancelled",
         }
@@ -51,7 +56,7 @@ impl Phase {
 
     pub(crate) fn item_id(&self) -> Option<&str> {
         match self {
-            Phase::Processing { id } | Phase::Ready { id } => Some(id),
+            Phase::Processing { id } | Phase::Ready { id } | Phase::AlreadyThere { id } => Some(id),
             Phase::Failed { id, .. } => id.as_deref(),
             _ => None,
         }

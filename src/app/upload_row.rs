@@ -54,6 +54,7 @@ fn UploadRowView(row: UploadRow) -> impl IntoView {
                 Phase::Finalising => "Uploaded. Checking the file…".to_string(),
                 Phase::Processing { .. } => "Uploaded. Processing…".to_string(),
                 Phase::Ready { .. } => "Ready to play".to_string(),
+                Phase::AlreadyThere { .. } => "Already in your library".to_string(),
                 Phase::Failed { .. } => "Failed".to_string(),
                 Phase::Cancelled => "Cancelled".to_string(),
             }

@@ -12,13 +12,16 @@ fn queries_round_trip_through_urls() {
         kind: Some(MediaKind::Video),
         state: Some(StateFilter::Ready),
         sort: Sort::Title,
+        label: "Live, at home".replace(',', ""),
+        favourites: true,
         page: 3,
         per_page: 50,
     };
     let qs = query.to_query_string();
     assert_eq!(
         qs,
-        "q=Holiday%20%26%20co%2050%25%20%22best%22&kind=video&state=ready&sort=title&page=3&per_page=50"
+        "q=Holiday%20%26%20co%2050%25%20%22best%22&kind=video&state=ready&sort=title\
+         &tag=Live%20at%20home&favourites=1&page=3&per_page=50"
     );
     assert_eq!(LibraryQuery::from_query_string(&qs), query);
     assert_eq!(LibraryQuery::from_query_string(&format!("?{qs}")), query);
@@ -110,4 +113,25 @@ fn a_search_cut_to_length_still_round_trips_through_its_link() {
         LibraryQuery::from_query_string(&query.to_query_string()),
         query
     );
+}
+
+#[test]
+fn a_form_says_favourites_as_text_and_a_bad_tag_is_refused() {
+    let form: LibraryQuery =
+        serde_json::from_value(serde_json::json!({ "favourites": "true" })).expect("text");
+    assert!(form.favourites);
+    let form: LibraryQuery =
+        serde_json::from_value(serde_json::json!({ "favourites": false })).expect("bool");
+    assert!(!form.favourites);
+    assert!(
+        serde_json::from_value::<LibraryQuery>(serde_json::json!({ "favourites": "maybe" }))
+            .is_err()
+    );
+    let bad = LibraryQuery {
+        label: "a,b".into(),
+        ..LibraryQuery::default()
+    };
+    assert!(bad.validate().is_err());
+    // A hand-edited link with a bad tag shows the unfiltered library.
+    assert_eq!(LibraryQuery::from_query_string("tag=a%2Cb").label, "");
 }

@@ -1,7 +1,8 @@
 //! `reel user …`: managing accounts from the command line, on the data
 //! directory, with or without the server running (SQLite takes turns).
 //! `reel storage copy …`: moving a library's files to another storage.
-//! `reel database copy …`: moving its rows from SQLite to PostgreSQL. The
+//! `reel database copy …`: moving its rows from SQLite to PostgreSQL.
+//! `reel import …`: a folder of media becoming a user's items. The
 //! way in for a first admin on a headless machine, and back in for an admin
 //! who lost their password. Like `state`, this is a composition root: the
 //! operator at the machine owns the data directory, so it works on the
@@ -11,9 +12,10 @@ use crate::accounts::{Role, check_password, clean_name};
 use crate::model::MediaId;
 use crate::server::accounts::{Accounts, SessionPolicy};
 use crate::server::config::{
-    Config, Database, DatabaseCommand, Storage, StorageCommand, UserCommand,
+    Config, Database, DatabaseCommand, ImportCommand, Storage, StorageCommand, UserCommand,
 };
 use crate::server::db::{CopyReport, Repo, copy_to_postgres};
+use crate::server::import::{Importer, Progress, Settings as ImportSettings};
 use crate::server::node::lock_data_dir;
 use crate::server::peers::Peers;
 use crate::server::store::{Store, StoreError, Variant};
@@ -249,4 +251,60 @@ fn summary(report: &CopyReport, to: &Database, storage: &Storage) -> String {
          REEL_DATABASE_URL){files}"
     ));
     lines.join("\n")
+}
+
+/// `reel import --user NAME PATH…`: see `server::import`. Works beside a
+/// running server (no lock: SQLite takes turns, the server's scratch files
+/// are left alone). `progress` hears after each file; the answer is the
+/// summary, an error when a file failed for the machine's reasons (a rerun
+/// takes up where this one stopped).
+pub async fn run_import_command(
+    config: &Config,
+    command: ImportCommand,
+    progress: impl FnMut(&Progress),
+) -> Result<String, String> {
+    let repo = Repo::connect(&config.database_url, &config.data_dir)
+        .await
+        .map_err(|e| e.to_string())?;
+    let user = repo
+        .user_by_name(&command.user)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("--user: there is no user called {}", command.user))?;
+    if user.disabled || !matches!(user.role, Role::Admin | Role::Member) {
+        return Err(format!(
+            "--user: {} may not add to a library (a viewer or disabled account)",
+            user.name
+        ));
+    }
+    let quota = match user.quota_bytes {
+        Some(quota) => {
+            let used = repo
+                .bytes_owned(&user.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            Some((u64::try_from(quota).unwrap_or(0), used))
+        }
+        None => None,
+    };
+    let root = config.data_dir.join("files");
+    let store = Store::open_beside(&config.storage, &config.s3, root)
+        .await
+        .map_err(|e| e.to_string())?;
+    let ingest = crate::server::state::standalone_ingest(config, repo.clone(), store.clone());
+    let settings = ImportSettings {
+        owner: user.id,
+        visibility: command.visibility,
+        link: command.link,
+        dry_run: command.dry_run,
+        quota,
+    };
+    let report = Importer::new(repo, store, ingest, settings)
+        .run(&command.paths, progress)
+        .await;
+    if report.succeeded() {
+        Ok(report.summary())
+    } else {
+        Err(report.summary())
+    }
 }

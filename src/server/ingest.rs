@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::accounts::{UserId, Visibility};
 use crate::model::MediaId;
+use crate::model::labels::label_key;
 use crate::server::db::{DbError, NewMedia, Repo, StoredItem};
 use crate::server::filename;
 use crate::server::jobs::{self, Jobs};
@@ -50,6 +51,8 @@ pub(crate) struct Received {
     /// Whose item it becomes, and who may see it.
     pub(crate) owner: Option<UserId>,
     pub(crate) visibility: Visibility,
+    /// Labels (tags) the item starts with, already cleaned.
+    pub(crate) labels: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -78,9 +81,31 @@ impl Ingest {
         self.stored.load(Ordering::Relaxed)
     }
 
+    /// The item of the owner's that already holds these bytes: a file is
+    /// not stored twice in one library (items without an owner are never
+    /// matched: they predate accounts).
+    pub(crate) async fn already_in_library(
+        &self,
+        received: &Received,
+    ) -> Result<Option<MediaId>, IngestError> {
+        let Some(owner) = &received.owner else {
+            return Ok(None);
+        };
+        Ok(self.repo.media_with_hash(owner, &received.sha256).await?)
+    }
+
     /// Decides from the bytes (never the name) whether they are media Reel accepts.
     pub(crate) async fn probe(&self, file: &Materialised) -> Result<ProbeSummary, IngestError> {
         Ok(self.media.probe(file.path()).await?)
+    }
+
+    /// The same decision for a file of the operator's, where it lies (an
+    /// import's dry run).
+    pub(crate) async fn probe_path(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<ProbeSummary, IngestError> {
+        Ok(self.media.probe(path).await?)
     }
 
     /// The one-shot path: probe a finished temp file, store it, record it.
@@ -90,6 +115,27 @@ impl Ingest {
         received: Received,
     ) -> Result<StoredItem, IngestError> {
         let probe = self.media.probe(temp.path()).await?;
+        let id = MediaId::generate();
+        self.store.persist(temp, &id, Variant::Original).await?;
+        self.record(id, received, probe).await
+    }
+
+    /// An imported file's way in: as `admit_temp`, except that labels
+    /// (from its folders) that only repeat the file's own album or artist
+    /// tag are dropped: `Artist/Album/01.mp3` has those as tags already.
+    pub(crate) async fn admit_imported(
+        &self,
+        temp: TempFile,
+        mut received: Received,
+    ) -> Result<StoredItem, IngestError> {
+        let probe = self.media.probe(temp.path()).await?;
+        let tags = &probe.described.tags;
+        let own: Vec<String> = [&tags.album, &tags.artist, &tags.album_artist]
+            .into_iter()
+            .flatten()
+            .map(|t| label_key(t))
+            .collect();
+        received.labels.retain(|l| !own.contains(&label_key(l)));
         let id = MediaId::generate();
         self.store.persist(temp, &id, Variant::Original).await?;
         self.record(id, received, probe).await
@@ -123,6 +169,7 @@ impl Ingest {
             owner: received.owner,
             visibility: received.visibility,
             described: probe.described,
+            labels: received.labels,
         };
         let mut attempt = 1;
         let inserted = loop {

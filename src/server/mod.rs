@@ -21,6 +21,7 @@ pub(crate) mod error;
 pub(crate) mod events;
 pub(crate) mod filename;
 pub(crate) mod http;
+pub mod import;
 pub(crate) mod ingest;
 pub(crate) mod jobs;
 pub(crate) mod media;

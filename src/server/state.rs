@@ -212,3 +212,18 @@ impl FromRef<AppState> for LeptosOptions {
         state.leptos_options.clone()
     }
 }
+
+/// The way uploads become items, for a command run without a server
+/// (`reel import`): the jobs it records wait in the queue for a server's
+/// workers, which find them by polling (or NOTIFY on PostgreSQL).
+pub(crate) fn standalone_ingest(config: &Config, repo: Repo, store: Store) -> Ingest {
+    let media = Media::new(config.worker_count(), config.job_timeout);
+    let jobs = Jobs::new(
+        repo.clone(),
+        store.clone(),
+        media.clone(),
+        Events::new(),
+        jobs::Settings::default(),
+    );
+    Ingest::new(repo, store, media, jobs)
+}

@@ -255,3 +255,28 @@ impl Dice {
         self.roll() % bound
     }
 }
+
+/// Gives `bytes` (a WAV, an MP4/M4A/MOV, or another file) bytes of their
+/// own, different from every other call's, keeping the same media: Reel
+/// keeps one item per file per library, so a test that uploads one file
+/// several times as one person needs copies that differ. A WAV's last
+/// sample changes (inaudibly); an MP4 gets a `free` box at its end; any
+/// other file gets eight bytes appended.
+pub fn own_bytes(mut bytes: Vec<u8>) -> Vec<u8> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let len = bytes.len();
+    if len > 46 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WAVE" {
+        bytes[len - 2..].copy_from_slice(&(n as u16).to_le_bytes());
+        // Past 65,535 copies the sample before it counts on.
+        bytes[len - 4..len - 2].copy_from_slice(&((n >> 16) as u16).to_le_bytes());
+    } else if len > 8 && &bytes[4..8] == b"ftyp" {
+        bytes.extend_from_slice(&16u32.to_be_bytes());
+        bytes.extend_from_slice(b"free");
+        bytes.extend_from_slice(&n.to_be_bytes());
+    } else {
+        bytes.extend_from_slice(&n.to_be_bytes());
+    }
+    bytes
+}

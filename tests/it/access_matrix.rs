@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use crate::common::accounts::{User, call, call_json, code, upload_as};
 use crate::common::shared;
-use crate::common::{TestServer, tone_wav};
+use crate::common::{TestServer, own_bytes, tone_wav};
 use crate::events::{read_to_end, read_until};
 use reel::accounts::{Role, Visibility};
 use reel::model::UploadResponse;
@@ -66,7 +66,7 @@ pub(crate) async fn world_of(direct_path: bool, source: &std::path::Path) -> Wor
     let viewer = User::new(&server, "viewer", Role::Viewer).await;
     let mut items = Vec::new();
     for visibility in Visibility::ALL {
-        let bytes = std::fs::read(source).expect("source");
+        let bytes = own_bytes(std::fs::read(source).expect("source"));
         let created = upload_as(&owner.api, &server, bytes, Some(visibility)).await;
         items.push((visibility, created));
     }
@@ -133,6 +133,25 @@ async fn reads_match_the_table(direct_path: bool) {
             call_json(&w.owner.browser, s, "update_tags", &tags).await.0,
             StatusCode::OK
         );
+    }
+    // Every item has the tag "matrix": it counts, and filters, only what
+    // each asker may list.
+    for (_, item) in &w.items {
+        let body = serde_json::json!({ "id": item.id.as_str(), "labels": ["matrix"] });
+        assert_eq!(
+            call_json(&w.owner.browser, s, "set_labels", &body).await.0,
+            StatusCode::OK
+        );
+    }
+    for asker in &w.askers {
+        let c = &asker.client;
+        let listed = w.items.iter().filter(|(v, _)| asker.lists(*v)).count();
+        let (status, labels) = call(c, s, "list_labels", &[]).await;
+        assert_eq!(status, StatusCode::OK, "labels: {}", asker.label);
+        let counted = labels[0]["count"].as_u64().unwrap_or(0) as usize;
+        assert_eq!(counted, listed, "labels: {}: {labels}", asker.label);
+        let (_, page) = call(c, s, "list_library", &[("label", "MATRIX")]).await;
+        assert_eq!(page["total"], listed, "by tag: {}: {page}", asker.label);
     }
     for asker in &w.askers {
         let c = &asker.client;
@@ -264,6 +283,24 @@ async fn reads_match_the_table(direct_path: bool) {
                 call_json(c, s, "update_tags", &tags).await.0,
                 expected,
                 "tags: {case}"
+            );
+            let labels = serde_json::json!({ "id": id, "labels": ["matrix"] });
+            assert_eq!(
+                call_json(c, s, "set_labels", &labels).await.0,
+                expected,
+                "set_labels: {case}"
+            );
+            // Anyone signed in may keep what they may see as a favourite.
+            let favourite = match (asker.role.is_some(), asker.reads(*visibility)) {
+                (false, _) => StatusCode::UNAUTHORIZED,
+                (true, true) => StatusCode::OK,
+                (true, false) => StatusCode::NOT_FOUND,
+            };
+            let form = [("id", id), ("favourite", "true")];
+            assert_eq!(
+                call(c, s, "set_favourite", &form).await.0,
+                favourite,
+                "set_favourite: {case}"
             );
             let chapters = serde_json::json!({ "id": id, "chapters": [] });
             assert_eq!(

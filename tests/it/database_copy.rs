@@ -17,7 +17,7 @@ use sqlx::Connection;
 use crate::common::accounts::{PASSWORD, User, call, call_json, cookie_client, sign_in, upload_as};
 use crate::common::postgres::fresh_database;
 use crate::common::shared::local_only;
-use crate::common::{TestServer, tone_wav};
+use crate::common::{TestServer, own_bytes, tone_wav};
 
 /// Copies the rows of the data directory `dir` into `database`.
 async fn copy(dir: &std::path::Path, database: &str) -> Result<String, String> {
@@ -63,8 +63,14 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     let media = tempfile::tempdir().expect("tmp");
     let wav = std::fs::read(tone_wav(media.path(), 2)).expect("wav");
     let alice = User::new(&server, "alice", Role::Member).await;
-    let public = upload_as(&alice.api, &server, wav.clone(), Some(Visibility::Public)).await;
-    let private = upload_as(&alice.api, &server, wav.clone(), None).await;
+    let public = upload_as(
+        &alice.api,
+        &server,
+        own_bytes(wav.clone()),
+        Some(Visibility::Public),
+    )
+    .await;
+    let private = upload_as(&alice.api, &server, own_bytes(wav.clone()), None).await;
     let mine = upload_as(&server.client, &server, wav.clone(), None).await;
     server.hooks.wait_idle().await;
     let edit = alice
@@ -92,6 +98,19 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     let caption = json!({ "id": private.id, "file_name": "c.srt", "data": data, "label": "English", "language": "en" });
     let (status, tracks) = call_json(&alice.api, &server, "add_caption", &caption).await;
     assert_eq!(status, StatusCode::OK, "{tracks}");
+    // A tag and a favourite.
+    let tag = json!({ "id": private.id, "labels": ["Copied tag"] });
+    assert_eq!(
+        call_json(&alice.api, &server, "set_labels", &tag).await.0,
+        StatusCode::OK
+    );
+    let favourite = [("id", private.id.as_str()), ("favourite", "true")];
+    assert_eq!(
+        call(&alice.api, &server, "set_favourite", &favourite)
+            .await
+            .0,
+        StatusCode::OK
+    );
     let (status, _) = call(
         &server.client,
         &server,
@@ -105,7 +124,7 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
         .expect("signed in");
     // Work left for later: an item whose job was running when Reel
     // stopped (set below), and an upload half sent.
-    let waiting = upload_as(&alice.api, &server, wav.clone(), None).await;
+    let waiting = upload_as(&alice.api, &server, own_bytes(wav.clone()), None).await;
     server.hooks.wait_idle().await;
     let tus = server.tus();
     let half = tus.create(1000, "half-sent.wav").await;
@@ -202,6 +221,11 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     )
     .await;
     assert_eq!(hits[0]["id"], private.id.as_str(), "{hits}");
+    // The tag filters there, and the favourite is still alice's.
+    let wanted = [("label", "copied TAG"), ("favourites", "true")];
+    let (_, page) = call(&alice.api, &pg, "list_library", &wanted).await;
+    assert_eq!(page["items"][0]["id"], private.id.as_str(), "{page}");
+    assert_eq!(page["items"][0]["labels"], json!(["Copied tag"]), "{page}");
     // Visitors: the public item and the share link, not the private items.
     let visitor = reqwest::Client::new();
     for (id, status) in [

@@ -219,7 +219,7 @@ async fn a_resumable_upload_that_meets_a_full_disk_keeps_its_bytes_and_resumes()
         .status(crate::common::tus::upload_id(&location))
         .await
         .expect("known");
-    let reel::model::UploadPhase::Done { media_id } = status.phase else {
+    let reel::model::UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let item = server.item(&media_id).await;

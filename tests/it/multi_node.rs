@@ -16,7 +16,9 @@ use reel::accounts::Visibility;
 use crate::common::accounts::{call, cookie_client, sign_in, upload_as};
 use crate::common::postgres::fresh_database;
 use crate::common::s3::{BUCKET, S3Server, SECRET};
-use crate::common::{ADMIN, ADMIN_PASSWORD, TestServer, eventually, metric, sha256_hex, tone_wav};
+use crate::common::{
+    ADMIN, ADMIN_PASSWORD, TestServer, eventually, metric, own_bytes, sha256_hex, tone_wav,
+};
 
 pub(crate) fn node(database: &str, s3: &S3Server, role: Role) -> impl FnOnce(&mut Config) + use<> {
     let database = Database::Postgres(Secret::new(database));
@@ -152,7 +154,13 @@ async fn what_one_node_changes_the_other_forgets_at_once() {
 
     // A public item node 2 has served (so holds its facts) turns private on
     // node 1: node 2 refuses visitors at once.
-    let public = upload_as(&one.client, &one, bytes, Some(Visibility::Public)).await;
+    let public = upload_as(
+        &one.client,
+        &one,
+        own_bytes(bytes),
+        Some(Visibility::Public),
+    )
+    .await;
     let plain = two.url(&format!("/files/{}/original", public.id));
     let status = anonymous.get(&plain).send().await.expect("get").status();
     assert_eq!(status, StatusCode::OK);

@@ -110,7 +110,7 @@ async fn two_web_nodes_and_two_workers_lose_nothing_and_leave_nothing() {
     assert!(kept >= part && kept <= 7 * MIB as u64, "kept {kept}");
     tus_two.send_rest(&location, &bytes, kept, 3 * MIB).await;
     let status = tus_two.wait_finalised(id.as_str()).await;
-    let UploadPhase::Done { media_id } = status.phase else {
+    let UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let item = two.item(&media_id).await;

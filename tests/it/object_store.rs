@@ -154,7 +154,7 @@ async fn a_large_resumable_upload_goes_up_in_parts_and_restarts_find_it() {
     tus.send_rest(&location, &bytes, 0, 4 << 20).await;
     server.settle().await;
     let status = tus.status(upload_id(&location)).await.expect("known");
-    let UploadPhase::Done { media_id } = status.phase else {
+    let UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let item = server.item(&media_id).await;

@@ -6,13 +6,13 @@ use reqwest::StatusCode;
 
 use crate::common::accounts::{User, call, code, upload_as, user_id};
 use crate::common::shared::{self, local_only};
-use crate::common::{TestServer, tone_wav};
+use crate::common::{TestServer, own_bytes, tone_wav};
 use reel::accounts::Role;
 use reel::model::UploadResponse;
 
 async fn private_item(server: &TestServer, owner: &User) -> UploadResponse {
     let media = tempfile::tempdir().expect("tmp");
-    let bytes = std::fs::read(tone_wav(media.path(), 1)).expect("wav");
+    let bytes = own_bytes(std::fs::read(tone_wav(media.path(), 1)).expect("wav"));
     upload_as(&owner.api, server, bytes, None).await
 }
 

@@ -196,7 +196,7 @@ async fn assert_identical(
     bytes: &[u8],
 ) {
     let status = tus.wait_finalised(upload_id(location)).await;
-    let UploadPhase::Done { media_id } = status.phase else {
+    let UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let stored = std::fs::read(stored(&media_id)).expect("stored original");

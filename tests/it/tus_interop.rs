@@ -91,7 +91,7 @@ async fn tus_js_client_uploads_50_mb_in_5_mb_chunks_byte_identical() {
         .status(upload_id(location))
         .await
         .expect("known");
-    let UploadPhase::Done { media_id } = status.phase else {
+    let UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let item = server.item(&media_id).await;

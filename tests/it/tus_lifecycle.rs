@@ -4,7 +4,7 @@
 
 use crate::common::shared::local_only;
 use crate::common::tus::{TUS_RESUMABLE, header, upload_id};
-use crate::common::{TestServer, sha256_hex, tone_wav};
+use crate::common::{TestServer, own_bytes, sha256_hex, tone_wav};
 use reel::model::{MediaState, UploadPhase};
 use reqwest::StatusCode;
 
@@ -35,7 +35,7 @@ async fn the_last_byte_makes_a_library_item() {
     assert_eq!(status.offset, bytes.len() as u64);
     server.settle().await;
     let status = tus.status(id).await.expect("known");
-    let UploadPhase::Done { media_id } = status.phase else {
+    let UploadPhase::Done { media_id, .. } = status.phase else {
         panic!("not done: {status:?}");
     };
     let item = server.item(&media_id).await;
@@ -138,10 +138,12 @@ async fn start_up_finalises_uploads_a_crash_left_complete() {
     let media = tempfile::tempdir().expect("tmp");
     let bytes = std::fs::read(tone_wav(media.path(), 2)).expect("wav");
     let tus = server.tus();
+    // Two files (the same bytes twice would be one item).
+    let other = own_bytes(bytes.clone());
     let still_partial = tus.create(bytes.len() as u64, "one.wav").await;
     let already_moved = tus.create(bytes.len() as u64, "two.wav").await;
     tus.send_rest(&still_partial, &bytes[..1000], 0, 1000).await;
-    tus.send_rest(&already_moved, &bytes[..1000], 0, 1000).await;
+    tus.send_rest(&already_moved, &other[..1000], 0, 1000).await;
     let dir = server.stop().await;
 
     // As the crash left them: all bytes in, state finalising; the second with
@@ -159,7 +161,7 @@ async fn start_up_finalises_uploads_a_crash_left_complete() {
         .join(&moved_media[..2])
         .join(moved_media);
     std::fs::create_dir_all(&target).expect("mkdir");
-    std::fs::write(target.join("original"), &bytes).expect("write");
+    std::fs::write(target.join("original"), &other).expect("write");
     {
         use sqlx::Connection;
         let db = dir.path().join("reel.db");
@@ -183,13 +185,13 @@ async fn start_up_finalises_uploads_a_crash_left_complete() {
     server.settle().await;
     let tus = server.tus();
     let mut media_ids = Vec::new();
-    for location in [&still_partial, &already_moved] {
+    for (location, sent) in [(&still_partial, &bytes), (&already_moved, &other)] {
         let status = tus.status(upload_id(location)).await.expect("known");
-        let UploadPhase::Done { media_id } = status.phase else {
+        let UploadPhase::Done { media_id, .. } = status.phase else {
             panic!("not done: {status:?}");
         };
         let item = server.item(&media_id).await;
-        assert_eq!(item.sha256, sha256_hex(&bytes));
+        assert_eq!(item.sha256, sha256_hex(sent));
         assert_eq!(item.state, MediaState::Ready);
         media_ids.push(media_id);
     }

@@ -331,7 +331,16 @@ async fn follow_finalising(upload_id: String, row: UploadRow, on_item_changed: C
         match crate::api::upload_status(upload_id.clone()).await {
             Ok(status) => match status.phase {
                 UploadPhase::Receiving | UploadPhase::Finalising => continue,
-                UploadPhase::Done { media_id } => {
+                UploadPhase::Done {
+                    media_id,
+                    already_in_library: true,
+                } => {
+                    row.phase.set(Phase::AlreadyThere {
+                        id: media_id.to_string(),
+                    });
+                    return;
+                }
+                UploadPhase::Done { media_id, .. } => {
                     return follow_media(media_id.to_string(), row, on_item_changed).await;
                 }
                 UploadPhase::Failed { reason } => {

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::LibraryUi;
 use super::edit_form::edit_form;
 use crate::app::account::VisibilityBadge;
+use crate::app::labels::label_chips;
 use crate::app::live::{Live, Status};
 use crate::app::now_playing::{QueueButtons, Track};
 use crate::app::progress::ProcessingStatus;
@@ -111,9 +112,14 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
     let thumb_duration = duration.clone();
     let size = format::bytes(item.size_bytes);
     let created = item.created_at.clone();
+    let labels = item.labels.clone();
+    let favourite = item.favourite;
     let facts = move || {
         view! {
             <span class="card-meta">
+                {favourite.then(|| view! {
+                    <span class="favourite-mark" data-testid="favourite-mark" title="Favourite">"★"</span>
+                })}
                 <span class="kind">{kind}</span>
                 {duration.clone().map(|d| view! { <span>{d}</span> })}
                 <span>{size.clone()}</span>
@@ -152,6 +158,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
                         {move || title.get()}
                     </a>
                     {facts()}
+                    {label_chips(&labels)}
                     {track.clone().map(|track| view! { <QueueButtons track/> })}
                     {can_change.then(|| view! {
                     <div class="card-actions">

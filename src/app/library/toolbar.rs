@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
+use crate::app::account::Session;
 use crate::library::{LibraryQuery, MAX_SEARCH_CHARS, Sort, StateFilter};
 use crate::model::MediaKind;
+use crate::model::labels::LabelCount;
 
 /// How long the search waits after the last key.
 #[cfg(feature = "hydrate")]
@@ -119,15 +121,92 @@ pub(crate) fn Toolbar(query: Memo<LibraryQuery>) -> impl IntoView {
             );
         }
     };
-    let on_state = move |ev| {
-        let state = StateFilter::parse(&event_target_value(&ev));
+    let on_state = {
+        let go = go.clone();
+        move |ev| {
+            let state = StateFilter::parse(&event_target_value(&ev));
+            go(
+                LibraryQuery {
+                    state,
+                    ..query.get_untracked()
+                },
+                false,
+            );
+        }
+    };
+    let on_label = {
+        let go = go.clone();
+        move |ev| {
+            let label = event_target_value(&ev);
+            go(
+                LibraryQuery {
+                    label,
+                    ..query.get_untracked()
+                },
+                false,
+            );
+        }
+    };
+    let on_favourites = move |ev| {
+        let favourites = event_target_checked(&ev);
         go(
             LibraryQuery {
-                state,
+                favourites,
                 ..query.get_untracked()
             },
             false,
         );
+    };
+    // The tags in use, for the filter; the one in the URL is offered even
+    // when no item the asker sees has it any more.
+    let labels = Resource::new(|| (), |_| crate::api::list_labels());
+    let label_options = move || {
+        Suspend::new(async move {
+            let mut in_use = labels.await.unwrap_or_default();
+            let wanted = query.with_untracked(|q| q.label.clone());
+            if !wanted.is_empty()
+                && !in_use
+                    .iter()
+                    .any(|l| l.label.to_lowercase() == wanted.to_lowercase())
+            {
+                in_use.insert(
+                    0,
+                    LabelCount {
+                        label: wanted.clone(),
+                        count: 0,
+                    },
+                );
+            }
+            let any = view! { <option value="" selected=wanted.is_empty()>"Any tag"</option> };
+            let each = in_use
+                .into_iter()
+                .map(|l| {
+                    let selected = l.label.to_lowercase() == wanted.to_lowercase();
+                    view! {
+                        <option value=l.label.clone() selected=selected>
+                            {format!("{} ({})", l.label, l.count)}
+                        </option>
+                    }
+                })
+                .collect_view();
+            view! { {any} {each} }
+        })
+    };
+    let session = Session::get();
+    let favourites_box = move || {
+        let on_favourites = on_favourites.clone();
+        Suspend::new(async move {
+            session.load().await.map(|_| view! {
+                <div class="field field-check">
+                    <label>
+                        <input type="checkbox" name="favourites" value="1" data-testid="library-favourites"
+                            prop:checked=move || query.with(|q| q.favourites)
+                            on:change=on_favourites/>
+                        " Favourites"
+                    </label>
+                </div>
+            })
+        })
     };
 
     let sort_options = Sort::ALL
@@ -218,6 +297,21 @@ pub(crate) fn Toolbar(query: Memo<LibraryQuery>) -> impl IntoView {
                     {state_options}
                 </select>
             </div>
+            <div class="field">
+                <label for="library-tag">"Tag"</label>
+                <select
+                    id="library-tag"
+                    name="tag"
+                    data-testid="library-tag"
+                    prop:value=move || query.with(|q| q.label.clone())
+                    on:change=on_label
+                >
+                    <Transition fallback=|| view! { <option value="">"Any tag"</option> }>
+                        {label_options}
+                    </Transition>
+                </select>
+            </div>
+            <Transition fallback=|| ()>{favourites_box}</Transition>
         </form>
     }
 }

@@ -213,6 +213,40 @@ pub enum Command {
         #[command(subcommand)]
         action: DatabaseCommand,
     },
+    /// Files already on this machine: `reel import --user NAME PATH…` walks
+    /// the folders and makes every audio and video file an item of NAME's
+    /// (copied, or hard-linked with `--link`); a file already in NAME's
+    /// library is skipped, so a second run imports only what is new. Works
+    /// with Reel running or stopped.
+    Import(ImportCommand),
+}
+
+/// `reel import`'s settings.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ImportCommand {
+    /// Files and folders to import.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Whose library the files join.
+    #[arg(long)]
+    pub user: String,
+    /// Who may see the new items: private, internal, unlisted or public.
+    #[arg(long, default_value = "private", value_parser = parse_visibility)]
+    pub visibility: crate::accounts::Visibility,
+    /// Hard-link the files into the store instead of copying them, where
+    /// the store is this disk and the same filesystem (else they are
+    /// copied). The library then shares the files' bytes: change them in
+    /// place and the library's change too.
+    #[arg(long)]
+    pub link: bool,
+    /// Say what would be imported and skipped; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+fn parse_visibility(text: &str) -> Result<crate::accounts::Visibility, String> {
+    crate::accounts::Visibility::parse(text)
+        .ok_or_else(|| "expected private, internal, unlisted or public".to_string())
 }
 
 /// What `reel database` can do.

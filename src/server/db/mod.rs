@@ -17,6 +17,7 @@ use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
 use crate::library::LibraryQuery;
+use crate::model::labels::LabelCount;
 use crate::model::{
     Chapter, HlsState, ItemTags, JobKind, MediaId, MediaItem, MediaState, PlaySource, UploadId,
 };
@@ -139,6 +140,8 @@ pub(crate) struct NewMedia {
     pub(crate) visibility: Visibility,
     /// The file's tags and chapters; its comment becomes the description.
     pub(crate) described: Described,
+    /// Labels (tags people give) it starts with, already cleaned.
+    pub(crate) labels: Vec<String>,
 }
 
 /// The chapters as stored: a JSON array.
@@ -176,6 +179,7 @@ impl NewMedia {
             owner: None,
             visibility: Visibility::Private,
             described: Described::default(),
+            labels: Vec::new(),
         }
     }
 }
@@ -317,7 +321,12 @@ delegate! {
     fn jobs_of_many(&self, media: &[MediaId]) -> Result<HashMap<MediaId, Vec<JobStatus>>, DbError>;
     fn settle_media(&self, media: &MediaId, state: &MediaState) -> Result<(), DbError>;
     // library
-    fn library_page(&self, query: &LibraryQuery, listing: &Listing) -> Result<(Vec<StoredItem>, u64), DbError>;
+    fn library_page(&self, query: &LibraryQuery, listing: &Listing, asker: Option<&UserId>) -> Result<(Vec<StoredItem>, u64), DbError>;
+    // labels
+    fn set_labels(&self, id: &MediaId, labels: &[String]) -> Result<bool, DbError>;
+    fn labels_in_use(&self, listing: &Listing) -> Result<Vec<LabelCount>, DbError>;
+    fn set_favourite(&self, user: &UserId, id: &MediaId, favourite: bool) -> Result<(), DbError>;
+    fn favourites_among(&self, user: &UserId, ids: &[MediaId]) -> Result<HashSet<MediaId>, DbError>;
     fn update_text(&self, id: &MediaId, title: &str, description: &str) -> Result<bool, DbError>;
     fn update_tags(&self, id: &MediaId, tags: &ItemTags) -> Result<bool, DbError>;
     fn albums(&self, listing: &Listing) -> Result<Vec<AlbumRow>, DbError>;
@@ -337,6 +346,8 @@ delegate! {
     fn insert(&self, new: &NewMedia, jobs: &[NewJob]) -> Result<StoredItem, DbError>;
     fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError>;
     fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError>;
+    fn media_with_hash(&self, owner: &UserId, sha256: &str) -> Result<Option<MediaId>, DbError>;
+    fn owns_size(&self, owner: &UserId, size: u64) -> Result<bool, DbError>;
     fn facts(&self, id: &MediaId) -> Result<Option<(MediaFacts, u64)>, DbError>;
     fn record_derived(&self, id: &MediaId, kind: JobKind) -> Result<(), DbError>;
     fn set_hls(&self, id: &MediaId, hls: Option<HlsState>) -> Result<(), DbError>;
@@ -361,6 +372,7 @@ delegate! {
     fn upload_received(&self, id: &UploadId, complete: bool, expires_at: i64) -> Result<(), DbError>;
     fn set_upload_media(&self, id: &UploadId, media: &MediaId) -> Result<(), DbError>;
     fn mark_upload_done(&self, id: &UploadId, expires_at: i64) -> Result<(), DbError>;
+    fn mark_upload_duplicate(&self, id: &UploadId, media: &MediaId, expires_at: i64) -> Result<(), DbError>;
     fn mark_upload_failed(&self, id: &UploadId, reason: &str, expires_at: i64) -> Result<(), DbError>;
     fn delete_upload(&self, id: &UploadId) -> Result<(), DbError>;
     // upload_parts

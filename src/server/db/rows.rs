@@ -61,6 +61,9 @@ pub(super) struct MediaRow {
     /// JSON: an array of `Chapter`.
     pub(super) chapters: String,
     pub(super) loudness_lufs: Option<f64>,
+    /// The item's labels, one per line (they hold no control characters),
+    /// kept beside `media_labels` so every read of a row has them.
+    pub(super) labels: String,
 }
 
 impl MediaRow {
@@ -119,6 +122,8 @@ impl MediaRow {
                 disc: fits_opt("disc_number", self.disc_number)?,
             },
             chapters,
+            labels: self.labels.lines().map(str::to_string).collect(),
+            favourite: false,
             loudness_lufs: self.loudness_lufs,
             size_bytes: fits("size_bytes", self.size_bytes)?,
             sha256: self.sha256,
@@ -315,6 +320,8 @@ pub(crate) struct Upload {
     pub(crate) visibility: Visibility,
     /// `Some` when the bytes go into an object store, not the partial area.
     pub(crate) remote: Option<RemoteParts>,
+    /// Done without a new item: its bytes were the item `media_id` names.
+    pub(crate) duplicate: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -336,6 +343,7 @@ pub(super) struct UploadRow {
     tail_len: i64,
     writer: Option<String>,
     writer_until: Option<i64>,
+    duplicate: bool,
 }
 
 impl UploadRow {
@@ -362,6 +370,7 @@ impl UploadRow {
                     writer: self.writer.zip(self.writer_until),
                 }),
             },
+            duplicate: self.duplicate,
         })
     }
 }

@@ -63,9 +63,10 @@ pub(crate) async fn upload(
             sink.write(&chunk).await?;
         }
         let last_byte = std::time::Instant::now();
-        let item = service
+        let finished = service
             .finish_upload(&actor, sink, &client_filename)
             .await?;
+        let item = finished.item;
         // From the last byte received to a stored, playable item (the upload benchmark reads this).
         tracing::info!(
             id = %item.id,
@@ -74,13 +75,17 @@ pub(crate) async fn upload(
             playable_after_ms = last_byte.elapsed().as_secs_f64() * 1000.0,
             "upload stored"
         );
-        let response = UploadResponse::from(&item);
+        let mut response = UploadResponse::from(&item);
+        response.already_in_library = finished.already_in_library;
         let location = response.urls.page.clone();
-        return Ok((
-            StatusCode::CREATED,
-            [(header::LOCATION, location)],
-            Json(response),
-        ));
+        // Nothing was created for a file already in the library: 200, and
+        // the answer names the item that holds it.
+        let status = if finished.already_in_library {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        };
+        return Ok((status, [(header::LOCATION, location)], Json(response)));
     }
     Err(Error::BadRequest(
         "The upload has no file: send it as a multipart field named `file`.".to_string(),

@@ -44,7 +44,10 @@ impl Service {
     /// One item, with its processing progress.
     pub(crate) async fn item(&self, actor: &Actor, id: &MediaId) -> Result<MediaItem> {
         let stored = self.readable(actor, id).await?;
-        self.with_progress(actor, stored).await
+        let mut item = [self.with_progress(actor, stored).await?];
+        self.mark_favourites(actor, &mut item).await?;
+        let [item] = item;
+        Ok(item)
     }
 
     /// The item as `actor` sees it, with how far its processing has come.
@@ -68,7 +71,8 @@ impl Service {
     ) -> Result<LibraryPage> {
         let repo = &self.inner.repo;
         let listing = access::listing(actor, self.public_browsing());
-        let (stored, total) = repo.library_page(query, &listing).await?;
+        let asker = actor.account().map(|a| &a.id);
+        let (stored, total) = repo.library_page(query, &listing, asker).await?;
         let processing: Vec<MediaId> = stored
             .iter()
             .filter(|s| s.item.state == MediaState::Processing)
@@ -79,7 +83,7 @@ impl Service {
         } else {
             repo.jobs_of_many(&processing).await?
         };
-        let items = stored
+        let mut items: Vec<MediaItem> = stored
             .into_iter()
             .map(|mut s| {
                 if let Some(jobs) = jobs.remove(&s.item.id) {
@@ -88,6 +92,7 @@ impl Service {
                 self.present(actor, s)
             })
             .collect();
+        self.mark_favourites(actor, &mut items).await?;
         Ok(LibraryPage {
             items,
             total,

@@ -13,6 +13,7 @@ mod edits;
 mod facts;
 mod files;
 mod items;
+mod labels;
 mod processing;
 mod shares;
 mod signing;

@@ -37,6 +37,13 @@ pub(crate) struct MultipartSink {
     visibility: Visibility,
 }
 
+/// What a one-shot upload became.
+pub(crate) struct Finished {
+    pub(crate) item: MediaItem,
+    /// The bytes were this item of the uploader's already.
+    pub(crate) already_in_library: bool,
+}
+
 /// A user's storage quota and what they used when the upload began.
 #[derive(Clone, Copy, Debug)]
 struct Quota {
@@ -132,13 +139,14 @@ impl Service {
     }
 
     /// Ends a one-shot upload: the bytes become an item (probed, stored,
-    /// recorded, processing queued), or are refused and gone.
+    /// recorded, processing queued), or are refused and gone. Bytes already
+    /// in the uploader's library are not kept: the answer is that item.
     pub(crate) async fn finish_upload(
         &self,
         actor: &Actor,
         sink: MultipartSink,
         client_filename: &str,
-    ) -> Result<MediaItem> {
+    ) -> Result<Finished> {
         let MultipartSink {
             writer,
             hasher,
@@ -153,14 +161,22 @@ impl Service {
             original_filename: filename::sanitize(client_filename),
             owner: actor.account().map(|a| a.id.clone()),
             visibility,
+            labels: Vec::new(),
         };
-        let item = self
-            .inner
-            .ingest
-            .admit_temp(temp, received)
-            .await
-            .map_err(ingest)?;
-        self.with_progress(actor, item).await
+        let intake = &self.inner.ingest;
+        if let Some(existing) = intake.already_in_library(&received).await.map_err(ingest)? {
+            drop(temp);
+            let item = self.item(actor, &existing).await?;
+            return Ok(Finished {
+                item,
+                already_in_library: true,
+            });
+        }
+        let item = intake.admit_temp(temp, received).await.map_err(ingest)?;
+        Ok(Finished {
+            item: self.with_progress(actor, item).await?,
+            already_in_library: false,
+        })
     }
 
     /// A new resumable upload; its item will be `actor`'s, seen as the

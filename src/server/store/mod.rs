@@ -17,6 +17,7 @@
 //!   (`multipart`), so any node can resume them.
 
 mod hls;
+mod intake;
 mod local;
 mod multipart;
 mod open_files;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 
 pub(crate) use hls::HlsFile;
 pub(crate) use multipart::part_size;
-pub(crate) use scratch::{TempFile, TempWriter};
+pub(crate) use scratch::{TempFile, TempWriter, digest as digest_file};
 pub(crate) use source::{Materialised, RangeReader, Source};
 
 use crate::model::MediaId;

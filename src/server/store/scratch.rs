@@ -39,6 +39,14 @@ pub(super) async fn open(dir: PathBuf) -> Result<PathBuf, StoreError> {
     Ok(run)
 }
 
+/// A run folder of its own in the scratch area `dir`, leaving the rest as
+/// it is (a server may be using it): for commands run beside a server.
+pub(super) async fn open_run(dir: PathBuf) -> Result<PathBuf, StoreError> {
+    let run = dir.join(uuid::Uuid::new_v4().simple().to_string());
+    fs::create_dir_all(&run).await.map_err(io_at(&run))?;
+    Ok(run)
+}
+
 impl Store {
     /// A new, empty scratch file to stream into; deleted on drop unless stored.
     pub(crate) async fn create_temp(&self) -> Result<TempFile, StoreError> {
@@ -112,7 +120,7 @@ impl TempFile {
 }
 
 /// The size and SHA-256 (hex) of a local file, read once on a blocking thread.
-pub(super) async fn digest(path: &Path) -> Result<(u64, String), StoreError> {
+pub(crate) async fn digest(path: &Path) -> Result<(u64, String), StoreError> {
     use sha2::Digest;
     use std::io::Read;
     let owned = path.to_path_buf();

@@ -159,6 +159,32 @@ impl Uploads {
             self.fail(id, LOST).await;
             return Ok(());
         }
+        let received = Received {
+            size,
+            sha256,
+            original_filename: row.filename,
+            owner: row.owner,
+            visibility: row.visibility,
+            labels: Vec::new(),
+        };
+        let ingest = &self.inner.ingest;
+        if let Some(existing) = ingest
+            .already_in_library(&received)
+            .await
+            .map_err(ingest_error)?
+        {
+            // Nothing new is kept: the bytes go, wherever they had got to
+            // (a restart may find them moved under a new id without a row).
+            if in_partial {
+                store.remove_partial(id).await?;
+            }
+            if let Some(moved) = &row.media_id {
+                store.delete_all(moved).await?;
+            }
+            repo.mark_upload_duplicate(id, &existing, history).await?;
+            tracing::info!(upload = %id, id = %existing, size, "upload was already in the library");
+            return Ok(());
+        }
         let probe = match probe {
             Ok(probe) => probe,
             Err(IngestError::NotMedia(reason)) => {
@@ -180,15 +206,7 @@ impl Uploads {
         if in_partial {
             store.persist_partial(id, &media).await?;
         }
-        let received = Received {
-            size,
-            sha256,
-            original_filename: row.filename,
-            owner: row.owner,
-            visibility: row.visibility,
-        };
-        self.inner
-            .ingest
+        ingest
             .record(media.clone(), received, probe)
             .await
             .map_err(ingest_error)?;

@@ -102,7 +102,10 @@ impl Uploads {
             UploadState::Finalising => UploadPhase::Finalising,
             // A finished upload always names its item (set before it is done).
             UploadState::Done => match row.media_id {
-                Some(media_id) => UploadPhase::Done { media_id },
+                Some(media_id) => UploadPhase::Done {
+                    media_id,
+                    already_in_library: row.duplicate,
+                },
                 None => UploadPhase::Failed {
                     reason: "The upload finished, but its item is unknown.".to_string(),
                 },

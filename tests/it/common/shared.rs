@@ -80,3 +80,32 @@ pub(crate) async fn configure(dir: &Path, config: &mut Config) -> Option<PathBuf
     let root = std::env::var("REEL_TEST_SHARED_S3_ROOT").expect("REEL_TEST_SHARED_S3_ROOT");
     Some(PathBuf::from(root).join(BUCKET).join(prefix).join("media"))
 }
+
+/// The settings `configure` gave the server on `dir`, as a `reel`
+/// command's arguments and environment (a command run beside it must reach
+/// the same rows and bytes); nothing outside the shared run.
+pub(crate) fn command_settings(dir: &Path) -> (Vec<String>, Vec<(&'static str, String)>) {
+    let Some(endpoint) = endpoint() else {
+        return (Vec::new(), Vec::new());
+    };
+    let (database, prefix) = PLACES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get_or_insert_with(HashMap::new)
+        .get(dir)
+        .cloned()
+        .expect("a server was started on this data directory");
+    let args = vec![
+        "--database-url".to_string(),
+        database,
+        "--storage".to_string(),
+        format!("s3://{BUCKET}/{prefix}"),
+    ];
+    let env = vec![
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", KEY_ID.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
+    ];
+    (args, env)
+}

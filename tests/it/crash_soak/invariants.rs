@@ -86,7 +86,7 @@ pub(super) async fn check_after_restart(
         .collect();
     for (upload, sha) in acknowledged {
         match tus.wait_finalised(&upload).await.phase {
-            UploadPhase::Done { media_id } => {
+            UploadPhase::Done { media_id, .. } => {
                 let mut ledger = ledger.lock().expect("ledger");
                 ledger.stored.insert(media_id.to_string(), sha);
             }

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinHandle;
 
-use reel::testing::media::{Dice, SINE_WAV_RATE, sine_wav};
+use reel::testing::media::{Dice, SINE_WAV_RATE, own_bytes, sine_wav};
 
 use crate::common::tus::{OFFSET_OCTET_STREAM, TUS_RESUMABLE, b64, header, upload_id};
 
@@ -127,6 +127,8 @@ impl Worker {
             let bytes = sine_wav(frequency as f64, samples);
             (format!("tone {frequency}.wav"), bytes)
         };
+        // Bytes of its own: the same bytes again would be the same item.
+        let bytes = own_bytes(bytes);
         self.ledger().sent.insert(sha256_hex(&bytes));
         (name, bytes)
     }

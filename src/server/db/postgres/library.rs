@@ -8,7 +8,9 @@ use std::collections::HashSet;
 
 use super::super::{DbError, Listing, MediaRow, StoredItem, chapters_json, fits};
 use super::PgRepo;
+use crate::accounts::UserId;
 use crate::library::{LibraryQuery, Sort};
+use crate::model::labels::label_key;
 use crate::model::{Chapter, ItemTags, MediaId};
 
 /// The longest search, in words; the rest are ignored (as on SQLite).
@@ -77,7 +79,7 @@ impl Conditions {
 
 /// The `WHERE` clause of a page or count query, from fixed fragments only
 /// (the values are bound).
-fn filter(query: &LibraryQuery, listing: &Listing) -> Conditions {
+fn filter(query: &LibraryQuery, listing: &Listing, asker: Option<&UserId>) -> Conditions {
     let mut conditions = Conditions::after(0);
     conditions.sql.push_str(" WHERE true");
     conditions.listing(listing);
@@ -86,6 +88,19 @@ fn filter(query: &LibraryQuery, listing: &Listing) -> Conditions {
     }
     if let Some(state) = query.state {
         conditions.push_bound(" AND state = {}", state.as_str().to_string());
+    }
+    if !query.label.is_empty() {
+        conditions.push_bound(
+            " AND id IN (SELECT media_id FROM media_labels WHERE label_key = {})",
+            label_key(&query.label),
+        );
+    }
+    if query.favourites {
+        // A visitor has none.
+        conditions.push_bound(
+            " AND id IN (SELECT media_id FROM favourites WHERE user_id = {})",
+            asker.map(UserId::to_string).unwrap_or_default(),
+        );
     }
     if let Some(words) = search_words(&query.q) {
         conditions.push_bound(
@@ -102,8 +117,9 @@ impl PgRepo {
         &self,
         query: &LibraryQuery,
         listing: &Listing,
+        asker: Option<&UserId>,
     ) -> Result<(Vec<StoredItem>, u64), DbError> {
-        let conditions = filter(query, listing);
+        let conditions = filter(query, listing, asker);
         let n = conditions.binds.len();
         let page_sql = format!(
             "SELECT * FROM media_rows WHERE id IN (SELECT id FROM media{}){} LIMIT ${} OFFSET ${}",

@@ -16,6 +16,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 use super::{DbError, MediaRow, NewMedia, StoredItem, chapters_json, fits, int};
+use crate::accounts::UserId;
 use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::config::{Database, Secret, redacted};
 use crate::server::domain::{MediaFacts, NewJob};
@@ -25,6 +26,7 @@ mod albums;
 mod captions;
 mod edits;
 mod jobs;
+mod labels;
 mod library;
 mod neighbours;
 mod shares;
@@ -172,6 +174,9 @@ impl PgRepo {
             .execute(&mut *tx)
             .await?;
         captions::insert_file_tracks(&mut tx, &new.id, &new.described.subtitles).await?;
+        if !new.labels.is_empty() {
+            labels::write_labels(&mut tx, &new.id, &new.labels).await?;
+        }
         jobs::insert_jobs(&mut tx, &new.id, jobs).await?;
         let item = read_back(&mut tx, &new.id).await?;
         tx.commit().await?;
@@ -180,6 +185,37 @@ impl PgRepo {
 
     pub(crate) async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
         Ok(self.get_stored(id).await?.map(|stored| stored.item))
+    }
+
+    /// Whether `owner` has an item of exactly `size` bytes (an import asks
+    /// before it hashes: a size nobody has cannot be a duplicate).
+    pub(crate) async fn owns_size(&self, owner: &UserId, size: u64) -> Result<bool, DbError> {
+        let (found,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM media WHERE owner_id = $1 AND size_bytes = $2)",
+        )
+        .bind(owner)
+        .bind(int(size))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(found)
+    }
+
+    /// The item of `owner`'s with these bytes, if any: the oldest one, and
+    /// never one that failed (a file that failed may be tried again).
+    pub(crate) async fn media_with_hash(
+        &self,
+        owner: &UserId,
+        sha256: &str,
+    ) -> Result<Option<MediaId>, DbError> {
+        let found: Option<(MediaId,)> = sqlx::query_as(
+            "SELECT id FROM media WHERE owner_id = $1 AND sha256 = $2 AND state != 'failed'
+             ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(owner)
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|(id,)| id))
     }
 
     pub(crate) async fn get_stored(&self, id: &MediaId) -> Result<Option<StoredItem>, DbError> {

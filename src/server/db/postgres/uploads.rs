@@ -142,6 +142,27 @@ impl PgRepo {
         Ok(())
     }
 
+    /// Ends an upload whose bytes were already an item of its owner's:
+    /// done, naming that item, in one statement (a restart finds it done).
+    pub(crate) async fn mark_upload_duplicate(
+        &self,
+        id: &UploadId,
+        media: &MediaId,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE uploads SET state = 'done', duplicate = true, media_id = $1,
+                 failure_reason = NULL, expires_at = $2, updated_at = now()
+             WHERE id = $3",
+        )
+        .bind(media)
+        .bind(expires_at)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn mark_upload_failed(
         &self,
         id: &UploadId,

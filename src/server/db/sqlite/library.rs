@@ -9,7 +9,9 @@ use std::collections::HashSet;
 
 use super::super::{DbError, Listing, MediaRow, StoredItem, chapters_json, fits};
 use super::{SqliteRepo, now};
+use crate::accounts::UserId;
 use crate::library::{LibraryQuery, Sort};
+use crate::model::labels::label_key;
 use crate::model::{Chapter, ItemTags, MediaId};
 
 /// The longest search, in words; the rest are ignored.
@@ -66,7 +68,12 @@ enum Purpose {
 
 /// The `WHERE` clause of a query, assembled from fixed fragments only (the
 /// values are bound), and the values in the order of their placeholders.
-fn filter(query: &LibraryQuery, listing: &Listing, purpose: Purpose) -> (String, Vec<String>) {
+fn filter(
+    query: &LibraryQuery,
+    listing: &Listing,
+    asker: Option<&UserId>,
+    purpose: Purpose,
+) -> (String, Vec<String>) {
     let page = purpose == Purpose::Page;
     let mut sql = String::from(" WHERE 1 = 1");
     let mut binds = Vec::new();
@@ -89,6 +96,15 @@ fn filter(query: &LibraryQuery, listing: &Listing, purpose: Purpose) -> (String,
         });
         binds.push(state.as_str().to_string());
     }
+    if !query.label.is_empty() {
+        sql.push_str(" AND id IN (SELECT media_id FROM media_labels WHERE label_key = ?)");
+        binds.push(label_key(&query.label));
+    }
+    if query.favourites {
+        // A visitor has none.
+        sql.push_str(" AND id IN (SELECT media_id FROM favourites WHERE user_id = ?)");
+        binds.push(asker.map(UserId::to_string).unwrap_or_default());
+    }
     if let Some(expression) = search_expression(&query.q) {
         sql.push_str(
             " AND id IN (SELECT media_id FROM media_text WHERE n IN
@@ -107,9 +123,10 @@ impl SqliteRepo {
         &self,
         query: &LibraryQuery,
         listing: &Listing,
+        asker: Option<&UserId>,
     ) -> Result<(Vec<StoredItem>, u64), DbError> {
-        let (page_where, binds) = filter(query, listing, Purpose::Page);
-        let (count_where, _) = filter(query, listing, Purpose::Count);
+        let (page_where, binds) = filter(query, listing, asker, Purpose::Page);
+        let (count_where, _) = filter(query, listing, asker, Purpose::Count);
         let page_sql = format!(
             "SELECT * FROM media{page_where}{} LIMIT ? OFFSET ?",
             order_by(query.sort)

@@ -16,6 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{DbError, MediaRow, NewMedia, StoredItem, chapters_json, fits, int};
+use crate::accounts::UserId;
 use crate::model::{HlsState, JobKind, MediaId, MediaItem};
 use crate::server::domain::{MediaFacts, NewJob};
 
@@ -24,6 +25,7 @@ mod albums;
 mod captions;
 mod edits;
 mod jobs;
+mod labels;
 mod library;
 mod neighbours;
 mod shares;
@@ -168,6 +170,9 @@ impl SqliteRepo {
             .execute(&mut *tx)
             .await?;
         captions::insert_file_tracks(&mut tx, &new.id, &new.described.subtitles).await?;
+        if !new.labels.is_empty() {
+            labels::write_labels(&mut tx, &new.id, &new.labels).await?;
+        }
         jobs::insert_jobs(&mut tx, &new.id, jobs, &now).await?;
         let item = read_back(&mut tx, &new.id).await?;
         tx.commit().await?;
@@ -177,6 +182,37 @@ impl SqliteRepo {
     /// The item's row, without its processing progress (`jobs_of` has that).
     pub(crate) async fn get(&self, id: &MediaId) -> Result<Option<MediaItem>, DbError> {
         Ok(self.get_stored(id).await?.map(|stored| stored.item))
+    }
+
+    /// Whether `owner` has an item of exactly `size` bytes (an import asks
+    /// before it hashes: a size nobody has cannot be a duplicate).
+    pub(crate) async fn owns_size(&self, owner: &UserId, size: u64) -> Result<bool, DbError> {
+        let (found,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM media WHERE owner_id = ? AND size_bytes = ?)",
+        )
+        .bind(owner)
+        .bind(int(size))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(found)
+    }
+
+    /// The item of `owner`'s with these bytes, if any: the oldest one, and
+    /// never one that failed (a file that failed may be tried again).
+    pub(crate) async fn media_with_hash(
+        &self,
+        owner: &UserId,
+        sha256: &str,
+    ) -> Result<Option<MediaId>, DbError> {
+        let found: Option<(MediaId,)> = sqlx::query_as(
+            "SELECT id FROM media WHERE owner_id = ? AND sha256 = ? AND state != 'failed'
+             ORDER BY created_at, id LIMIT 1",
+        )
+        .bind(owner)
+        .bind(sha256)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|(id,)| id))
     }
 
     /// The item's row with its access generation.

@@ -152,6 +152,28 @@ impl SqliteRepo {
         Ok(())
     }
 
+    /// Ends an upload whose bytes were already an item of its owner's:
+    /// done, naming that item, in one statement (a restart finds it done).
+    pub(crate) async fn mark_upload_duplicate(
+        &self,
+        id: &UploadId,
+        media: &MediaId,
+        expires_at: i64,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE uploads SET state = 'done', duplicate = 1, media_id = ?, failure_reason = NULL,
+                 expires_at = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(media)
+        .bind(expires_at)
+        .bind(now())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn mark_upload_failed(
         &self,
         id: &UploadId,

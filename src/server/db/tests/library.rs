@@ -37,7 +37,7 @@ async fn search_matches_word_prefixes_without_case_or_accents() {
                     ..LibraryQuery::default()
                 };
                 let (items, total) = repo
-                    .library_page(&query, &Listing::All)
+                    .library_page(&query, &Listing::All, None)
                     .await
                     .expect("page");
                 assert_eq!(total, items.len() as u64, "{q}");
@@ -89,7 +89,10 @@ async fn library_pages_sort_filter_and_limit() {
                     sort,
                     ..LibraryQuery::default()
                 };
-                let (items, _) = repo.library_page(&query, &listing).await.expect("page");
+                let (items, _) = repo
+                    .library_page(&query, &listing, None)
+                    .await
+                    .expect("page");
                 items.into_iter().map(|s| s.item.title).collect::<Vec<_>>()
             }
         };
@@ -120,7 +123,7 @@ async fn library_pages_sort_filter_and_limit() {
             ..LibraryQuery::default()
         };
         let (items, total) = repo
-            .library_page(&query, &Listing::All)
+            .library_page(&query, &Listing::All, None)
             .await
             .expect("page");
         assert_eq!((items.len(), total), (1, 2));
