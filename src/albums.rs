@@ -36,6 +36,11 @@ pub fn album_page(album: &str, artist: Option<&str>) -> String {
     format!("/album?{query}")
 }
 
+/// Where `album` by `artist` downloads as one ZIP archive.
+pub fn album_download(album: &str, artist: Option<&str>) -> String {
+    album_page(album, artist).replacen("/album?", "/album/download?", 1)
+}
+
 /// `name=value` pairs with every byte but letters, digits and `-._~`
 /// percent-encoded.
 fn form_urlencoded(pairs: &[(&str, &str)]) -> String {

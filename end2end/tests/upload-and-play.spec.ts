@@ -165,10 +165,13 @@ test.describe("upload and play", () => {
     const id = await expectRowReady(uploadRow(page, "tone.mp3"));
 
     await dropFiles(page, DROP_ZONE, [mediaFile("tone.mp3")]);
-    const again = uploadRow(page, "tone.mp3").nth(1);
+    // The newest row is on top; the first stays as it was.
+    const again = uploadRow(page, "tone.mp3").nth(0);
+    await expect(uploadRow(page, "tone.mp3")).toHaveCount(2);
     await expect(again).toHaveAttribute("data-state", "duplicate", { timeout: 30_000 });
     await expect(again).toContainText("Already in your library");
     await expect(again.getByTestId("upload-link")).toHaveAttribute("href", `/media/${id}`);
+    await expect(uploadRow(page, "tone.mp3").nth(1)).toHaveAttribute("data-state", "ready");
     await expect(mediaCard(page, id)).toHaveCount(1);
   });
 

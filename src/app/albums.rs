@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::ErrorNotice;
 use super::now_playing::{PlayAll, QueueButtons, Track};
-use crate::albums::{Album, AlbumSummary, ArtistSummary};
+use crate::albums::{Album, AlbumSummary, ArtistSummary, album_download};
 use crate::api::{album_tracks, list_albums, list_artists};
 use crate::format;
 
@@ -202,6 +202,10 @@ fn AlbumView(album: Album) -> impl IntoView {
                     <h1 data-testid="album-heading">{album.album.clone()}</h1>
                     <p class="byline">{byline}</p>
                     <PlayAll items=album.tracks.clone()/>
+                    <a class="button" data-testid="album-download" download
+                        href=album_download(&album.album, album.artist.as_deref())>
+                        "Download album (ZIP)"
+                    </a>
                 </div>
             </header>
             <ol class="album-tracks">{rows}</ol>

@@ -168,6 +168,18 @@ async fn reads_match_the_table(direct_path: bool) {
         assert_eq!(status, StatusCode::OK, "artists: {}", asker.label);
         let counted = albums[0]["tracks"].as_u64().unwrap_or(0) as usize;
         assert_eq!(counted, listed.len(), "albums: {}: {albums}", asker.label);
+        // The album's ZIP holds what the asker may list, and nothing else.
+        let zip = c.get(s.url("/album/download?album=Matrix")).send().await;
+        let zip = zip.expect("album zip");
+        let expected = if listed.is_empty() {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(zip.status(), expected, "album zip: {}", asker.label);
+        let body = zip.bytes().await.expect("zip body");
+        let members = body.windows(4).filter(|w| *w == b"PK\x03\x04").count();
+        assert_eq!(members, listed.len(), "album zip members: {}", asker.label);
         let (status, album) = call(c, s, "album_tracks", &[("album", "Matrix")]).await;
         assert_eq!(status, StatusCode::OK, "album: {}", asker.label);
         let mut tracks: Vec<&str> = album["tracks"]

@@ -7,6 +7,7 @@ mod encoding;
 
 mod access_matrix;
 mod accounts;
+mod archives;
 mod binary;
 mod byte_serving;
 mod captions;

@@ -3,6 +3,7 @@
 //! layer (`server::service`) and write answers; they decide nothing else.
 
 pub(crate) mod access;
+pub(crate) mod archive;
 pub(crate) mod assets;
 pub(crate) mod body;
 pub(crate) mod captions;
@@ -72,6 +73,7 @@ pub(crate) fn router(state: AppState) -> Router {
             get(files::serve).options(files::preflight),
         )
         .route("/files/{id}/captions/{caption}", get(captions::serve))
+        .route("/album/download", get(archive::album))
         .route(
             "/files/{id}/hls/{*file}",
             get(files::serve_hls).options(files::preflight),

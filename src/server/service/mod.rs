@@ -8,6 +8,7 @@
 mod access;
 mod accounts;
 mod albums;
+mod archives;
 mod captions;
 mod edits;
 mod facts;
@@ -26,6 +27,7 @@ use std::time::Duration;
 pub(crate) use crate::server::domain::ItemEvent;
 pub(crate) use access::{Actor, ItemAccess};
 pub(crate) use accounts::Credentials;
+pub(crate) use archives::Archive;
 
 pub(crate) use facts::ServingFacts;
 pub(crate) use files::Served;

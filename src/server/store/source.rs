@@ -64,6 +64,48 @@ impl Source {
     }
 }
 
+/// How much one read of a stored file for a stream takes.
+const STREAM_CHUNK: usize = 256 * 1024;
+
+impl Source {
+    /// The whole object as a stream of chunks (a member of an archive).
+    /// Local files are read with positioned reads: the open file is shared
+    /// with every other request for it, so its own offset is never moved.
+    pub(crate) fn into_stream(self) -> BoxStream<'static, std::io::Result<Bytes>> {
+        use futures_util::StreamExt;
+        match self {
+            Source::Remote(object) => object.reader.read(0, object.len),
+            Source::File(open) => {
+                let state = (open, 0u64);
+                futures_util::stream::try_unfold(state, |(open, at)| async move {
+                    if at >= open.len {
+                        return Ok(None);
+                    }
+                    let want = usize::try_from(open.len - at)
+                        .map_or(STREAM_CHUNK, |left| left.min(STREAM_CHUNK));
+                    let file = Arc::clone(&open.file);
+                    let chunk = tokio::task::spawn_blocking(move || {
+                        use std::os::unix::fs::FileExt;
+                        let mut buffer = vec![0u8; want];
+                        let n = file.read_at(&mut buffer, at)?;
+                        buffer.truncate(n);
+                        Ok::<_, std::io::Error>(buffer)
+                    })
+                    .await
+                    .map_err(std::io::Error::other)??;
+                    if chunk.is_empty() {
+                        // Shorter than when it was opened: the archive says so.
+                        return Ok(None);
+                    }
+                    let next = at + chunk.len() as u64;
+                    Ok(Some((Bytes::from(chunk), (open, next))))
+                })
+                .boxed()
+            }
+        }
+    }
+}
+
 /// A stored file as a path on this machine, for as long as the guard lives:
 /// the file itself on a local store, or a scratch copy removed on drop.
 pub(crate) struct Materialised {
