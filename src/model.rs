@@ -8,6 +8,7 @@ pub use crate::ids::{MediaId, UploadId};
 pub use captions::{CaptionHit, CaptionOrigin, CaptionTrack};
 pub use tags::{Chapter, ItemTags};
 
+pub mod bulk;
 pub mod captions;
 pub mod labels;
 pub mod tags;

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod albums;
+mod bulk;
 mod captions;
 mod edits;
 mod items;
@@ -19,6 +20,7 @@ mod context;
 
 pub use accounts::*;
 pub use albums::*;
+pub use bulk::*;
 pub use captions::*;
 pub use edits::*;
 pub use items::*;

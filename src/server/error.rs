@@ -181,6 +181,12 @@ impl From<service::Error> for ApiError {
     }
 }
 
+/// One failure among many, as an answer reports it item by item: the
+/// error for people, leaving the answer's own status as it is.
+pub(crate) fn one_of_many(err: service::Error) -> ApiError {
+    Error::Service(err).to_api()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

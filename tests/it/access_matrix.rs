@@ -302,6 +302,19 @@ async fn reads_match_the_table(direct_path: bool) {
                 expected,
                 "set_labels: {case}"
             );
+            // The same rights one by one and in a batch.
+            let batch = serde_json::json!({
+                "ids": [id], "action": { "action": "add_labels", "labels": ["matrix"] }
+            });
+            let (status, report) = call_json(c, s, "bulk", &batch).await;
+            assert_eq!(status, StatusCode::OK, "bulk: {case}");
+            let outcome = match report["failed"][0]["error"]["code"].as_str() {
+                None => StatusCode::OK,
+                Some("forbidden") => StatusCode::FORBIDDEN,
+                Some("not-found") => StatusCode::NOT_FOUND,
+                Some(other) => panic!("bulk: {case}: {other}"),
+            };
+            assert_eq!(outcome, expected, "bulk: {case}: {report}");
             // Anyone signed in may keep what they may see as a favourite.
             let favourite = match (asker.role.is_some(), asker.reads(*visibility)) {
                 (false, _) => StatusCode::UNAUTHORIZED,

@@ -9,6 +9,7 @@ mod access_matrix;
 mod accounts;
 mod archives;
 mod binary;
+mod bulk;
 mod byte_serving;
 mod captions;
 mod compression;

@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod albums;
 mod archives;
+mod bulk;
 mod captions;
 mod edits;
 mod facts;
