@@ -431,4 +431,6 @@ fn crc32(crc: u32, data: &[u8]) -> u32 {
 }
 
 #[cfg(test)]
+mod name_tests;
+#[cfg(test)]
 mod tests;

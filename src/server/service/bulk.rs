@@ -31,6 +31,14 @@ impl Service {
             }
             _ => Vec::new(),
         };
+        // The playlist is checked once: a request for one the asker may
+        // not change is refused as a whole.
+        let playlist = match action {
+            BulkAction::AddToPlaylist { playlist } => {
+                Some(self.changeable_playlist(actor, playlist).await?)
+            }
+            _ => None,
+        };
         let mut outcomes = Vec::with_capacity(ids.len());
         for id in ids {
             let outcome = match action {
@@ -39,6 +47,10 @@ impl Service {
                 BulkAction::SetVisibility { visibility } => {
                     self.set_visibility(actor, id, *visibility).await
                 }
+                BulkAction::AddToPlaylist { .. } => match &playlist {
+                    Some(playlist) => self.add_checked(actor, playlist, id).await,
+                    None => Ok(()),
+                },
                 BulkAction::Retry => self.retry_processing(actor, id).await,
                 BulkAction::Delete => self.delete(actor, id).await,
             };
@@ -51,7 +63,7 @@ impl Service {
         let stored = self.changeable(actor, id).await?;
         let mut all = stored.item.labels;
         all.extend(labels.iter().cloned());
-        self.set_labels(actor, id, &all).await.map(drop)
+        self.write_labels(id, &all).await
     }
 
     async fn remove_labels(&self, actor: &Actor, id: &MediaId, labels: &[String]) -> Result<()> {
@@ -60,7 +72,7 @@ impl Service {
         let kept: Vec<String> = (stored.item.labels.into_iter())
             .filter(|l| !gone.contains(&label_key(l)))
             .collect();
-        self.set_labels(actor, id, &kept).await.map(drop)
+        self.write_labels(id, &kept).await
     }
 
     /// Who may see an item, changed alone (its words stay).

@@ -20,11 +20,18 @@ impl Service {
         labels: &[String],
     ) -> Result<MediaItem> {
         self.changeable(actor, id).await?;
+        self.write_labels(id, labels).await?;
+        self.item(actor, id).await
+    }
+
+    /// Cleans `labels` and writes them as the item's, for a caller that
+    /// has checked the asker may change it.
+    pub(super) async fn write_labels(&self, id: &MediaId, labels: &[String]) -> Result<()> {
         let labels = clean_labels(labels).map_err(Error::Invalid)?;
         if !self.inner.repo.set_labels(id, &labels).await? {
             return Err(Error::NotFound(Missing::Item));
         }
-        self.item(actor, id).await
+        Ok(())
     }
 
     /// The labels on items `actor` may list, with how many each.
