@@ -9,6 +9,7 @@ mod adaptive;
 mod albums;
 mod captions;
 mod chapters;
+mod collections;
 mod editor;
 mod labels;
 mod library;
@@ -46,8 +47,8 @@ use leptos_router::{Lazy, SsrMode, path};
 use account::{AccountMenu, Session};
 use library::LibraryPage;
 use pages::{
-    AccountRoute, AlbumRoute, AlbumsRoute, ArtistsRoute, MediaRoute, SetupRoute, ShareRoute,
-    SignInRoute, UsersRoute,
+    AccountRoute, AlbumRoute, AlbumsRoute, ArtistsRoute, CollectionRoute, CollectionsRoute,
+    MediaRoute, SetupRoute, ShareRoute, SignInRoute, UsersRoute,
 };
 
 #[cfg(feature = "hydrate")]
@@ -106,6 +107,7 @@ pub(crate) fn App() -> impl IntoView {
                     <a href="/">"Library"</a>
                     <a href="/albums" data-testid="albums-link">"Albums"</a>
                     <a href="/artists" data-testid="artists-link">"Artists"</a>
+                    <a href="/collections" data-testid="collections-link">"Collections"</a>
                 </nav>
                 <AccountMenu/>
             </header>
@@ -121,6 +123,8 @@ pub(crate) fn App() -> impl IntoView {
                     <Route path=path!("/albums") view={Lazy::<AlbumsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/album") view={Lazy::<AlbumRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/artists") view={Lazy::<ArtistsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/collections") view={Lazy::<CollectionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/collections/:id") view={Lazy::<CollectionRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <now_playing::NowPlayingBar/>

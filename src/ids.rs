@@ -82,6 +82,11 @@ hex_id! {
     ShareId
 }
 
+hex_id! {
+    /// A collection: a playlist or a smart collection.
+    CollectionId
+}
+
 /// Random ids: whoever learns one learns nothing about others.
 #[cfg(feature = "ssr")]
 macro_rules! random_ids {
@@ -95,7 +100,7 @@ macro_rules! random_ids {
 }
 
 #[cfg(feature = "ssr")]
-random_ids!(UserId, TokenId, ShareId);
+random_ids!(UserId, TokenId, ShareId, CollectionId);
 
 #[cfg(feature = "ssr")]
 impl MediaId {

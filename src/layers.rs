@@ -7,7 +7,8 @@
 //!                                         ▲                    jobs, uploads, ingest, import,
 //! server::http (wire) ────────────────────┘                    events, peers, domain,
 //!                                                               filename, accounts
-//! shared types (model, ids, error, library, albums, edit, vtt, format, accounts):
+//! shared types (model, ids, error, library, albums, collections, edit, vtt,
+//! format, accounts):
 //! used by all, use none
 //! ```
 
@@ -16,7 +17,16 @@ use std::path::{Path, PathBuf};
 
 /// Modules that every layer may use and that use no other layer.
 const SHARED: &[&str] = &[
-    "model", "ids", "error", "library", "albums", "edit", "vtt", "format", "accounts",
+    "model",
+    "ids",
+    "error",
+    "library",
+    "albums",
+    "collections",
+    "edit",
+    "vtt",
+    "format",
+    "accounts",
 ];
 /// Below the service layer: what owns bytes, rows, ffmpeg, the queue…
 const BELOW: &[&str] = &[

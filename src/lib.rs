@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod albums;
 pub mod api;
 mod app;
+pub mod collections;
 pub mod edit;
 pub mod error;
 pub mod format;

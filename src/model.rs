@@ -284,16 +284,6 @@ pub struct MediaUrls {
     pub hls: Option<String>,
 }
 
-/// What a share link's page shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "share", rename_all = "lowercase")]
-pub enum ShareView {
-    /// The link has a password: nothing of the item before it is given.
-    Locked,
-    /// The item, with byte addresses signed for this link.
-    Open { item: Box<MediaItem> },
-}
-
 /// The `sig` of a signed file address (`MediaUrls`), for the server
 /// functions that read a file for a page (waveform, scrub previews).
 pub fn signature_in(url: &str) -> Option<String> {

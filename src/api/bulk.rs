@@ -9,7 +9,7 @@ use crate::model::bulk::{BulkAction, BulkReport};
 use super::context::{actor, service};
 
 /// Does `action` (`add_labels`, `remove_labels`, `set_visibility`,
-/// `retry`, `delete`) to each of `ids` (at most 500), with the same rights
+/// `add_to_playlist`, `retry`, `delete`) to each of `ids` (at most 500), with the same rights
 /// as for one item; the report counts what was done and says, item by
 /// item, what was not and why (`not-found` for an item the asker may not
 /// see, `forbidden` for one they may only see). A request wrong as a whole

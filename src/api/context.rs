@@ -69,6 +69,11 @@ pub(super) fn media_id(text: &str) -> Result<MediaId, ApiError> {
     MediaId::parse(text).ok_or_else(|| service::Error::NotFound(Missing::Item).into())
 }
 
+pub(super) fn collection_id(text: &str) -> Result<crate::collections::CollectionId, ApiError> {
+    crate::collections::CollectionId::parse(text)
+        .ok_or_else(|| service::Error::NotFound(Missing::Collection).into())
+}
+
 pub(super) fn upload_id(text: &str) -> Result<UploadId, ApiError> {
     UploadId::parse(text).ok_or_else(|| service::Error::NotFound(Missing::Upload).into())
 }

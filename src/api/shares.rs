@@ -4,16 +4,17 @@
 use leptos::prelude::*;
 
 use crate::accounts::{NewShare, ShareSummary};
+use crate::collections::ShareView;
 use crate::error::ApiError;
-use crate::model::ShareView;
 
 #[cfg(feature = "ssr")]
-use super::context::{actor, bad_request, client_ip, media_id, service};
+use super::context::{actor, bad_request, client_ip, collection_id, media_id, service};
 
 /// The longest a link can be made to last, in hours (a year).
 pub const MAX_SHARE_HOURS: u32 = 366 * 24;
 
-/// A new link to the item: `expires_in_hours` absent, it never expires;
+/// A new link to the item (or, with `collection=true`, to the collection
+/// `id`): `expires_in_hours` absent, it never expires;
 /// `password` absent or empty, none is asked. Its address is in this answer
 /// only.
 #[server(endpoint = "create_share")]
@@ -21,8 +22,8 @@ pub async fn create_share(
     id: String,
     #[server(default)] expires_in_hours: Option<u32>,
     #[server(default)] password: Option<String>,
+    #[server(default)] collection: bool,
 ) -> Result<NewShare, ApiError> {
-    let id = media_id(&id)?;
     if expires_in_hours.is_some_and(|h| h == 0 || h > MAX_SHARE_HOURS) {
         return Err(bad_request(ApiError::new(
             crate::error::ErrorCode::BadRequest,
@@ -34,15 +35,33 @@ pub async fn create_share(
         crate::accounts::check_password(p).map_err(bad_request)?;
     }
     let expires = expires_in_hours.map(|h| std::time::Duration::from_secs(u64::from(h) * 3600));
-    Ok(service()?
-        .create_share(&actor().await?, &id, expires, password.as_deref())
-        .await?)
+    let (service, actor) = (service()?, actor().await?);
+    let password = password.as_deref();
+    Ok(if collection {
+        let id = collection_id(&id)?;
+        service
+            .create_collection_share(&actor, &id, expires, password)
+            .await?
+    } else {
+        let id = media_id(&id)?;
+        service.create_share(&actor, &id, expires, password).await?
+    })
 }
 
+/// The live links of the item (or, with `collection=true`, of the collection).
 #[server(endpoint = "list_shares")]
-pub async fn list_shares(id: String) -> Result<Vec<ShareSummary>, ApiError> {
-    let id = media_id(&id)?;
-    Ok(service()?.shares(&actor().await?, &id).await?)
+pub async fn list_shares(
+    id: String,
+    #[server(default)] collection: bool,
+) -> Result<Vec<ShareSummary>, ApiError> {
+    let (service, actor) = (service()?, actor().await?);
+    Ok(if collection {
+        service
+            .collection_shares(&actor, &collection_id(&id)?)
+            .await?
+    } else {
+        service.shares(&actor, &media_id(&id)?).await?
+    })
 }
 
 /// Revokes a link: its page and the addresses it handed out stop working.

@@ -10,6 +10,8 @@ mod card;
 mod dialog;
 mod edit_form;
 mod pager;
+mod selection;
+mod selection_bar;
 mod toolbar;
 
 use leptos::prelude::*;
@@ -26,11 +28,13 @@ use crate::error::ApiError;
 use crate::library::{LibraryPage as Page, LibraryQuery};
 use crate::model::MediaState;
 
+use super::collections::SaveAsSmart;
 use super::now_playing::PlayAll;
 use caption_hits::CaptionHits;
 use card::MediaGrid;
 use dialog::ConfirmDelete;
 use pager::{Pager, ResultCount};
+use selection_bar::SelectionBar;
 use toolbar::Toolbar;
 
 /// The page's own state, shared by its parts: which card is being edited,
@@ -52,6 +56,10 @@ pub(crate) struct LibraryUi {
     /// user back to the top of the page.
     last_focus: StoredValue<Option<String>>,
     page: Resource<Result<Page, ApiError>>,
+    /// The cards chosen for bulk work.
+    pub selection: selection::Selection,
+    /// Whether cards can be chosen (the asker is signed in).
+    pub selectable: RwSignal<bool>,
 }
 
 impl LibraryUi {
@@ -129,6 +137,8 @@ pub(crate) fn LibraryPage() -> impl IntoView {
         stale: RwSignal::new(false),
         last_focus: StoredValue::new(None),
         page,
+        selection: selection::Selection::new(),
+        selectable: RwSignal::new(false),
     };
     let refresh = Callback::new(move |()| ui.refresh());
     // A fetch put off while a form was open happens once it closes.
@@ -181,6 +191,7 @@ pub(crate) fn LibraryPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let me = session.load().await;
+                ui.selectable.set(me.is_some());
                 can_upload(me.as_ref()).then(|| view! { <UploadZone limits on_item_changed=refresh/> })
             })}
         </Transition>
@@ -198,6 +209,10 @@ pub(crate) fn LibraryPage() -> impl IntoView {
             </div>
             <Toolbar query/>
             <CaptionHits query/>
+            <Show when=move || ui.selectable.get()>
+                <SaveAsSmart query/>
+            </Show>
+            <SelectionBar ui/>
             <div class="library-results" class:loading=move || pending.get() aria-busy=move || pending.get().to_string()>
                 <Transition
                     fallback=|| view! { <p class="muted">"Loading the library…"</p> }

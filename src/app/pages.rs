@@ -13,6 +13,7 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use super::account::{AccountPage, SetupPage, SignInPage, UsersPage};
 use super::albums::{AlbumPage, AlbumsPage, ArtistsPage};
+use super::collections::{CollectionPage, CollectionsPage};
 use super::media_page::MediaPage;
 use super::share::SharePage;
 
@@ -43,6 +44,8 @@ lazy_page!(UsersRoute, UsersPage);
 lazy_page!(AlbumsRoute, AlbumsPage);
 lazy_page!(AlbumRoute, AlbumPage);
 lazy_page!(ArtistsRoute, ArtistsPage);
+lazy_page!(CollectionsRoute, CollectionsPage);
+lazy_page!(CollectionRoute, CollectionPage);
 
 /// The pages that are lazy routes, as the router in `App` lists them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +59,8 @@ pub(crate) enum LazyPage {
     Albums,
     Album,
     Artists,
+    Collections,
+    Collection,
 }
 
 /// The lazy page the router will show at `path`, if any. It may say a page
@@ -75,6 +80,8 @@ pub(crate) fn lazy_page_at(path: &str) -> Option<LazyPage> {
         ["albums"] => Some(LazyPage::Albums),
         ["album"] => Some(LazyPage::Album),
         ["artists"] => Some(LazyPage::Artists),
+        ["collections"] => Some(LazyPage::Collections),
+        ["collections", _] => Some(LazyPage::Collection),
         _ => None,
     }
 }
@@ -92,6 +99,8 @@ pub(crate) async fn preload_page_at(path: &str) {
         Some(LazyPage::Albums) => AlbumsRoute::preload().await,
         Some(LazyPage::Album) => AlbumRoute::preload().await,
         Some(LazyPage::Artists) => ArtistsRoute::preload().await,
+        Some(LazyPage::Collections) => CollectionsRoute::preload().await,
+        Some(LazyPage::Collection) => CollectionRoute::preload().await,
         None => {}
     }
 }
@@ -111,6 +120,11 @@ mod tests {
         assert_eq!(lazy_page_at("/albums"), Some(LazyPage::Albums));
         assert_eq!(lazy_page_at("/album"), Some(LazyPage::Album));
         assert_eq!(lazy_page_at("/artists"), Some(LazyPage::Artists));
+        assert_eq!(lazy_page_at("/collections"), Some(LazyPage::Collections));
+        assert_eq!(
+            lazy_page_at("/collections/ab12"),
+            Some(LazyPage::Collection)
+        );
     }
 
     #[test]

@@ -10,9 +10,12 @@ use leptos_router::hooks::use_params_map;
 use super::ErrorNotice;
 use super::account::sign_in::Pending;
 use super::adaptive::{self, Quality, QualityMenu};
+use super::collections::ItemList;
+use super::now_playing::PlayAll;
 use crate::accounts::{NewShare, ShareSummary};
+use crate::collections::{CollectionView, ShareView};
 use crate::format;
-use crate::model::{MediaItem, MediaKind, ShareView};
+use crate::model::{MediaItem, MediaKind};
 
 /// `/s/:token`: the shared item, or the password it asks first.
 #[component]
@@ -30,6 +33,7 @@ pub(crate) fn SharePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match view_of.await {
                     Ok(ShareView::Open { item }) => view! { <SharedItem item=*item/> }.into_any(),
+                    Ok(ShareView::Collection { view }) => view! { <SharedCollection view=*view/> }.into_any(),
                     Ok(ShareView::Locked) => view! { <Unlock token=token() grant/> }.into_any(),
                     Err(error) => view! { <Title text="Not found · Reel"/> <ErrorNotice error/> }.into_any(),
                 }
@@ -104,6 +108,28 @@ fn SharedItem(item: MediaItem) -> impl IntoView {
     }
 }
 
+/// A collection as a link shows it: its items in order, played in order
+/// through the shell's player, each with the addresses the link signed.
+#[component]
+fn SharedCollection(view: CollectionView) -> impl IntoView {
+    let CollectionView {
+        collection, items, ..
+    } = view;
+    view! {
+        <Title text=format!("{} · Reel", collection.name)/>
+        <article class="collection shared">
+            <h1 data-testid="collection-heading">{collection.name.clone()}</h1>
+            <p class="byline">{collection.kind.label()} {collection.owner_name.clone().map(|o| format!(" · by {o}"))}</p>
+            <div class="actions"><PlayAll items=items.clone()/></div>
+            {if items.is_empty() {
+                view! { <p class="muted">"Nothing in it can be played here."</p> }.into_any()
+            } else {
+                view! { <ItemList playlist=None items refetch=Callback::new(|()| ()) links=false/> }.into_any()
+            }}
+        </article>
+    }
+}
+
 /// How long a new link lasts, in hours (`None`: for ever).
 const LIFETIMES: [(&str, Option<u32>); 4] = [
     ("1 day", Some(24)),
@@ -114,14 +140,19 @@ const LIFETIMES: [(&str, Option<u32>); 4] = [
 
 /// The item page's panel: new links, and the live ones with Revoke.
 #[component]
-pub(crate) fn SharePanel(id: String) -> impl IntoView {
+pub(crate) fn SharePanel(
+    id: String,
+    /// `id` names a collection, not an item.
+    #[prop(optional)]
+    collection: bool,
+) -> impl IntoView {
     let id = StoredValue::new(id);
     let open = RwSignal::new(false);
     let links = Resource::new(
         move || open.get().then(|| id.get_value()),
-        |id| async move {
+        move |id| async move {
             match id {
-                Some(id) => crate::api::list_shares(id).await,
+                Some(id) => crate::api::list_shares(id, collection).await,
                 None => Ok(Vec::new()),
             }
         },
@@ -133,7 +164,12 @@ pub(crate) fn SharePanel(id: String) -> impl IntoView {
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
         let password = Some(password.get_untracked()).filter(|p| !p.is_empty());
-        let call = crate::api::create_share(id.get_value(), lifetime.get_untracked(), password);
+        let call = crate::api::create_share(
+            id.get_value(),
+            lifetime.get_untracked(),
+            password,
+            collection,
+        );
         pending.run(call, move |share| {
             made.set(Some(share));
             links.refetch();
@@ -168,7 +204,7 @@ pub(crate) fn SharePanel(id: String) -> impl IntoView {
                 let address = full_address(&share.path);
                 view! {
                     <p class="notice" role="status">
-                        "Anyone with this link can play the item: "
+                        {if collection { "Anyone with this link can play the collection: " } else { "Anyone with this link can play the item: " }}
                         <input type="text" readonly value=address.clone() size="60" data-testid="share-link"/>
                     </p>
                 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::accounts::Visibility;
 use crate::error::ApiError;
+use crate::ids::CollectionId;
 
 /// Items one request may name.
 pub const MAX_BULK_ITEMS: usize = 500;
@@ -25,6 +26,11 @@ pub enum BulkAction {
     },
     SetVisibility {
         visibility: Visibility,
+    },
+    /// Appends each item to this playlist of the asker's, in the order
+    /// given (an item already in it stays where it is).
+    AddToPlaylist {
+        playlist: CollectionId,
     },
     /// Processing again, for items whose processing failed.
     Retry,

@@ -80,6 +80,7 @@ impl Error {
                 Missing::Token => "There is no such token. It may have been revoked.",
                 Missing::Share => "There is nothing at this link. It may have been revoked.",
                 Missing::Page => "There is nothing here.",
+                Missing::Collection => "There is no such collection. It may have been deleted.",
             }
             .to_string(),
             other => other.to_string(),

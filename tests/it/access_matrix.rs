@@ -17,7 +17,7 @@ use reel::model::UploadResponse;
 pub(crate) struct Asker {
     pub(crate) label: &'static str,
     pub(crate) client: reqwest::Client,
-    role: Option<Role>,
+    pub(crate) role: Option<Role>,
     /// Owns the items.
     owner: bool,
 }
@@ -34,13 +34,13 @@ impl Asker {
     }
 
     /// Listed, searched and announced (public browsing is off).
-    fn lists(&self, v: Visibility) -> bool {
+    pub(crate) fn lists(&self, v: Visibility) -> bool {
         self.owner
             || self.role == Some(Role::Admin)
             || matches!(v, Visibility::Internal | Visibility::Public) && self.role.is_some()
     }
 
-    fn changes(&self) -> bool {
+    pub(crate) fn changes(&self) -> bool {
         self.owner || self.role == Some(Role::Admin)
     }
 }

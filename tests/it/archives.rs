@@ -60,7 +60,7 @@ async fn upload(
 }
 
 /// The archive's members, unzipped by `unzip`: (name, bytes), by name.
-fn unzip(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn unzip(archive: &[u8]) -> Vec<(String, Vec<u8>)> {
     let dir = tempfile::tempdir().expect("tmp");
     let file = dir.path().join("a.zip");
     std::fs::write(&file, archive).expect("write");

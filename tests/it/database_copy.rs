@@ -111,6 +111,19 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
             .0,
         StatusCode::OK
     );
+    // A playlist of hers, with a link to it.
+    let body = json!({ "name": "Copied list", "kind": "playlist" });
+    let (_, list) = call_json(&alice.api, &server, "create_collection", &body).await;
+    let list = list["id"].as_str().expect("playlist").to_string();
+    let add =
+        json!({ "ids": [private.id], "action": { "action": "add_to_playlist", "playlist": list } });
+    assert_eq!(
+        call_json(&alice.api, &server, "bulk", &add).await.1["done"],
+        1
+    );
+    let form = [("id", list.as_str()), ("collection", "true")];
+    let (_, made) = call(&alice.browser, &server, "create_share", &form).await;
+    let list_secret = made["path"].as_str().expect("path")[3..].to_string();
     let (status, _) = call(
         &server.client,
         &server,
@@ -157,7 +170,9 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     for said in [
         "users 2,",
         "media 5,",
-        "share_links 1",
+        "share_links 2",
+        "collections 1",
+        "collection_items 1",
         "1 jobs that were running are queued again",
         "1 unfinished uploads were not copied",
         "half-sent.wav",
@@ -238,6 +253,14 @@ async fn a_library_moves_to_postgres_with_every_row_checked() {
     }
     let (status, view) = call(&visitor, &pg, "open_share", &[("token", &secret)]).await;
     assert_eq!((status, &view["share"]), (StatusCode::OK, &json!("open")));
+    // The playlist and its link came along.
+    let (status, view) = call(&visitor, &pg, "open_share", &[("token", &list_secret)]).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(
+        view["view"]["items"][0]["id"],
+        private.id.as_str(),
+        "{view}"
+    );
     let dir = pg.stop().await;
 
     // A copy that fails half-way (two names PostgreSQL holds the same:

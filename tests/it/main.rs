@@ -12,6 +12,8 @@ mod binary;
 mod bulk;
 mod byte_serving;
 mod captions;
+mod collection_access;
+mod collections;
 mod compression;
 mod crash_soak;
 mod database_copy;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::LibraryUi;
 use super::edit_form::edit_form;
+use super::selection::SelectToggle;
 use crate::app::account::VisibilityBadge;
 use crate::app::labels::label_chips;
 use crate::app::live::{Live, Status};
@@ -21,6 +22,11 @@ pub(crate) fn MediaGrid(
     ui: LibraryUi,
     on_changed: Callback<()>,
 ) -> impl IntoView {
+    ui.selection.show(
+        (items.iter())
+            .map(|item| (item.id.to_string(), item.title.clone()))
+            .collect(),
+    );
     let cards = items
         .into_iter()
         .map(|item| {
@@ -41,7 +47,8 @@ pub(crate) fn MediaGrid(
         }
     };
     view! {
-        <ul class="grid" data-testid="media-grid" on:focusin=on_focusin>
+        <ul class="grid" data-testid="media-grid" on:focusin=on_focusin
+            on:keydown=move |ev| if ui.selectable.get_untracked() { ui.selection.on_key(&ev) }>
             {cards}
         </ul>
     }
@@ -137,6 +144,8 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
     let page_url = urls.page.clone();
     let track = Track::of(&item);
     let title_link = format!("title-{id}");
+    let (select_id, select_title) = (id.clone(), item.title.clone());
+    let chosen_id = id.clone();
     {
         let ids = [
             title_link.clone(),
@@ -214,7 +223,11 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
             data-id=id.clone()
             data-state=move || state.get()
             data-kind=kind
+            class:chosen=move || ui.selection.is_chosen(&chosen_id)
         >
+            {move || ui.selectable.get().then(|| view! {
+                <SelectToggle selection=ui.selection id=select_id.clone() title=select_title.clone()/>
+            })}
             <a href=urls.page class="card-link" tabindex="-1" aria-hidden="true">
                 <div class="thumb">
                     {picture}

@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::accounts::{
     Role, ShareId, ShareSummary, TokenId, TokenSummary, UserId, UserSummary, Visibility,
 };
+use crate::collections::CollectionId;
 use crate::library::LibraryQuery;
 use crate::model::labels::LabelCount;
 use crate::model::{
@@ -25,6 +26,7 @@ use crate::server::config::Database;
 use crate::server::domain::{Described, MediaFacts, NewJob};
 
 mod captions;
+mod collections;
 mod copy;
 mod notify;
 mod postgres;
@@ -34,13 +36,14 @@ mod sqlite;
 mod tests;
 
 pub(crate) use captions::{CaptionRow, CaptionText, CueHitRow, MAX_CAPTIONS};
+pub(crate) use collections::{CollectionRow, NewCollection};
 pub(crate) use copy::{CopyReport, copy_to_postgres};
 pub(crate) use postgres::{Listener, PgRepo, QUEUE_CHANNEL};
 use rows::MediaRow;
 pub(crate) use rows::{
     AlbumRow, ClaimedJob, FinishedEdit, Holder, Neighbour, NewEdit, NewMultipart, NewShare,
-    NewUpload, PartsRecord, RemoteParts, SessionRow, ShareRow, StoredItem, Upload, UploadState,
-    UserRow, now_ms,
+    NewUpload, PartsRecord, RemoteParts, SessionRow, ShareRow, ShareTarget, StoredItem, Upload,
+    UploadState, UserRow, now_ms,
 };
 #[cfg_attr(
     not(feature = "testing"),
@@ -223,6 +226,9 @@ pub(crate) enum Listing {
     SignedIn(UserId),
     /// Public items only (visitors, when public browsing is on).
     Public,
+    /// The user's own items and others' public ones: what a share link of
+    /// theirs may show to anyone who holds it.
+    OwnAndPublic(UserId),
     /// Nothing (visitors, when public browsing is off).
     Nothing,
 }
@@ -356,11 +362,22 @@ delegate! {
     fn count(&self) -> Result<i64, DbError>;
     // neighbours
     fn neighbours(&self, id: &MediaId, listing: &Listing) -> Result<(Option<Neighbour>, Option<Neighbour>), DbError>;
+    // collections
+    fn create_collection(&self, new: &NewCollection<'_>) -> Result<(), DbError>;
+    fn collection(&self, id: &CollectionId) -> Result<Option<CollectionRow>, DbError>;
+    fn collections(&self, listing: &Listing) -> Result<Vec<CollectionRow>, DbError>;
+    fn update_collection(&self, id: &CollectionId, name: &str, visibility: Visibility, query: Option<&str>) -> Result<bool, DbError>;
+    fn delete_collection(&self, id: &CollectionId) -> Result<bool, DbError>;
+    fn collection_items(&self, id: &CollectionId) -> Result<Vec<StoredItem>, DbError>;
+    fn add_to_collection(&self, id: &CollectionId, media: &MediaId) -> Result<bool, DbError>;
+    fn remove_from_collection(&self, id: &CollectionId, media: &MediaId) -> Result<bool, DbError>;
+    fn set_collection_order(&self, id: &CollectionId, order: &[MediaId]) -> Result<(), DbError>;
     // shares
     fn create_share(&self, new: &NewShare<'_>) -> Result<ShareId, DbError>;
     fn share_by_token(&self, token_hash: &str) -> Result<Option<ShareRow>, DbError>;
     fn share(&self, id: &ShareId) -> Result<Option<ShareRow>, DbError>;
     fn shares_of(&self, media: &MediaId) -> Result<Vec<ShareSummary>, DbError>;
+    fn shares_of_collection(&self, id: &CollectionId) -> Result<Vec<ShareSummary>, DbError>;
     fn revoke_share(&self, id: &ShareId) -> Result<bool, DbError>;
     // uploads
     fn create_upload(&self, new: &NewUpload) -> Result<(), DbError>;

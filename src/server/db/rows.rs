@@ -2,6 +2,7 @@
 //! what it hands back. The SQL lives in `sqlite/` and `postgres/`.
 
 use crate::accounts::{Role, ShareId, UserId, Visibility};
+use crate::collections::CollectionId;
 use crate::model::{
     HlsState, ItemTags, JobKind, MediaId, MediaItem, MediaKind, MediaState, MediaUrls, PlaySource,
     UploadId,
@@ -189,16 +190,35 @@ pub(crate) struct SessionRow {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub(crate) struct ShareRow {
     pub(crate) id: ShareId,
-    pub(crate) media_id: MediaId,
+    /// What it opens: an item or a collection (exactly one is set).
+    pub(crate) media_id: Option<MediaId>,
+    pub(crate) collection_id: Option<CollectionId>,
     pub(crate) expires_at: Option<i64>,
     pub(crate) password_hash: Option<String>,
     pub(crate) revoked: bool,
 }
 
+/// What a share link opens.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ShareTarget<'a> {
+    Media(&'a MediaId),
+    Collection(&'a CollectionId),
+}
+
+impl ShareTarget<'_> {
+    /// The row's `media_id` and `collection_id`.
+    pub(crate) fn columns(&self) -> (Option<&MediaId>, Option<&CollectionId>) {
+        match self {
+            ShareTarget::Media(id) => (Some(id), None),
+            ShareTarget::Collection(id) => (None, Some(id)),
+        }
+    }
+}
+
 /// What making a share link records.
 pub(crate) struct NewShare<'a> {
     pub(crate) token_hash: &'a str,
-    pub(crate) media: &'a MediaId,
+    pub(crate) target: ShareTarget<'a>,
     pub(crate) created_by: &'a UserId,
     pub(crate) now_ms: i64,
     pub(crate) expires_at: Option<i64>,

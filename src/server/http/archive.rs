@@ -1,19 +1,23 @@
-//! `GET /album/download?album=…&artist=…`: an album as one ZIP archive,
+//! `GET /album/download?album=…&artist=…` and `GET /collections/{id}/download`:
+//! an album or a collection as one ZIP archive,
 //! streamed while it is built (no copy on the server, no Content-Length),
 //! its files named `03 - Title.mp3` in play order. What goes in is what the
 //! asker may list (the service decides); an album they see nothing of is a
 //! missing item.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
 use super::representation::content_disposition;
 use super::zip::{ZipEntry, archive, numbered_name, safe_name};
+use crate::collections::CollectionId;
 use crate::server::error::Error;
 use crate::server::service::Archive;
+use crate::server::service::Error::NotFound;
+use crate::server::service::Missing;
 use crate::server::state::AppState;
 
 /// The album, as its page's address names it.
@@ -38,6 +42,24 @@ pub(crate) async fn album(
                 .album_archive(&actor, &album, artist.as_deref())
                 .await?,
         )
+    };
+    match answer.await {
+        Ok(archive) => send(archive),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// `GET /collections/{id}/download`: a playlist or smart collection, its
+/// items the asker may see in its order.
+pub(crate) async fn collection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let answer = async {
+        let id = CollectionId::parse(&id).ok_or(NotFound(Missing::Collection))?;
+        let actor = super::actor(&state, &headers).await?;
+        Ok::<_, Error>(state.service.collection_archive(&actor, &id).await?)
     };
     match answer.await {
         Ok(archive) => send(archive),

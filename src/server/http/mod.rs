@@ -74,6 +74,7 @@ pub(crate) fn router(state: AppState) -> Router {
         )
         .route("/files/{id}/captions/{caption}", get(captions::serve))
         .route("/album/download", get(archive::album))
+        .route("/collections/{id}/download", get(archive::collection))
         .route(
             "/files/{id}/hls/{*file}",
             get(files::serve_hls).options(files::preflight),

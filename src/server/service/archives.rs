@@ -1,12 +1,15 @@
-//! Downloads of many items as one archive: an album's tracks, in play
-//! order. Only what the asker may list goes in (the album they see is the
+//! Downloads of many items as one archive: an album's tracks in play
+//! order, a collection's items in its order. Only what the asker may list goes in (the album they see is the
 //! album they get); the files are opened here and the wire layer names
 //! them and streams the archive as it is built.
 
 use std::time::SystemTime;
 
 use super::access::{self, Actor};
+use super::items::access_of as item_access;
 use super::{Error, Missing, Result, Service};
+use crate::collections::CollectionId;
+use crate::server::db::StoredItem;
 use crate::server::store::{Source, Variant};
 
 /// One file of an archive.
@@ -22,9 +25,9 @@ pub(crate) struct Member {
 
 /// What an archive holds, and what it is about.
 pub(crate) struct Archive {
-    /// The album's name: the archive's file name.
+    /// The album's or collection's name: the archive's file name.
     pub(crate) title: String,
-    /// How many tracks the album has (the members' numbers count to it).
+    /// How many items it has (the members' numbers count to it).
     pub(crate) count: usize,
     pub(crate) members: Vec<Member>,
 }
@@ -45,11 +48,32 @@ impl Service {
         if tracks.is_empty() {
             return Err(Error::NotFound(Missing::Item));
         }
-        let count = tracks.len();
+        self.archive_of(album, tracks).await
+    }
+
+    /// The items of a collection `actor` may see, as an archive of their
+    /// originals in the collection's order (an empty one is an empty archive).
+    pub(crate) async fn collection_archive(
+        &self,
+        actor: &Actor,
+        id: &CollectionId,
+    ) -> Result<Archive> {
+        let row = self.readable_collection(actor, id).await?;
+        let listing = access::listing(actor, self.public_browsing());
+        let (items, _) = self.collection_items(&row, &listing).await?;
+        let items = (items.into_iter())
+            .filter(|s| access::can_read(actor, &item_access(&s.item)))
+            .collect();
+        self.archive_of(&row.name, items).await
+    }
+
+    /// An archive named `title` of the originals of `items`, in order.
+    async fn archive_of(&self, title: &str, items: Vec<StoredItem>) -> Result<Archive> {
+        let count = items.len();
         let mut members = Vec::with_capacity(count);
-        for (n, stored) in tracks.into_iter().enumerate() {
+        for (n, stored) in items.into_iter().enumerate() {
             let item = stored.item;
-            // A track whose original is gone (a crash mid-delete) is left out.
+            // An item whose original is gone (a crash mid-delete) is left out.
             let store = &self.inner.store;
             let Some(source) = store.source(&item.id, Variant::Original).await? else {
                 continue;
@@ -66,7 +90,7 @@ impl Service {
             });
         }
         Ok(Archive {
-            title: album.to_string(),
+            title: title.to_string(),
             count,
             members,
         })

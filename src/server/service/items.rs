@@ -16,7 +16,7 @@ use crate::model::{Chapter, ItemTags, MediaId, MediaItem, MediaState};
 use crate::server::db::{JobState, StoredItem};
 use crate::server::jobs::progress_of;
 
-fn access_of(item: &MediaItem) -> ItemAccess {
+pub(super) fn access_of(item: &MediaItem) -> ItemAccess {
     ItemAccess {
         owner: item.owner.clone(),
         visibility: item.visibility,

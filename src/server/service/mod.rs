@@ -11,6 +11,7 @@ mod albums;
 mod archives;
 mod bulk;
 mod captions;
+mod collections;
 mod edits;
 mod facts;
 mod files;
@@ -62,6 +63,8 @@ pub(crate) enum Missing {
     User,
     Token,
     Share,
+    /// A playlist or smart collection.
+    Collection,
     /// A page for admins only, or the setup page once an admin exists.
     Page,
 }

@@ -10,11 +10,14 @@ use std::time::Duration;
 use super::access::Actor;
 use super::signing::signed_until;
 use super::{Error, Missing, Result, Service};
+use crate::accounts::Visibility;
 use crate::accounts::{NewShare, ShareId, ShareSummary};
-use crate::model::MediaId;
-use crate::model::ShareView;
+use crate::collections::{CollectionId, CollectionView, ShareView};
+use crate::model::{MediaId, MediaItem};
 use crate::server::accounts::secrets::{hash_secret, new_secret};
-use crate::server::db::{NewShare as ShareRecord, ShareRow, now_ms};
+use crate::server::db::{
+    CollectionRow, Listing, NewShare as ShareRecord, ShareRow, ShareTarget, StoredItem, now_ms,
+};
 
 /// The longest a link may be made to last (a link may also never expire).
 pub(crate) const LONGEST_SHARE: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -37,6 +40,31 @@ impl Service {
         password: Option<&str>,
     ) -> Result<NewShare> {
         self.changeable(actor, id).await?;
+        self.make_share(actor, ShareTarget::Media(id), expires_in, password)
+            .await
+    }
+
+    /// A new link to the collection: it plays the collection's items that
+    /// its owner may share (`shared_items`) to whoever holds it.
+    pub(crate) async fn create_collection_share(
+        &self,
+        actor: &Actor,
+        id: &CollectionId,
+        expires_in: Option<Duration>,
+        password: Option<&str>,
+    ) -> Result<NewShare> {
+        self.changeable_collection(actor, id).await?;
+        self.make_share(actor, ShareTarget::Collection(id), expires_in, password)
+            .await
+    }
+
+    async fn make_share(
+        &self,
+        actor: &Actor,
+        target: ShareTarget<'_>,
+        expires_in: Option<Duration>,
+        password: Option<&str>,
+    ) -> Result<NewShare> {
         let account = actor.account().ok_or(Error::SignInRequired)?;
         let secret = new_secret().map_err(|e| Error::Internal(e.into()))?;
         let password_hash = match password {
@@ -49,7 +77,7 @@ impl Service {
             .repo
             .create_share(&ShareRecord {
                 token_hash: &hash_secret(&secret),
-                media: id,
+                target,
                 created_by: &account.id,
                 now_ms: now,
                 expires_at: expires_in.map(|d| now.saturating_add(millis(d.min(LONGEST_SHARE)))),
@@ -78,15 +106,75 @@ impl Service {
             .share(share)
             .await?
             .ok_or(Error::NotFound(Missing::Share))?;
-        self.changeable(actor, &row.media_id)
-            .await
-            .map_err(|_| Error::NotFound(Missing::Share))?;
-        if !self.inner.repo.revoke_share(share).await? {
+        let allowed = match (&row.media_id, &row.collection_id) {
+            (Some(media), _) => self.changeable(actor, media).await.is_ok(),
+            (None, Some(collection)) => self.changeable_collection(actor, collection).await.is_ok(),
+            (None, None) => false,
+        };
+        if !allowed || !self.inner.repo.revoke_share(share).await? {
             return Err(Error::NotFound(Missing::Share));
         }
-        self.inner.repo.change_access(&row.media_id, None).await?;
-        self.forget_facts(&row.media_id);
+        match (&row.media_id, &row.collection_id) {
+            (Some(media), _) => self.revoke_signed(media).await,
+            (None, Some(collection)) => self.revoke_collection_signed(collection).await,
+            (None, None) => Ok(()),
+        }
+    }
+
+    /// Makes every signed address of the item stop working.
+    async fn revoke_signed(&self, media: &MediaId) -> Result<()> {
+        self.inner.repo.change_access(media, None).await?;
+        self.forget_facts(media);
         Ok(())
+    }
+
+    /// `revoke_signed` for every item a link to the collection could have
+    /// handed out.
+    async fn revoke_collection_signed(&self, id: &CollectionId) -> Result<()> {
+        let Some(row) = self.inner.repo.collection(id).await? else {
+            return Ok(());
+        };
+        for stored in self.shared_items(&row).await? {
+            self.revoke_signed(&stored.item.id).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes every link to the collection (it is being deleted).
+    pub(super) async fn revoke_collection_links(&self, id: &CollectionId) -> Result<()> {
+        let repo = &self.inner.repo;
+        let links = repo.shares_of_collection(id).await?;
+        for link in &links {
+            repo.revoke_share(&link.id).await?;
+        }
+        if !links.is_empty() {
+            self.revoke_collection_signed(id).await?;
+        }
+        Ok(())
+    }
+
+    /// The collection's live links, for whoever may change it.
+    pub(crate) async fn collection_shares(
+        &self,
+        actor: &Actor,
+        id: &CollectionId,
+    ) -> Result<Vec<ShareSummary>> {
+        self.changeable_collection(actor, id).await?;
+        Ok(self.inner.repo.shares_of_collection(id).await?)
+    }
+
+    /// What a link to the collection plays: the items in it its owner may
+    /// share with anyone (their own, and others' public or unlisted ones).
+    async fn shared_items(&self, row: &CollectionRow) -> Result<Vec<StoredItem>> {
+        let listing = Listing::OwnAndPublic(row.owner_id.clone());
+        let (items, _) = self.collection_items(row, &listing).await?;
+        Ok(items
+            .into_iter()
+            .filter(|s| {
+                s.item.owner.as_ref() == Some(&row.owner_id)
+                    || matches!(s.item.visibility, Visibility::Public | Visibility::Unlisted)
+            })
+            .collect())
     }
 
     /// The live link `secret` names: missing when there is none or it was
@@ -116,18 +204,43 @@ impl Service {
         if !unlocked {
             return Ok(ShareView::Locked);
         }
-        let Some(stored) = self.inner.repo.get_stored(&row.media_id).await? else {
-            return Err(Error::NotFound(Missing::Share));
-        };
         let until = row
             .expires_at
             .map_or(signed_until(), |end| end.min(signed_until()));
-        let mut item = stored.item;
-        item.urls = self.urls_signed_until(&item, stored.generation, until);
-        item.can_change = false;
-        Ok(ShareView::Open {
-            item: Box::new(item),
-        })
+        let signed = |stored: StoredItem| {
+            let mut item = stored.item;
+            item.urls = self.urls_signed_until(&item, stored.generation, until);
+            item.can_change = false;
+            item
+        };
+        let repo = &self.inner.repo;
+        match (&row.media_id, &row.collection_id) {
+            (Some(media), _) => {
+                let stored = repo.get_stored(media).await?;
+                let stored = stored.ok_or(Error::NotFound(Missing::Share))?;
+                Ok(ShareView::Open {
+                    item: Box::new(signed(stored)),
+                })
+            }
+            (None, Some(collection)) => {
+                let row = repo.collection(collection).await?;
+                let row = row.ok_or(Error::NotFound(Missing::Share))?;
+                let items: Vec<MediaItem> = (self.shared_items(&row).await?)
+                    .into_iter()
+                    .map(signed)
+                    .collect();
+                let mut collection = self.collection_for(&Actor::Anonymous, &row);
+                collection.item_count = items.len() as u64;
+                Ok(ShareView::Collection {
+                    view: Box::new(CollectionView {
+                        collection,
+                        items,
+                        hidden: 0,
+                    }),
+                })
+            }
+            (None, None) => Err(Error::NotFound(Missing::Share)),
+        }
     }
 
     /// Checks a link's password (throttled as sign-in is); the grant that

@@ -72,6 +72,10 @@ impl Conditions {
                 user.to_string(),
             ),
             Listing::Public => self.sql.push_str(" AND visibility = 'public'"),
+            Listing::OwnAndPublic(user) => self.push_bound(
+                " AND (owner_id = {} OR visibility = 'public')",
+                user.to_string(),
+            ),
             Listing::Nothing => self.sql.push_str(" AND false"),
         }
     }

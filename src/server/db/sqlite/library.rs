@@ -51,6 +51,10 @@ pub(super) fn condition(listing: &Listing) -> (&'static str, Option<String>) {
             Some(user.to_string()),
         ),
         Listing::Public => (" AND visibility = 'public'", None),
+        Listing::OwnAndPublic(user) => (
+            " AND (owner_id = ? OR visibility = 'public')",
+            Some(user.to_string()),
+        ),
         Listing::Nothing => (" AND 0", None),
     }
 }

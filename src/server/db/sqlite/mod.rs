@@ -23,6 +23,7 @@ use crate::server::domain::{MediaFacts, NewJob};
 mod accounts;
 mod albums;
 mod captions;
+mod collections;
 mod edits;
 mod jobs;
 mod labels;

@@ -5,19 +5,22 @@ use super::super::DbError;
 use super::super::rows::{NewShare, ShareRow};
 use super::SqliteRepo;
 use crate::accounts::{ShareId, ShareSummary};
+use crate::collections::CollectionId;
 use crate::model::MediaId;
 
 impl SqliteRepo {
     pub(crate) async fn create_share(&self, new: &NewShare<'_>) -> Result<ShareId, DbError> {
         let id = ShareId::generate();
+        let (media, collection) = new.target.columns();
         sqlx::query(
-            "INSERT INTO share_links (id, token_hash, media_id, created_by, created_at, expires_at,
-                 password_hash)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO share_links (id, token_hash, media_id, collection_id, created_by, created_at,
+                 expires_at, password_hash)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(new.token_hash)
-        .bind(new.media)
+        .bind(media)
+        .bind(collection)
         .bind(new.created_by)
         .bind(new.now_ms)
         .bind(new.expires_at)
@@ -32,7 +35,7 @@ impl SqliteRepo {
         token_hash: &str,
     ) -> Result<Option<ShareRow>, DbError> {
         Ok(sqlx::query_as::<_, ShareRow>(
-            "SELECT id, media_id, expires_at, password_hash, revoked FROM share_links
+            "SELECT id, media_id, collection_id, expires_at, password_hash, revoked FROM share_links
              WHERE token_hash = ?",
         )
         .bind(token_hash)
@@ -42,7 +45,7 @@ impl SqliteRepo {
 
     pub(crate) async fn share(&self, id: &ShareId) -> Result<Option<ShareRow>, DbError> {
         Ok(sqlx::query_as::<_, ShareRow>(
-            "SELECT id, media_id, expires_at, password_hash, revoked FROM share_links WHERE id = ?",
+            "SELECT id, media_id, collection_id, expires_at, password_hash, revoked FROM share_links WHERE id = ?",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -51,13 +54,31 @@ impl SqliteRepo {
 
     /// The item's links that are not revoked, newest first.
     pub(crate) async fn shares_of(&self, media: &MediaId) -> Result<Vec<ShareSummary>, DbError> {
-        let rows: Vec<(ShareId, i64, Option<i64>, bool)> = sqlx::query_as(
+        self.live_shares("media_id", media.as_str()).await
+    }
+
+    /// The collection's links that are not revoked, newest first.
+    pub(crate) async fn shares_of_collection(
+        &self,
+        id: &CollectionId,
+    ) -> Result<Vec<ShareSummary>, DbError> {
+        self.live_shares("collection_id", id.as_str()).await
+    }
+
+    /// `column` is one of the two fixed names above.
+    async fn live_shares(
+        &self,
+        column: &'static str,
+        id: &str,
+    ) -> Result<Vec<ShareSummary>, DbError> {
+        let sql = format!(
             "SELECT id, created_at, expires_at, password_hash IS NOT NULL FROM share_links
-             WHERE media_id = ? AND revoked = 0 ORDER BY created_at DESC",
-        )
-        .bind(media)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE {column} = ? AND revoked = 0 ORDER BY created_at DESC"
+        );
+        let rows: Vec<(ShareId, i64, Option<i64>, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows
             .into_iter()
             .map(|(id, created_at, expires_at, has_password)| ShareSummary {

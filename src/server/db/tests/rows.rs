@@ -237,7 +237,7 @@ async fn accounts_and_shares_are_kept() {
         let share = repo
             .create_share(&NewShare {
                 token_hash: "sh",
-                media: &orphan.id,
+                target: crate::server::db::ShareTarget::Media(&orphan.id),
                 created_by: &admin,
                 now_ms: 5,
                 expires_at: None,

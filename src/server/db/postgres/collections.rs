@@ -1,0 +1,184 @@
+//! Collections' rows, on PostgreSQL (see `sqlite/collections.rs`).
+
+use super::super::collections::{CollectionRow, MAX_COLLECTIONS, NewCollection, SELECT_COLLECTION};
+use super::super::rows::{MediaRow, StoredItem, now_ms};
+use super::super::{DbError, Listing};
+use super::PgRepo;
+use super::library::Conditions;
+use crate::accounts::Visibility;
+use crate::collections::CollectionId;
+use crate::model::MediaId;
+
+impl PgRepo {
+    pub(crate) async fn create_collection(&self, new: &NewCollection<'_>) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO collections (id, owner_id, name, kind, query, visibility, created_at,
+                 updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new.id)
+        .bind(new.owner)
+        .bind(new.name)
+        .bind(new.kind)
+        .bind(new.query)
+        .bind(new.visibility)
+        .bind(new.now_ms)
+        .bind(new.now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn collection(
+        &self,
+        id: &CollectionId,
+    ) -> Result<Option<CollectionRow>, DbError> {
+        let sql = format!("{SELECT_COLLECTION} WHERE c.id = $1");
+        Ok(sqlx::query_as::<_, CollectionRow>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// The collections `listing` shows, most recently changed first.
+    pub(crate) async fn collections(
+        &self,
+        listing: &Listing,
+    ) -> Result<Vec<CollectionRow>, DbError> {
+        let mut conditions = Conditions::after(0);
+        conditions.listing(listing);
+        let sql = format!(
+            "{SELECT_COLLECTION} WHERE true{} ORDER BY c.updated_at DESC, c.id LIMIT ${}",
+            conditions.sql,
+            conditions.binds.len() + 1
+        );
+        let mut query = sqlx::query_as::<_, CollectionRow>(sqlx::AssertSqlSafe(sql));
+        for value in conditions.binds {
+            query = query.bind(value);
+        }
+        Ok(query.bind(MAX_COLLECTIONS).fetch_all(&self.pool).await?)
+    }
+
+    /// Writes a collection's settings; false when there is none.
+    pub(crate) async fn update_collection(
+        &self,
+        id: &CollectionId,
+        name: &str,
+        visibility: Visibility,
+        query: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE collections SET name = $1, visibility = $2, query = $3, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(name)
+        .bind(visibility)
+        .bind(query)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn delete_collection(&self, id: &CollectionId) -> Result<bool, DbError> {
+        let done = sqlx::query("DELETE FROM collections WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// A playlist's items in its order.
+    pub(crate) async fn collection_items(
+        &self,
+        id: &CollectionId,
+    ) -> Result<Vec<StoredItem>, DbError> {
+        let rows = sqlx::query_as::<_, MediaRow>(
+            "SELECT m.* FROM media_rows AS m JOIN collection_items AS i ON i.media_id = m.id
+             WHERE i.collection_id = $1 ORDER BY i.position, i.n",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(MediaRow::into_stored).collect()
+    }
+
+    /// Appends `media` to a playlist; false when it was in it already.
+    pub(crate) async fn add_to_collection(
+        &self,
+        id: &CollectionId,
+        media: &MediaId,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_ms();
+        let done = sqlx::query(
+            "INSERT INTO collection_items (collection_id, media_id, position, added_at)
+             SELECT $1, $2, coalesce(MAX(position) + 1, 0), $3 FROM collection_items
+             WHERE collection_id = $1
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(media)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        touch(&mut tx, id, now).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes `media` out of a playlist; false when it was not in it.
+    pub(crate) async fn remove_from_collection(
+        &self,
+        id: &CollectionId,
+        media: &MediaId,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("DELETE FROM collection_items WHERE collection_id = $1 AND media_id = $2")
+                .bind(id)
+                .bind(media)
+                .execute(&mut *tx)
+                .await?;
+        touch(&mut tx, id, now_ms()).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives a playlist's items the positions of `order` (every item of it,
+    /// in its new order).
+    pub(crate) async fn set_collection_order(
+        &self,
+        id: &CollectionId,
+        order: &[MediaId],
+    ) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await?;
+        for (position, media) in order.iter().enumerate() {
+            sqlx::query(
+                "UPDATE collection_items SET position = $1 WHERE collection_id = $2 AND media_id = $3",
+            )
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .bind(id)
+            .bind(media)
+            .execute(&mut *tx)
+            .await?;
+        }
+        touch(&mut tx, id, now_ms()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn touch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: &CollectionId,
+    now: i64,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE collections SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
