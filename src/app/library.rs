@@ -191,7 +191,10 @@ pub(crate) fn LibraryPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let me = session.load().await;
-                ui.selectable.set(me.is_some());
+                // Set once: each change makes every card's toggle again.
+                if ui.selectable.get_untracked() != me.is_some() {
+                    ui.selectable.set(me.is_some());
+                }
                 can_upload(me.as_ref()).then(|| view! { <UploadZone limits on_item_changed=refresh/> })
             })}
         </Transition>

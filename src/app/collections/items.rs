@@ -55,7 +55,12 @@ pub(crate) fn ItemList(
                 refetch.run(());
             }
         });
-        super::super::library::focus_id(&format!("handle-{id}"));
+        // After the list has moved the row (moving it drops its focus).
+        let handle = format!("handle-{id}");
+        #[cfg(feature = "hydrate")]
+        request_animation_frame(move || crate::app::library::focus_id(&handle));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handle;
     };
     let remove = move |id: String| {
         order.update(|o| o.retain(|i| i.id.as_str() != id));

@@ -47,7 +47,10 @@ pub(crate) fn MediaGrid(
         }
     };
     view! {
+        // Toggles are hidden (CSS) until the asker is known to be signed in:
+        // an attribute, so that no toggle is made again and loses focus.
         <ul class="grid" data-testid="media-grid" on:focusin=on_focusin
+            data-selectable=move || ui.selectable.get().to_string()
             on:keydown=move |ev| if ui.selectable.get_untracked() { ui.selection.on_key(&ev) }>
             {cards}
         </ul>
@@ -225,9 +228,7 @@ fn MediaCard(item: MediaItem, ui: LibraryUi, on_changed: Callback<()>) -> impl I
             data-kind=kind
             class:chosen=move || ui.selection.is_chosen(&chosen_id)
         >
-            {move || ui.selectable.get().then(|| view! {
-                <SelectToggle selection=ui.selection id=select_id.clone() title=select_title.clone()/>
-            })}
+            <SelectToggle selection=ui.selection id=select_id title=select_title/>
             <a href=urls.page class="card-link" tabindex="-1" aria-hidden="true">
                 <div class="thumb">
                     {picture}
