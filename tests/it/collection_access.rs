@@ -1,7 +1,8 @@
 //! The access matrix for collections: one playlist per visibility holding
 //! an item of every visibility, asked about by every kind of asker. A
 //! collection is read, listed and changed by an item's rules, and shows
-//! (and zips) only the items its viewer may read.
+//! (and zips) only the items its viewer may read. Every collection route
+//! and server function has a row here.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -102,6 +103,19 @@ async fn collections_match_the_table() {
                 call(c, s, "move_in_playlist", &order).await.0,
                 expected,
                 "move: {case}"
+            );
+            // Already in it: adding again changes nothing, with the same rights.
+            let again = [("id", id.as_str()), ("item", item_ids[1])];
+            assert_eq!(
+                call(c, s, "add_to_playlist", &again).await.0,
+                expected,
+                "add: {case}"
+            );
+            let link = [("id", id.as_str()), ("collection", "true")];
+            assert_eq!(
+                call(c, s, "create_share", &link).await.0,
+                expected,
+                "create_share: {case}"
             );
             let shares = [("id", id.as_str()), ("collection", "true")];
             assert_eq!(

@@ -6,7 +6,6 @@
 use std::time::SystemTime;
 
 use super::access::{self, Actor};
-use super::items::access_of as item_access;
 use super::{Error, Missing, Result, Service};
 use crate::collections::CollectionId;
 use crate::server::db::StoredItem;
@@ -59,11 +58,7 @@ impl Service {
         id: &CollectionId,
     ) -> Result<Archive> {
         let row = self.readable_collection(actor, id).await?;
-        let listing = access::listing(actor, self.public_browsing());
-        let (items, _) = self.collection_items(&row, &listing).await?;
-        let items = (items.into_iter())
-            .filter(|s| access::can_read(actor, &item_access(&s.item)))
-            .collect();
+        let (items, _) = self.visible_items(actor, &row).await?;
         self.archive_of(&row.name, items).await
     }
 

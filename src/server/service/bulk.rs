@@ -3,6 +3,7 @@
 //! that fails does not stop the others, and each failure is said.
 
 use super::access::Actor;
+use super::collections::Room;
 use super::{Error, Result, Service};
 use crate::accounts::Visibility;
 use crate::model::MediaId;
@@ -33,9 +34,11 @@ impl Service {
         };
         // The playlist is checked once: a request for one the asker may
         // not change is refused as a whole.
-        let playlist = match action {
+        let mut playlist = match action {
             BulkAction::AddToPlaylist { playlist } => {
-                Some(self.changeable_playlist(actor, playlist).await?)
+                let row = self.changeable_playlist(actor, playlist).await?;
+                let room = Room::of(&row);
+                Some((row, room))
             }
             _ => None,
         };
@@ -47,8 +50,8 @@ impl Service {
                 BulkAction::SetVisibility { visibility } => {
                     self.set_visibility(actor, id, *visibility).await
                 }
-                BulkAction::AddToPlaylist { .. } => match &playlist {
-                    Some(playlist) => self.add_checked(actor, playlist, id).await,
+                BulkAction::AddToPlaylist { .. } => match &mut playlist {
+                    Some((row, room)) => self.add_checked(actor, row, id, room).await,
                     None => Ok(()),
                 },
                 BulkAction::Retry => self.retry_processing(actor, id).await,

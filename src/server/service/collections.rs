@@ -23,6 +23,20 @@ pub(super) fn access_of(row: &CollectionRow) -> ItemAccess {
     }
 }
 
+/// How many more items a playlist takes.
+pub(super) struct Room {
+    left: usize,
+}
+
+impl Room {
+    pub(super) fn of(playlist: &CollectionRow) -> Self {
+        let held = usize::try_from(playlist.item_count).unwrap_or(usize::MAX);
+        Room {
+            left: MAX_PLAYLIST_ITEMS.saturating_sub(held),
+        }
+    }
+}
+
 /// A smart collection's query as it is kept: checked, first page, the
 /// most items a page holds.
 fn saved_query(query: &LibraryQuery) -> Result<String> {
@@ -131,13 +145,9 @@ impl Service {
         id: &CollectionId,
     ) -> Result<CollectionView> {
         let row = self.readable_collection(actor, id).await?;
-        let listing = access::listing(actor, self.public_browsing());
-        let (stored, total) = self.collection_items(&row, &listing).await?;
-        let mut items: Vec<MediaItem> = stored
-            .into_iter()
-            .filter(|s| access::can_read(actor, &item_access(&s.item)))
-            .map(|s| self.present(actor, s))
-            .collect();
+        let (stored, total) = self.visible_items(actor, &row).await?;
+        let mut items: Vec<MediaItem> =
+            stored.into_iter().map(|s| self.present(actor, s)).collect();
         self.mark_favourites(actor, &mut items).await?;
         let mut collection = self.collection_for(actor, &row);
         let hidden = total.saturating_sub(items.len() as u64);
@@ -149,6 +159,21 @@ impl Service {
             items,
             hidden,
         })
+    }
+
+    /// The collection's items `actor` may read, in order, and how many it
+    /// holds in all (the difference is what is hidden from them).
+    pub(super) async fn visible_items(
+        &self,
+        actor: &Actor,
+        row: &CollectionRow,
+    ) -> Result<(Vec<StoredItem>, u64)> {
+        let listing = access::listing(actor, self.public_browsing());
+        let (items, total) = self.collection_items(row, &listing).await?;
+        let visible = (items.into_iter())
+            .filter(|s| access::can_read(actor, &item_access(&s.item)))
+            .collect();
+        Ok((visible, total))
     }
 
     /// A collection's items in order, and how many it holds in all: a
@@ -241,28 +266,33 @@ impl Service {
         media: &MediaId,
     ) -> Result<()> {
         let row = self.changeable_playlist(actor, id).await?;
-        self.add_checked(actor, &row, media).await
+        let mut room = Room::of(&row);
+        self.add_checked(actor, &row, media, &mut room).await
     }
 
-    /// `add_to_playlist` for a playlist already checked (bulk work).
+    /// `add_to_playlist` for a playlist already checked (bulk work shares
+    /// one `room` among its items, so the size is read once).
     pub(super) async fn add_checked(
         &self,
         actor: &Actor,
         playlist: &CollectionRow,
         media: &MediaId,
+        room: &mut Room,
     ) -> Result<()> {
         self.readable(actor, media).await?;
-        let repo = &self.inner.repo;
-        let count = repo
-            .collection(&playlist.id)
-            .await?
-            .map_or(0, |r| r.item_count);
-        if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_PLAYLIST_ITEMS {
+        if room.left == 0 {
             return Err(Error::Invalid(format!(
                 "A playlist holds at most {MAX_PLAYLIST_ITEMS} items."
             )));
         }
-        repo.add_to_collection(&playlist.id, media).await?;
+        if self
+            .inner
+            .repo
+            .add_to_collection(&playlist.id, media)
+            .await?
+        {
+            room.left -= 1;
+        }
         Ok(())
     }
 
