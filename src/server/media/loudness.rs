@@ -107,6 +107,38 @@ pub(crate) fn parse_report(stderr: &str) -> Result<Loudness, LoudnessError> {
     })
 }
 
+/// The ingest measure: ffmpeg's `ebur128` filter (ITU-R BS.1770 integrated
+/// loudness, the number level matching needs), its per-frame log kept below
+/// ffmpeg's log level. About 15x faster than a `loudnorm` analysis pass,
+/// which also resamples to 192 kHz to find the true peak that matching does
+/// not use: 0.8 s against 10.6 s for a 4-minute MP3, 4.8 s for a 1-hour talk.
+pub(crate) const INGEST_FILTER: &str = "ebur128=framelog=verbose";
+
+/// At or below this, `ebur128` found nothing above its absolute gate.
+const SILENT_LUFS: f64 = -70.0;
+
+/// Reads the integrated loudness from `ebur128`'s summary (`I: -31.5 LUFS`
+/// after `Integrated loudness:`, printed last); `None` for silence.
+pub(crate) fn parse_ebur128_summary(stderr: &str) -> Result<Option<f64>, LoudnessError> {
+    let summary = stderr
+        .rfind("Integrated loudness:")
+        .map(|at| &stderr[at..])
+        .ok_or(LoudnessError::NoReport)?;
+    let value = summary
+        .lines()
+        .skip(1)
+        .find_map(|line| line.trim().strip_prefix("I:"))
+        .ok_or(LoudnessError::NoReport)?;
+    let number = value.trim().trim_end_matches("LUFS").trim();
+    let lufs: f64 = number
+        .parse()
+        .map_err(|_| LoudnessError::Unreadable(format!("I = {number:?}")))?;
+    if lufs.is_nan() {
+        return Err(LoudnessError::Unreadable("NaN".into()));
+    }
+    Ok((lufs.is_finite() && lufs > SILENT_LUFS).then_some(lufs))
+}
+
 /// "−23.4 LUFS" with a real minus sign, for people.
 pub(crate) fn lufs_label(lufs: f64) -> String {
     let text = format!("{lufs:.1}");
@@ -120,6 +152,22 @@ pub(crate) fn lufs_label(lufs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ebur128_summary_gives_the_integrated_loudness() {
+        let stderr = "[Parsed_ebur128_0 @ 0x5] Summary:\n\n  Integrated loudness:\n    I:         -31.5 LUFS\n    Threshold: -41.5 LUFS\n\n  Loudness range:\n    LRA:         0.0 LU\n";
+        assert_eq!(parse_ebur128_summary(stderr).unwrap(), Some(-31.5));
+        let silent = stderr.replace("-31.5 LUFS", "-70.0 LUFS");
+        assert_eq!(parse_ebur128_summary(&silent).unwrap(), None);
+        assert!(matches!(
+            parse_ebur128_summary("Conversion failed!"),
+            Err(LoudnessError::NoReport)
+        ));
+        assert!(matches!(
+            parse_ebur128_summary(&stderr.replace("-31.5", "loud")),
+            Err(LoudnessError::Unreadable(_))
+        ));
+    }
 
     /// The tail of a real ffmpeg 5.1 run (`-v info -hide_banner -nostats`).
     const REPORT: &str = r#"size=N/A time=00:00:05.00 bitrate=N/A speed=67.8x

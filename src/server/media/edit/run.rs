@@ -165,6 +165,24 @@ impl Media {
         demuxer: &str,
         duration_secs: f64,
     ) -> Result<Option<f64>, MediaError> {
+        let args = args::analysis_args(input, demuxer, loudness::INGEST_FILTER);
+        match self
+            .run_with_progress(args, duration_secs, (0.0, 1.0), &mut |_| {})
+            .await
+        {
+            Ok(output) => match loudness::parse_ebur128_summary(&output.stderr) {
+                Ok(lufs) => return Ok(lufs),
+                Err(e) => {
+                    tracing::warn!(error = %e, "ebur128 gave no loudness; measuring with loudnorm")
+                }
+            },
+            // ebur128 cannot follow a stream whose format changes midway
+            // (filter re-initialisation); loudnorm's pass can.
+            Err(MediaError::Process(ProcessError::Status { stderr, .. })) => {
+                tracing::warn!(%stderr, "ebur128 failed; measuring with loudnorm");
+            }
+            Err(e) => return Err(e),
+        }
         // The target only shapes loudnorm's plan, not what it measures.
         let measured = self
             .measure(
