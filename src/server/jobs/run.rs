@@ -114,6 +114,21 @@ impl Jobs {
         let token = running.cancel.clone();
         self.running().insert(job.id, running.clone());
         self.publish(&job.media_id, false).await;
+        // A cancel between the claim and the listing above could not stop
+        // this run (it was not listed yet) and did not wait for it, so the
+        // job's row is looked at once before any work starts. Listed first,
+        // then looked at: a cancel after the look finds the run listed and
+        // waits for it. (Seen as a half-copied original left in scratch by
+        // a job claimed just as its item was cancelled.)
+        match self.inner.repo.heartbeat(job.id, 0.0, None).await {
+            Ok(true) => {}
+            Ok(false) => {
+                self.running().remove(&job.id);
+                running.stopped.cancel();
+                return JobReport::Lost { kind };
+            }
+            Err(e) => tracing::warn!(job = job.id, "heartbeat not recorded: {e}"),
+        }
 
         let mut task = tokio::spawn(work);
         let mut ticker = tokio::time::interval(self.inner.settings.heartbeat);
@@ -393,6 +408,43 @@ mod tests {
             !jobs.cancel(&id).await.expect("cancel"),
             "nothing left to cancel"
         );
+    }
+
+    #[tokio::test]
+    async fn a_job_cancelled_between_its_claim_and_its_run_never_starts() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (jobs, id) = queue_with_one_job(dir.path()).await;
+        let claimed = jobs
+            .inner
+            .repo
+            .claim_job()
+            .await
+            .expect("claim")
+            .expect("due");
+        // The cancel comes before the run is listed: it cannot wait for it.
+        assert!(jobs.cancel(&id).await.expect("cancel"));
+        let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let work = {
+            let started = started.clone();
+            async move {
+                started.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }
+        };
+        let report = jobs
+            .supervise(claimed, work, Arc::new(ProgressCell::new()))
+            .await;
+        assert_eq!(
+            report,
+            JobReport::Lost {
+                kind: JobKind::Waveform
+            }
+        );
+        assert!(
+            !started.load(std::sync::atomic::Ordering::SeqCst),
+            "the work of a cancelled job started (and could leave files behind)"
+        );
+        assert!(jobs.running().is_empty());
     }
 
     #[test]
