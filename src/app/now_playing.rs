@@ -16,6 +16,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
 mod browser;
+#[cfg(feature = "hydrate")]
+mod gapless;
 mod queue;
 mod view;
 
@@ -59,6 +61,9 @@ pub(crate) struct NowPlaying {
     match_loudness: RwSignal<bool>,
     /// A short message for people ("Added to the queue").
     notice: RwSignal<Option<String>>,
+    /// Whether the current track plays through Web Audio (gapless) rather
+    /// than the element.
+    gapless_now: RwSignal<bool>,
     media: NodeRef<html::Video>,
     /// Play once the current track has loaded (not after a reload: the
     /// restored queue waits, paused, for the person).
@@ -79,6 +84,8 @@ pub(crate) struct NowPlaying {
     refreshed: StoredValue<Option<String>>,
     #[cfg(feature = "hydrate")]
     page: StoredValue<Option<PagePlayer>, LocalStorage>,
+    #[cfg(feature = "hydrate")]
+    engine: StoredValue<Option<gapless::Engine>, LocalStorage>,
 }
 
 impl NowPlaying {
@@ -92,6 +99,7 @@ impl NowPlaying {
             open: RwSignal::new(false),
             match_loudness: RwSignal::new(false),
             notice: RwSignal::new(None),
+            gapless_now: RwSignal::new(false),
             media: NodeRef::new(),
             autoplay: StoredValue::new(false),
             saved_at: StoredValue::new(0.0),
@@ -99,6 +107,8 @@ impl NowPlaying {
             refreshed: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             page: StoredValue::new_local(None),
+            #[cfg(feature = "hydrate")]
+            engine: StoredValue::new_local(None),
         };
         provide_context(this);
         #[cfg(feature = "hydrate")]
@@ -185,6 +195,14 @@ impl NowPlaying {
     }
 
     pub(crate) fn toggle(&self) {
+        if self.gapless_now.get_untracked() {
+            if self.playing.get_untracked() {
+                self.pause();
+            } else {
+                self.resume();
+            }
+            return;
+        }
         let Some(media) = self.media_element() else {
             return;
         };
@@ -196,6 +214,11 @@ impl NowPlaying {
     }
 
     fn resume(&self) {
+        #[cfg(feature = "hydrate")]
+        if self.gapless_now.get_untracked() {
+            self.gapless_start();
+            return;
+        }
         let Some(media) = self.media_element() else {
             return;
         };
@@ -218,6 +241,11 @@ impl NowPlaying {
         allow(dead_code, reason = "the browser build reads it")
     )]
     pub(crate) fn pause(&self) {
+        #[cfg(feature = "hydrate")]
+        if self.gapless_now.get_untracked() {
+            self.gapless_pause();
+            return;
+        }
         if let Some(media) = self.media_element() {
             let _ = media.pause();
         }
@@ -232,24 +260,36 @@ impl NowPlaying {
     }
 
     pub(crate) fn previous(&self) {
-        let Some(media) = self.media_element() else {
-            return;
-        };
-        if media.current_time() > RESTART_AFTER_SECS {
-            media.set_current_time(0.0);
+        if self.position_now() > RESTART_AFTER_SECS {
+            self.seek(0.0);
             return;
         }
         let mut moved = false;
         self.queue.update(|q| moved = q.previous());
         if moved {
-            self.load_current(!media.paused());
+            self.load_current(self.playing.get_untracked());
         }
     }
 
+    /// Where the current track is now, in seconds.
+    fn position_now(&self) -> f64 {
+        #[cfg(feature = "hydrate")]
+        if self.gapless_now.get_untracked() {
+            return self.gapless_position().unwrap_or(0.0);
+        }
+        self.media_element().map_or(0.0, |m| m.current_time())
+    }
+
     pub(crate) fn seek(&self, at: f64) {
-        if let Some(media) = self.media_element()
-            && at.is_finite()
-        {
+        if !at.is_finite() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        if self.gapless_now.get_untracked() {
+            self.gapless_seek(at.max(0.0));
+            return;
+        }
+        if let Some(media) = self.media_element() {
             media.set_current_time(at.max(0.0));
         }
     }
@@ -272,17 +312,39 @@ impl NowPlaying {
         self.queue.update(|q| q.move_track(from, to));
     }
 
-    /// Points the element at the current track (or at nothing), to start
-    /// at the queue's position once its metadata is in.
+    /// Loads the current track (or nothing), to start at the queue's
+    /// position: into the gapless engine when it is a short sound, else
+    /// into the element.
     fn load_current(&self, autoplay: bool) {
         self.autoplay.set_value(autoplay);
         self.refreshed.set_value(None);
-        self.time.set(self.queue.with_untracked(|q| q.position));
+        let at = self.queue.with_untracked(|q| q.position);
+        self.time.set(at);
         self.duration.set(f64::NAN);
+        let track = self.queue.with_untracked(|q| q.current_track().cloned());
+        #[cfg(feature = "hydrate")]
+        {
+            if let Some(track) = &track
+                && track.gapless()
+                && self.gapless_load(track, at)
+            {
+                browser::describe(track);
+                return;
+            }
+            if self.gapless_now.get_untracked() {
+                self.gapless_stop();
+            }
+        }
+        self.load_element(track);
+    }
+
+    /// Points the element at `track` (or at nothing); it starts at the
+    /// queue's position once its metadata is in.
+    fn load_element(&self, track: Option<Track>) {
         let Some(media) = self.media_element() else {
             return;
         };
-        match self.queue.with_untracked(|q| q.current_track().cloned()) {
+        match track {
             Some(track) => {
                 media.set_src(&track.play);
                 #[cfg(feature = "hydrate")]

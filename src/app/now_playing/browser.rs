@@ -68,7 +68,7 @@ pub(super) fn describe_nothing() {
     }
 }
 
-fn set_playback_state(playing: bool) {
+pub(super) fn set_playback_state(playing: bool) {
     if let Some(session) = session() {
         let state = if playing { "playing" } else { "paused" };
         let _ = Reflect::set(&session, &"playbackState".into(), &state.into());
@@ -119,7 +119,14 @@ impl NowPlaying {
             if let Some(media) = self.media.get() {
                 media.set_volume(gain);
             }
+            self.existing_engine(|e| e.set_gain(gain));
         });
+        // The gapless engine's clock: the time shown, the next track taking
+        // over. The shell lives as long as the page, and so does this.
+        let _ = set_interval_with_handle(
+            move || self.gapless_tick(),
+            std::time::Duration::from_millis(100),
+        );
         let leaving = window_event_listener(leptos::ev::pagehide, move |_| self.save_position());
         // The shell lives as long as the page.
         std::mem::forget(leaving);
@@ -149,11 +156,8 @@ impl NowPlaying {
         }
     }
 
-    fn save_position(&self) {
-        let Some(media) = self.media_element() else {
-            return;
-        };
-        let at = media.current_time();
+    pub(super) fn save_position(&self) {
+        let at = self.position_now();
         self.saved_at.set_value(at);
         self.queue.update_untracked(|q| q.position = at);
         self.queue.with_untracked(|q| self.store(q));
@@ -161,6 +165,10 @@ impl NowPlaying {
 
     /// The shell element's events.
     pub(super) fn event(&self, ev: &web_sys::Event) {
+        // The element is idle (emptied) while the gapless engine plays.
+        if self.gapless_now.get_untracked() {
+            return;
+        }
         let media = event_target::<web_sys::HtmlMediaElement>(ev);
         match ev.type_().as_str() {
             "loadedmetadata" => {
@@ -185,30 +193,39 @@ impl NowPlaying {
             "play" => {
                 self.playing.set(true);
                 set_playback_state(true);
-                // Two players never play at once.
-                self.page.with_value(|page| {
-                    if let Some(page) = page {
-                        let _ = page.media.pause();
-                    }
-                });
+                self.pause_page_player();
             }
             "pause" => {
                 self.playing.set(false);
                 set_playback_state(false);
                 self.save_position();
             }
-            "ended" => {
-                let mut moved = false;
-                self.queue.update(|q| moved = q.next());
-                if moved {
-                    self.load_current(true);
-                } else {
-                    self.playing.set(false);
-                    self.queue.update(|q| q.position = 0.0);
-                }
-            }
+            "ended" => self.finished(),
             "error" => self.recover(),
             _ => {}
+        }
+    }
+
+    /// Two players never play at once: the bar started, so a media page's
+    /// player stops.
+    pub(super) fn pause_page_player(&self) {
+        self.page.with_value(|page| {
+            if let Some(page) = page {
+                let _ = page.media.pause();
+            }
+        });
+    }
+
+    /// The current track played to its end: the next one starts, or the
+    /// queue is done.
+    pub(super) fn finished(&self) {
+        let mut moved = false;
+        self.queue.update(|q| moved = q.next());
+        if moved {
+            self.load_current(true);
+        } else {
+            self.playing.set(false);
+            self.queue.update(|q| q.position = 0.0);
         }
     }
 

@@ -25,6 +25,9 @@ pub(crate) struct Track {
     /// Integrated loudness (LUFS), for matching levels.
     #[serde(default)]
     pub(crate) loudness_lufs: Option<f64>,
+    /// Its length, to know whether it may be decoded whole (gapless).
+    #[serde(default)]
+    pub(crate) duration_secs: Option<f64>,
 }
 
 impl Track {
@@ -44,9 +47,30 @@ impl Track {
                 .or_else(|| item.tags.album_artist.clone()),
             album: item.tags.album.clone(),
             loudness_lufs: item.loudness_lufs,
+            duration_secs: item.duration_secs,
         })
     }
+
+    /// Whether it plays gaplessly: a sound short enough to be decoded
+    /// whole in the page (`GAPLESS_MAX_SECS`). Longer ones (talks,
+    /// podcasts) and videos play through the media element, which streams.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser build reads it")
+    )]
+    pub(crate) fn gapless(&self) -> bool {
+        self.kind == MediaKind::Audio
+            && self
+                .duration_secs
+                .is_some_and(|d| d.is_finite() && d > 0.0 && d <= GAPLESS_MAX_SECS)
+    }
 }
+
+/// The longest sound played gaplessly. Decoded audio takes about 23 MB a
+/// minute (48 kHz, stereo, 32-bit floats) and two tracks are held at once
+/// (the one playing and the next), so 20 minutes is up to ~0.9 GB at the
+/// worst; an album's tracks are far shorter.
+pub(crate) const GAPLESS_MAX_SECS: f64 = 20.0 * 60.0;
 
 /// The level every item plays at when levels are matched (LUFS; the
 /// common "ReplayGain 2" reference).
@@ -97,6 +121,15 @@ impl Queue {
 
     pub(crate) fn current_track(&self) -> Option<&Track> {
         self.tracks.get(self.current?)
+    }
+
+    /// The track that plays when the current one ends.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser build reads it")
+    )]
+    pub(crate) fn upcoming(&self) -> Option<&Track> {
+        self.tracks.get(self.current? + 1)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -258,7 +291,31 @@ mod tests {
             artist: None,
             album: None,
             loudness_lufs: None,
+            duration_secs: Some(180.0),
         }
+    }
+
+    #[test]
+    fn short_sounds_play_gaplessly_and_long_ones_and_videos_stream() {
+        let mut t = track("a");
+        assert!(t.gapless());
+        t.duration_secs = Some(GAPLESS_MAX_SECS + 1.0);
+        assert!(!t.gapless(), "a long talk streams");
+        t.duration_secs = None;
+        assert!(!t.gapless(), "an unknown length streams");
+        t.duration_secs = Some(60.0);
+        t.kind = MediaKind::Video;
+        assert!(!t.gapless());
+    }
+
+    #[test]
+    fn the_upcoming_track_follows_the_current_one() {
+        let mut q = Queue::default();
+        assert_eq!(q.upcoming(), None);
+        q.play_all(vec![track("a"), track("b")]);
+        assert_eq!(q.upcoming().map(|t| t.id.as_str()), Some("b"));
+        q.next();
+        assert_eq!(q.upcoming(), None);
     }
 
     #[test]

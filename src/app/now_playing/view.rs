@@ -76,7 +76,18 @@ pub(crate) fn NowPlayingBar() -> impl IntoView {
     };
 
     view! {
-        <section class="now-playing" data-testid="now-playing" aria-label="Now playing" hidden=move || empty.get()>
+        // The data attributes say what plays, for tests and tools: through
+        // the gapless engine the element stays idle.
+        <section
+            class="now-playing"
+            data-testid="now-playing"
+            aria-label="Now playing"
+            hidden=move || empty.get()
+            data-engine=move || if np.gapless_now.get() { "gapless" } else { "element" }
+            data-playing=move || np.playing.get().to_string()
+            data-time=move || format!("{:.3}", np.time.get())
+            data-duration=move || format!("{:.3}", np.duration.get())
+        >
             <video
                 data-testid="now-playing-media"
                 class="np-media"
