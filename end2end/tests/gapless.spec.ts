@@ -162,3 +162,39 @@ test("two halves of one sine play back as one: no gap and no click at the join",
   // A one-sample hole at this level would be ~+50 dB; resampling's ripple a few dB.
   expect(join.clickDb, "a click at the join").toBeLessThan(12);
 });
+
+test("matched levels raise a quiet sound, and what comes out is that much louder", async ({ page }) => {
+  await tapOutput(page);
+  await page.addInitScript(() => localStorage.setItem("reel.match_loudness", "true"));
+  const token = `${TOKEN}quiet`;
+  // A sine at 0.05 of full scale: about 11 dB under the common level.
+  const quiet = generateMedia("gapless-quiet.flac", [
+    "-f", "lavfi", "-i", `sine=frequency=${HZ}:sample_rate=${RATE}:duration=3`, "-af", "volume=0.4", "-c:a", "flac",
+  ]);
+  const id = await upload(page.request, quiet, `Quiet ${token}.flac`);
+  // Its loudness is measured with its waveform, after the upload.
+  let lufs = NaN;
+  await expect
+    .poll(async () => {
+      const item = (await callFn(page.request, "media", { id })) as { loudness_lufs: number | null };
+      lufs = item.loudness_lufs ?? NaN;
+      return Number.isFinite(lufs);
+    })
+    .toBe(true);
+  const expected = Math.min(10 ** ((-18 - lufs) / 20), 4);
+  expect(expected, `a quiet sound (${lufs} LUFS) is raised`).toBeGreaterThan(2);
+
+  await gotoHydrated(page, `/?q=${token}`);
+  await page.getByTestId("play-all").click();
+  const bar = page.getByTestId("now-playing");
+  await expect(page.getByTestId("match-loudness")).toHaveAttribute("aria-pressed", "true");
+  await expect(bar).toHaveAttribute("data-playing", "true");
+  expect(Number(await bar.getAttribute("data-gain"))).toBeCloseTo(expected, 2);
+  await expect(bar).toHaveAttribute("data-playing", "false", { timeout: 15_000 });
+  const loudest = await page.evaluate(() => {
+    const tap = (window as unknown as { __tap: { chunks: Float32Array[] } }).__tap;
+    return tap.chunks.reduce((m, c) => c.reduce((n, v) => Math.max(n, Math.abs(v)), m), 0);
+  });
+  console.log(`quiet sound at ${lufs} LUFS raised ${(20 * Math.log10(expected)).toFixed(1)} dB: peak 0.050 -> ${loudest.toFixed(3)}`);
+  expect(loudest / 0.05).toBeCloseTo(expected, 1);
+});

@@ -64,6 +64,8 @@ pub(crate) struct NowPlaying {
     /// Whether the current track plays through Web Audio (gapless) rather
     /// than the element.
     gapless_now: RwSignal<bool>,
+    /// The gain the current track plays at (matched levels), as applied.
+    applied_gain: RwSignal<f64>,
     media: NodeRef<html::Video>,
     /// Play once the current track has loaded (not after a reload: the
     /// restored queue waits, paused, for the person).
@@ -100,6 +102,7 @@ impl NowPlaying {
             match_loudness: RwSignal::new(false),
             notice: RwSignal::new(None),
             gapless_now: RwSignal::new(false),
+            applied_gain: RwSignal::new(1.0),
             media: NodeRef::new(),
             autoplay: StoredValue::new(false),
             saved_at: StoredValue::new(0.0),

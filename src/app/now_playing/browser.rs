@@ -119,7 +119,13 @@ impl NowPlaying {
             if let Some(media) = self.media.get() {
                 media.set_volume(gain);
             }
-            self.existing_engine(|e| e.set_gain(gain));
+            let matching = self.match_loudness.get();
+            self.existing_engine(|e| e.set_matching(matching));
+            if self.gapless_now.get() {
+                self.show_engine_gain();
+            } else {
+                self.applied_gain.set(gain);
+            }
         });
         // The gapless engine's clock: the time shown, the next track taking
         // over. The shell lives as long as the page, and so does this.

@@ -84,6 +84,43 @@ pub(crate) fn level_gain(lufs: Option<f64>) -> f64 {
         .unwrap_or(1.0)
 }
 
+/// The most a quiet item is raised when levels are matched (+12 dB).
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, reason = "the browser build reads it")
+)]
+pub(crate) const MAX_RAISE: f64 = 4.0;
+/// A raised item's loudest sample stays at or below this (about −0.2 dBFS).
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, reason = "the browser build reads it")
+)]
+const PEAK_CEILING: f64 = 0.98;
+
+/// The gain that plays an item measured at `lufs`, whose loudest sample is
+/// `peak` (of 1.0), at `REFERENCE_LUFS`, as ReplayGain's track gain does:
+/// loud items are turned down; quiet ones are raised, but never so far
+/// that their loudest sample would clip, nor by more than `MAX_RAISE`.
+/// Without a known peak (the media element, which streams) nothing is
+/// raised: an element's volume cannot go above 1 anyway.
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, reason = "the browser build reads it")
+)]
+pub(crate) fn track_gain(lufs: Option<f64>, peak: Option<f64>) -> f64 {
+    let Some(lufs) = lufs.filter(|l| l.is_finite()) else {
+        return 1.0;
+    };
+    let wanted = 10f64.powf((REFERENCE_LUFS - lufs) / 20.0);
+    if wanted <= 1.0 {
+        return wanted.max(0.0);
+    }
+    match peak.filter(|p| p.is_finite() && *p > 0.0) {
+        Some(peak) => wanted.min(MAX_RAISE).min(PEAK_CEILING / peak).max(1.0),
+        None => 1.0,
+    }
+}
+
 /// At most this many tracks are kept: a queue is for listening, not a copy
 /// of the library, and local storage is small.
 pub(crate) const MAX_TRACKS: usize = 500;
@@ -293,6 +330,23 @@ mod tests {
             loudness_lufs: None,
             duration_secs: Some(180.0),
         }
+    }
+
+    #[test]
+    fn quiet_items_are_raised_as_far_as_their_peak_allows() {
+        // Loud: turned down whatever the peak.
+        assert!((track_gain(Some(-12.0), Some(1.0)) - 0.501).abs() < 0.001);
+        // Quiet by 6 dB with room: raised 6 dB.
+        assert!((track_gain(Some(-24.0), Some(0.25)) - 1.995).abs() < 0.001);
+        // Quiet by 6 dB, but its peak at 0.7: raised only to 0.98 / 0.7.
+        assert!((track_gain(Some(-24.0), Some(0.7)) - 1.4).abs() < 0.001);
+        // Very quiet: at most +12 dB.
+        assert_eq!(track_gain(Some(-60.0), Some(0.01)), MAX_RAISE);
+        // A peak already at full scale, or none known: not raised.
+        assert_eq!(track_gain(Some(-30.0), Some(1.0)), 1.0);
+        assert_eq!(track_gain(Some(-30.0), None), 1.0);
+        assert_eq!(track_gain(None, Some(0.1)), 1.0);
+        assert_eq!(level_gain(Some(-30.0)), track_gain(Some(-30.0), None));
     }
 
     #[test]

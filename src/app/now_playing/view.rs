@@ -87,6 +87,7 @@ pub(crate) fn NowPlayingBar() -> impl IntoView {
             data-playing=move || np.playing.get().to_string()
             data-time=move || format!("{:.3}", np.time.get())
             data-duration=move || format!("{:.3}", np.duration.get())
+            data-gain=move || format!("{:.3}", np.applied_gain.get())
         >
             <video
                 data-testid="now-playing-media"
