@@ -165,11 +165,10 @@ test("two halves of one sine play back as one: no gap and no click at the join",
 
 test("matched levels raise a quiet sound, and what comes out is that much louder", async ({ page }) => {
   await tapOutput(page);
-  await page.addInitScript(() => localStorage.setItem("reel.match_loudness", "true"));
   const token = `${TOKEN}quiet`;
   // A sine at 0.05 of full scale: about 11 dB under the common level.
   const quiet = generateMedia("gapless-quiet.flac", [
-    "-f", "lavfi", "-i", `sine=frequency=${HZ}:sample_rate=${RATE}:duration=3`, "-af", "volume=0.4", "-c:a", "flac",
+    "-f", "lavfi", "-i", `sine=frequency=${HZ}:sample_rate=${RATE}:duration=6`, "-af", "volume=0.4", "-c:a", "flac",
   ]);
   const id = await upload(page.request, quiet, `Quiet ${token}.flac`);
   // Its loudness is measured with its waveform, after the upload.
@@ -187,9 +186,12 @@ test("matched levels raise a quiet sound, and what comes out is that much louder
   await gotoHydrated(page, `/?q=${token}`);
   await page.getByTestId("play-all").click();
   const bar = page.getByTestId("now-playing");
-  await expect(page.getByTestId("match-loudness")).toHaveAttribute("aria-pressed", "true");
   await expect(bar).toHaveAttribute("data-playing", "true");
-  expect(Number(await bar.getAttribute("data-gain"))).toBeCloseTo(expected, 2);
+  expect(Number(await bar.getAttribute("data-gain")), "as it is until matching is on").toBe(1);
+  // Turned on while it plays: the sounding track is raised at once.
+  await page.getByTestId("match-loudness").click();
+  await expect(page.getByTestId("match-loudness")).toHaveAttribute("aria-pressed", "true");
+  await expect.poll(async () => Number(await bar.getAttribute("data-gain"))).toBeCloseTo(expected, 2);
   await expect(bar).toHaveAttribute("data-playing", "false", { timeout: 15_000 });
   const loudest = await page.evaluate(() => {
     const tap = (window as unknown as { __tap: { chunks: Float32Array[] } }).__tap;

@@ -111,8 +111,13 @@ impl NowPlaying {
             }
             self.store(&queue);
         });
-        let matched = storage().and_then(|s| s.get_item(MATCH_LOUDNESS_KEY).ok().flatten());
-        self.match_loudness.set(matched.as_deref() == Some("true"));
+        // Read in an effect, which runs after hydration: set before it, the
+        // bar's button kept the server's `aria-pressed="false"` (hydration
+        // takes the server's attributes as they are) while levels matched.
+        Effect::new(move |_| {
+            let matched = storage().and_then(|s| s.get_item(MATCH_LOUDNESS_KEY).ok().flatten());
+            self.match_loudness.set(matched.as_deref() == Some("true"));
+        });
         // The element plays the current track at its matched level.
         Effect::new(move |_| {
             let gain = self.gain();

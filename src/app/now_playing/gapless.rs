@@ -95,9 +95,14 @@ impl NowPlaying {
 
     /// The current track is decoded: shows its length, starts if wanted.
     fn gapless_ready(&self) {
-        if let Some(duration) = self.existing_engine(|e| e.duration()) {
+        let matching = self.match_loudness.get_untracked();
+        if let Some(duration) = self.existing_engine(|e| {
+            e.matching = matching;
+            e.duration()
+        }) {
             self.duration.set(duration);
         }
+        self.show_engine_gain();
         if self.autoplay.get_value() {
             self.gapless_start();
         }
