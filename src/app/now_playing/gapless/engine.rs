@@ -12,6 +12,9 @@ use web_sys::{
 use super::super::Track;
 use super::super::queue::track_gain;
 
+/// How far ahead of the audio clock a track is started (see `start`).
+const START_AHEAD_SECS: f64 = 0.15;
+
 /// A track decoded whole, with what level matching needs.
 pub(super) struct Decoded {
     pub(super) id: String,
@@ -35,6 +38,8 @@ pub(super) struct Run {
     voice: Voice,
     /// The audio clock's time at the current track's second 0.
     zero: f64,
+    /// Where in the track it started (shown until the clock gets there).
+    from: f64,
     /// The next track, started at the current one's last sample, and when
     /// it starts on the audio clock.
     following: Option<(Voice, f64)>,
@@ -137,7 +142,9 @@ impl Engine {
     /// Where the current track is now.
     pub(super) fn position(&self) -> f64 {
         match &self.run {
-            Some(run) => (self.ctx.current_time() - run.zero).clamp(0.0, self.duration()),
+            Some(run) => (self.ctx.current_time() - run.zero)
+                .max(run.from)
+                .clamp(0.0, self.duration()),
             None => self.offset,
         }
     }
@@ -161,12 +168,20 @@ impl Engine {
         // A context made before the person's first click starts suspended.
         let _ = self.ctx.resume();
         let voice = self.voice(current)?;
-        let now = self.ctx.current_time();
+        // A start time already past when the audio thread gets to it plays
+        // from the offset *then*, later than `zero` says, and the next track
+        // (scheduled from `zero`) would overlap this one's end: seen on a
+        // loaded machine as 6 ms lost and a click at the join. So the start
+        // is set a little ahead, where the audio thread is sure to meet it.
+        let when = self.ctx.current_time() + START_AHEAD_SECS;
         let offset = self.offset.clamp(0.0, current.buffer.duration());
-        voice.source.start_with_when_and_grain_offset(now, offset)?;
+        voice
+            .source
+            .start_with_when_and_grain_offset(when, offset)?;
         self.run = Some(Run {
             voice,
-            zero: now - offset,
+            zero: when - offset,
+            from: offset,
             following: None,
         });
         Ok(())
@@ -230,10 +245,11 @@ impl Engine {
             let _ = run.voice.gain.disconnect();
             run.voice = voice;
             run.zero = start;
+            run.from = 0.0;
             self.current = self.next.take();
             return Tick::Moved(now - start);
         }
-        let at = now - run.zero;
+        let at = (now - run.zero).max(run.from);
         if at >= self.duration() {
             self.run = None;
             self.offset = 0.0;
