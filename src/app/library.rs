@@ -212,9 +212,15 @@ pub(crate) fn LibraryPage() -> impl IntoView {
             </div>
             <Toolbar query/>
             <CaptionHits query/>
-            <Show when=move || ui.selectable.get()>
-                <SaveAsSmart query/>
-            </Show>
+            // Its own wait for the session, not `ui.selectable`: that signal is
+            // set by another boundary, which the server may not have resolved
+            // yet when it renders this one (on a fresh server's first page it
+            // had not, and hydration met a form the server never sent).
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    session.load().await.is_some().then(|| view! { <SaveAsSmart query/> })
+                })}
+            </Transition>
             <SelectionBar ui/>
             <div class="library-results" class:loading=move || pending.get() aria-busy=move || pending.get().to_string()>
                 <Transition
