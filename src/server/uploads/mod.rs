@@ -106,6 +106,8 @@ pub(super) struct Inner {
     pub(super) expiry: Duration,
     /// Uploads being written right now, with a way to stop the writer.
     writers: LocalWriteLocks,
+    /// Part buffers for uploads into an object store, reused.
+    pub(super) spare_parts: parts::SpareParts,
     /// Ticks each time a writer lets go (DELETE waits on it).
     pub(super) released: watch::Sender<u64>,
     /// Finalisations queued or running (tests and shutdown wait for zero).
@@ -196,6 +198,7 @@ impl Uploads {
                 max_size,
                 expiry: expiry.min(LONGEST_EXPIRY),
                 writers: Mutex::new(HashMap::new()),
+                spare_parts: parts::SpareParts::default(),
                 released: watch::Sender::new(0),
                 finalising: watch::Sender::new(0),
                 retried: watch::Sender::new(0),

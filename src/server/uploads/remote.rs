@@ -140,8 +140,8 @@ impl Uploads {
         let store = self.inner.store.clone();
         let mut parts = PartWriter::new(
             store,
-            media,
-            multipart,
+            self.inner.spare_parts.clone(),
+            (media, multipart),
             remote.part_size,
             remote.parts + 1,
             tail,
