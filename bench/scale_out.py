@@ -3,10 +3,11 @@
 
 1. seek latency and full-file throughput: local `sendfile`, Reel proxying
    S3, redirect to S3, S3 directly (bench/object_store.py's measurements);
-2. tus ingest into S3: Reel (PostgreSQL + S3 multipart) against @tus/server
-   with @tus/s3-store on the same S3 server, the same client
+2. tus ingest into S3: Reel (PostgreSQL + S3 multipart; a web node taking
+   the uploads, a worker node processing them) against @tus/server with
+   @tus/s3-store on the same S3 server, the same client
    (examples/tus_upload, 8 MiB chunks), alternating rounds; MB/s and peak
-   server RSS (goal: >= 1.5x, RSS <= 64 MiB);
+   RSS of the server taking the uploads (goal: >= 1.5x, RSS <= 64 MiB);
 3. job claim latency, a web node queueing and a worker node claiming, with
    LISTEN/NOTIFY and with polling only (`--queue-notify off`);
 4. processing throughput with 1, 2 and 4 worker nodes (one job slot each)
@@ -16,7 +17,7 @@
 Needs the release binary, the example client, s3s-fs and PostgreSQL
 (scripts/setup.sh installs them; this script starts its own cluster).
 Usage: bench/scale_out.py [seek_size_mib] [tus_size_mib] [rounds] [videos]
-BENCH_ONLY=tus runs section 2 alone.
+BENCH_ONLY=tus runs section 2 alone; CLIENT=node uploads with tus-js-client.
 """
 import http.client
 import json
@@ -38,6 +39,9 @@ TUS_MIB = int(sys.argv[2]) if len(sys.argv) > 2 else 512
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 VIDEOS = int(sys.argv[4]) if len(sys.argv) > 4 else 8
 CLIENT = "target/release/examples/tus_upload"
+# CLIENT=node: tus-js-client (bench/tus-node/client.mjs) instead, which needs
+# no release build of the example but spends as much CPU as the servers.
+CLIENT_KIND = os.environ.get("CLIENT", "rust")
 CHUNK = 8 << 20
 MIB = 1 << 20
 common.SIZE_MIB, common.SEEKS = SEEK_MIB, 50
@@ -80,7 +84,8 @@ def peak_rss_mib(pid):
 
 
 def tus_upload(endpoint, path, auth):
-    out = subprocess.run([CLIENT, endpoint, path, str(CHUNK)], capture_output=True, text=True,
+    client = [CLIENT] if CLIENT_KIND == "rust" else ["node", "bench/tus-node/client.mjs"]
+    out = subprocess.run([*client, endpoint, path, str(CHUNK)], capture_output=True, text=True,
                          check=True, env={**os.environ, "REEL_TOKEN": auth or ""}).stdout
     report = json.loads(out)
     assert report["bytes"] == os.path.getsize(path), report
@@ -136,9 +141,14 @@ def video(work, name, seconds):
 def tus_section(work, endpoint, s3_env, pg):
     path = wav(work, "tus.wav", TUS_MIB * MIB // 192000)
     size = os.path.getsize(path)
-    reel, port = common.start_reel(os.path.join(work, "tus-reel"), {
-        **s3_env, "REEL_STORAGE": f"s3://{common.BUCKET}/tus",
-        "REEL_DATABASE_URL": new_database(pg, "tus")})
+    # A web node takes the uploads and a worker node processes them, as in
+    # deploy/: the web node's peak RSS is the ingest's own, comparable with
+    # @tus/server's (which processes nothing). The worker's is shown apart.
+    env = {**s3_env, "REEL_STORAGE": f"s3://{common.BUCKET}/tus",
+           "REEL_DATABASE_URL": new_database(pg, "tus")}
+    reel, port = common.start_reel(os.path.join(work, "tus-reel"), {**env, "REEL_ROLE": "web"})
+    worker, _ = common.start_reel(os.path.join(work, "tus-worker"),
+                                  {**env, "REEL_ROLE": "worker"})
     auth = common.token(port)
     node_port = common.free_port()
     node = subprocess.Popen(["node", "bench/tus-node/s3-server.mjs", str(node_port), endpoint,
@@ -158,13 +168,16 @@ def tus_section(work, endpoint, s3_env, pg):
         reel_rate = size / 1e6 / (statistics.median(reel_ms) / 1000)
         node_rate = size / 1e6 / (statistics.median(node_ms) / 1000)
         reel_rss, node_rss = peak_rss_mib(reel.pid), peak_rss_mib(node.pid)
+        worker_rss = peak_rss_mib(worker.pid)
         print(f"\ntus into S3: {size / 1e6:.0f} MB in 8 MiB chunks, median of {ROUNDS} rounds")
-        print(f"  Reel (PostgreSQL + S3 multipart)  {reel_rate:7.1f} MB/s  peak RSS {reel_rss:6.1f} MiB")
+        print(f"  Reel (PostgreSQL + S3 multipart)  {reel_rate:7.1f} MB/s  peak RSS {reel_rss:6.1f} MiB"
+              f"  (web node; the worker node that processed them: {worker_rss:.1f} MiB)")
         print(f"  @tus/server + @tus/s3-store       {node_rate:7.1f} MB/s  peak RSS {node_rss:6.1f} MiB")
         print(f"  Reel / node: {reel_rate / node_rate:.2f}x throughput (goal >= 1.5x), "
               f"{reel_rss / node_rss:.2f}x peak RSS (goal <= 64 MiB)")
     finally:
         reel.kill()
+        worker.kill()
         node.kill()
 
 
@@ -238,7 +251,7 @@ def main():
     if not os.path.exists("bench/tus-node/node_modules/@tus/s3-store/package.json"):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
                        cwd="bench/tus-node", check=True)
-    if not os.path.exists(CLIENT):
+    if CLIENT_KIND == "rust" and not os.path.exists(CLIENT):
         subprocess.run(["cargo", "build", "-q", "--release", "--features", "ssr", "--example",
                         "tus_upload"], check=True)
     print(f"{os.cpu_count()} cores; every server on loopback, data on the same disk")

@@ -60,10 +60,19 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The tools below are built from crates.io, once per machine, and their
+# build is most of a fresh machine's set-up: cargo-leptos alone took 17 of 24
+# minutes at opt-level 3. They do little work when they run (orchestrate
+# cargo, rewrite one wasm file, serve test objects), so they are built at
+# opt-level 1 (C parts too: the cc crate follows it), without LTO, in 16
+# codegen units.
+tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_LTO=false
+  CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16)
+
 # cargo-leptos: a plain --locked install of this version works with this rustc.
 if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$LEPTOS_VER" ]; then
   log "installing cargo-leptos $LEPTOS_VER (takes a while on a small machine)"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  "${tool_build[@]}" \
     cargo install cargo-leptos --version "$LEPTOS_VER" --locked
 fi
 
@@ -81,7 +90,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VER
   src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/wasm-bindgen-cli-"$BINDGEN_VER" | head -n1)
   cp -r "$src" "$tmp/cli"
   (cd "$tmp/cli" && cargo update -q -p webpki-roots --precise 1.0.10 &&
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    "${tool_build[@]}" \
       cargo install -q --path . --locked)
 fi
 
@@ -90,7 +99,7 @@ fi
 S3S_VER=$(pin s3s-fs)
 if [ "$(s3s-fs --version 2>/dev/null | awk '{print $2}')" != "$S3S_VER" ]; then
   log "installing s3s-fs $S3S_VER"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  "${tool_build[@]}" \
     cargo install -q s3s-fs --version "$S3S_VER" --locked --features binary
 fi
 
@@ -99,7 +108,7 @@ fi
 FUZZ_VER=$(pin cargo-fuzz)
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$FUZZ_VER" ]; then
   log "installing cargo-fuzz $FUZZ_VER"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  "${tool_build[@]}" \
     cargo install -q cargo-fuzz --version "$FUZZ_VER" --locked
 fi
 

@@ -39,7 +39,14 @@ unset REEL_TEST_SHARED_S3 REEL_TEST_SHARED_S3_ROOT
 scripts/postgres.sh stop "$REEL_TEST_PG_DIR"
 trap - EXIT
 
-step "release build (what scripts/run.sh serves)"
+step "release build (what scripts/run.sh serves), the fuzz targets built beside it"
+# The fuzz build (its own workspace and target directory, about 11 minutes
+# from nothing) runs while the release build leaves a core idle: the browser
+# build's single codegen unit and wasm-opt use one each.
+fuzz_log=$(mktemp)
+scripts/fuzz.sh build >"$fuzz_log" 2>&1 &
+fuzz_build=$!
+trap 'kill "$fuzz_build" 2>/dev/null || true' EXIT
 # Hashed /pkg names and precompressed siblings, as in scripts/run.sh; the
 # end-to-end server is started with LEPTOS_HASH_FILES=true to match.
 LEPTOS_HASH_FILES=true cargo leptos build --release --split
@@ -49,6 +56,12 @@ step "load: uploads, streams, ranges, pages and events at once (small)"
 cargo run --features ssr --example load -- --scale small
 
 step "fuzzing every parser of client and file bytes (20 s per target)"
+if ! wait "$fuzz_build"; then
+  cat "$fuzz_log" >&2
+  echo "fuzz: the build failed" >&2
+  exit 1
+fi
+rm -f "$fuzz_log"
 scripts/fuzz.sh 20
 
 step "end-to-end tests in Chromium"

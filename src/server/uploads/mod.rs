@@ -107,7 +107,7 @@ pub(super) struct Inner {
     /// Uploads being written right now, with a way to stop the writer.
     writers: LocalWriteLocks,
     /// Part buffers for uploads into an object store, reused.
-    pub(super) spare_parts: parts::SpareParts,
+    spare_parts: parts::SpareParts,
     /// Ticks each time a writer lets go (DELETE waits on it).
     pub(super) released: watch::Sender<u64>,
     /// Finalisations queued or running (tests and shutdown wait for zero).

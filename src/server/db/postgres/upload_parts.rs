@@ -1,6 +1,8 @@
 //! Rows of resumable uploads into an object store on PostgreSQL (see
 //! `sqlite/upload_parts.rs`): the writer's lease, the parts stored, the tail.
 
+use sqlx::Connection;
+
 use super::super::{DbError, PartsRecord, int};
 use super::PgRepo;
 use crate::model::UploadId;
@@ -44,11 +46,15 @@ impl PgRepo {
     }
 
     pub(crate) async fn upload_tail(&self, id: &UploadId) -> Result<Vec<u8>, DbError> {
+        let mut conn = self.pool.acquire().await?;
         let tail: Option<(Vec<u8>,)> =
             sqlx::query_as("SELECT bytes FROM upload_tails WHERE upload_id = $1")
                 .bind(id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *conn)
                 .await?;
+        // Its read buffer grew to the tail's size: back to small before the
+        // connection returns to the pool (see `record_upload_parts`).
+        conn.shrink_buffers();
         Ok(tail.map(|(bytes,)| bytes).unwrap_or_default())
     }
 
@@ -113,6 +119,11 @@ impl PgRepo {
         .bind(tail)
         .execute(&mut *tx)
         .await?;
+        // The tail (up to a part, 5 MiB or more) grew this connection's
+        // write buffer; sqlx keeps a buffer as large as the largest message
+        // ever sent, so every pooled connection that carried a tail would
+        // hold one.
+        tx.shrink_buffers();
         tx.commit().await?;
         Ok(true)
     }
