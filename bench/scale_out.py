@@ -83,6 +83,12 @@ def peak_rss_mib(pid):
     return 0.0
 
 
+def reset_peak_rss(pid):
+    """Starts VmHWM again from the current RSS (Linux: clear_refs 5)."""
+    with open(f"/proc/{pid}/clear_refs", "w") as refs:
+        refs.write("5")
+
+
 def tus_upload(endpoint, path, auth):
     client = [CLIENT] if CLIENT_KIND == "rust" else ["node", "bench/tus-node/client.mjs"]
     out = subprocess.run([*client, endpoint, path, str(CHUNK)], capture_output=True, text=True,
@@ -157,21 +163,30 @@ def tus_section(work, endpoint, s3_env, pg):
     try:
         wait_listening(node_port)
         reel_ms, node_ms = [], []
+        receiving, finalising = [], []
         for round_ in range(ROUNDS):
+            reset_peak_rss(reel.pid)
             elapsed, upload_id = tus_upload(f"http://127.0.0.1:{port}/api/tus", path, auth)
             reel_ms.append(elapsed)
+            # The web node's peak while the PATCHes came in, then while it
+            # finalised (the original read back from S3 to be hashed and probed).
+            receiving.append(peak_rss_mib(reel.pid))
+            reset_peak_rss(reel.pid)
             wait_settled(port, auth, upload_id)
+            finalising.append(peak_rss_mib(reel.pid))
             elapsed, _ = tus_upload(f"http://127.0.0.1:{node_port}/files", path, None)
             node_ms.append(elapsed)
             print(f"  tus round {round_ + 1}: reel {reel_ms[-1]} ms, node {node_ms[-1]} ms",
                   file=sys.stderr)
         reel_rate = size / 1e6 / (statistics.median(reel_ms) / 1000)
         node_rate = size / 1e6 / (statistics.median(node_ms) / 1000)
-        reel_rss, node_rss = peak_rss_mib(reel.pid), peak_rss_mib(node.pid)
+        reel_rss, node_rss = max(receiving + finalising), peak_rss_mib(node.pid)
         worker_rss = peak_rss_mib(worker.pid)
         print(f"\ntus into S3: {size / 1e6:.0f} MB in 8 MiB chunks, median of {ROUNDS} rounds")
         print(f"  Reel (PostgreSQL + S3 multipart)  {reel_rate:7.1f} MB/s  peak RSS {reel_rss:6.1f} MiB"
               f"  (web node; the worker node that processed them: {worker_rss:.1f} MiB)")
+        print(f"    web node's peak while receiving {max(receiving):.1f} MiB, "
+              f"while finalising {max(finalising):.1f} MiB")
         print(f"  @tus/server + @tus/s3-store       {node_rate:7.1f} MB/s  peak RSS {node_rss:6.1f} MiB")
         print(f"  Reel / node: {reel_rate / node_rate:.2f}x throughput (goal >= 1.5x), "
               f"{reel_rss / node_rss:.2f}x peak RSS (goal <= 64 MiB)")

@@ -6,8 +6,53 @@ use reel::server::config::Command;
 use reel::server::{Config, Server, lock_data_dir};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Before any thread starts: the process may be replaced.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fix_malloc_mmap_threshold();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve_or_run_command()),
+        Err(e) => {
+            eprintln!("reel: cannot start the async runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// glibc's malloc serves the size of a large buffer freed from its heaps
+/// next time instead of `mmap` (the threshold follows the largest buffer
+/// freed, up to 32 MiB), and each thread's arena keeps what it frees. An
+/// upload's part buffers (5 MiB) and hyper's read buffers then stayed in
+/// RSS long after they were freed: a web node taking a tus upload into S3
+/// peaked at 94 MiB, against 48 MiB with the threshold fixed at glibc's own
+/// default (bench/scale_out.py). It can only be fixed before malloc starts
+/// (`mallopt` would need unsafe code), through the environment, so the
+/// server starts itself again once with it set. A value already set is
+/// kept; ffmpeg and ffprobe get the environment without it
+/// (`REEL_MALLOC_TUNED` says it was added here).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fix_malloc_mmap_threshold() {
+    use std::os::unix::process::CommandExt;
+    const VAR: &str = "MALLOC_MMAP_THRESHOLD_";
+    if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let error = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(VAR, "131072")
+        .env("REEL_MALLOC_TUNED", "1")
+        .exec();
+    // `exec` returns only when it failed: run as we are.
+    eprintln!("reel: could not start again with {VAR} set ({error}); going on without it");
+}
+
+async fn serve_or_run_command() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),

@@ -71,14 +71,22 @@ fn find_program(program: &str) -> Option<PathBuf> {
 /// the server. Without `setpriv`, the program is started directly.
 fn command(tool: Tool) -> Result<Command, ProcessError> {
     let program = find_program(tool.program()).ok_or(ProcessError::NotFound(tool))?;
-    Ok(match setpriv() {
+    let mut command = match setpriv() {
         Some(setpriv) => {
             let mut command = Command::new(setpriv);
             command.args(["--pdeathsig", "KILL", "--"]).arg(program);
             command
         }
         None => Command::new(program),
-    })
+    };
+    // The malloc setting the server gave itself (main.rs) is for Reel's
+    // own buffers, not ffmpeg's.
+    if std::env::var_os("REEL_MALLOC_TUNED").is_some() {
+        command
+            .env_remove("MALLOC_MMAP_THRESHOLD_")
+            .env_remove("REEL_MALLOC_TUNED");
+    }
+    Ok(command)
 }
 
 /// Captured output of a successful run.
