@@ -109,7 +109,9 @@ impl PartWriter {
                 return Ok(());
             }
             // A part failed before this one: its bytes are back in front.
-            self.settle().await.inspect_err(|_| self.held.extend_from_slice(rest))?;
+            self.settle()
+                .await
+                .inspect_err(|_| self.held.extend_from_slice(rest))?;
             let part = self.cut();
             let (store, media, multipart) = (
                 self.store.clone(),
