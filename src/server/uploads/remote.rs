@@ -234,7 +234,7 @@ impl Uploads {
                 token: &lease.token,
                 after: recorded,
                 tags: &tags,
-                tail: &buffer,
+                tail: buffer,
                 complete,
                 expires_at: millis(expires),
             };
