@@ -40,9 +40,10 @@ scripts/postgres.sh stop "$REEL_TEST_PG_DIR"
 trap - EXIT
 
 step "release build (what scripts/run.sh serves), the fuzz targets built beside it"
-# The fuzz build (its own workspace and target directory, about 11 minutes
-# from nothing) runs while the release build leaves a core idle: the browser
-# build's single codegen unit and wasm-opt use one each.
+# The fuzz build (its own workspace and target directory, about 13 minutes
+# from nothing) runs beside the release build, which leaves a core idle at
+# times (the browser build's single codegen unit, wasm-opt). Measured once,
+# the pair took about as long as the two one after the other: no clear gain.
 fuzz_log=$(mktemp)
 scripts/fuzz.sh build >"$fuzz_log" 2>&1 &
 fuzz_build=$!
