@@ -25,6 +25,8 @@ test("five cards chosen by keyboard and Shift+click are tagged, made a playlist,
   // The keyboard: Space on the first card's toggle chooses it; Shift+click
   // on the fifth takes every card between.
   const toggle = (n: number) => mediaCard(page, ids[n]).getByTestId("select-card");
+  // Toggles are shown to a signed-in person from the server's HTML on.
+  await expect(toggle(0)).toBeVisible();
   await toggle(0).focus();
   await page.keyboard.press("Space");
   await expect(toggle(0)).toHaveAttribute("aria-pressed", "true");

@@ -58,8 +58,6 @@ pub(crate) struct LibraryUi {
     page: Resource<Result<Page, ApiError>>,
     /// The cards chosen for bulk work.
     pub selection: selection::Selection,
-    /// Whether cards can be chosen (the asker is signed in).
-    pub selectable: RwSignal<bool>,
 }
 
 impl LibraryUi {
@@ -138,7 +136,6 @@ pub(crate) fn LibraryPage() -> impl IntoView {
         last_focus: StoredValue::new(None),
         page,
         selection: selection::Selection::new(),
-        selectable: RwSignal::new(false),
     };
     let refresh = Callback::new(move |()| ui.refresh());
     // A fetch put off while a form was open happens once it closes.
@@ -191,10 +188,6 @@ pub(crate) fn LibraryPage() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let me = session.load().await;
-                // Set once: each change makes every card's toggle again.
-                if ui.selectable.get_untracked() != me.is_some() {
-                    ui.selectable.set(me.is_some());
-                }
                 can_upload(me.as_ref()).then(|| view! { <UploadZone limits on_item_changed=refresh/> })
             })}
         </Transition>
@@ -212,10 +205,10 @@ pub(crate) fn LibraryPage() -> impl IntoView {
             </div>
             <Toolbar query/>
             <CaptionHits query/>
-            // Its own wait for the session, not `ui.selectable`: that signal is
-            // set by another boundary, which the server may not have resolved
-            // yet when it renders this one (on a fresh server's first page it
-            // had not, and hydration met a form the server never sent).
+            // Each boundary waits for the session itself: a signal set by
+            // another boundary may not be set yet when the server renders this
+            // one (on a fresh server's first page it was not, and hydration met
+            // a form the server never sent).
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     session.load().await.is_some().then(|| view! { <SaveAsSmart query/> })
@@ -235,7 +228,7 @@ pub(crate) fn LibraryPage() -> impl IntoView {
                             Ok(p) if p.items.is_empty() => view! { <Nothing page=p query me/> }.into_any(),
                             Ok(p) => {
                                 view! {
-                                    <MediaGrid items=p.items.clone() ui on_changed=refresh/>
+                                    <MediaGrid items=p.items.clone() ui selectable=me.is_some() on_changed=refresh/>
                                     <Pager page=p query/>
                                 }
                                     .into_any()

@@ -20,6 +20,8 @@ use crate::model::{MediaItem, MediaKind};
 pub(crate) fn MediaGrid(
     items: Vec<MediaItem>,
     ui: LibraryUi,
+    /// Whether cards can be chosen (the asker is signed in).
+    selectable: bool,
     on_changed: Callback<()>,
 ) -> impl IntoView {
     ui.selection.show(
@@ -47,11 +49,13 @@ pub(crate) fn MediaGrid(
         }
     };
     view! {
-        // Toggles are hidden (CSS) until the asker is known to be signed in:
-        // an attribute, so that no toggle is made again and loses focus.
+        // Toggles are hidden (CSS) for someone not signed in. The grid's own
+        // boundary has waited for the session, so the server's HTML and the
+        // hydrated page agree and toggles are there from the first paint (a
+        // signal set by another boundary came after hydration had finished).
         <ul class="grid" data-testid="media-grid" on:focusin=on_focusin
-            data-selectable=move || ui.selectable.get().to_string()
-            on:keydown=move |ev| if ui.selectable.get_untracked() { ui.selection.on_key(&ev) }>
+            data-selectable=selectable.to_string()
+            on:keydown=move |ev| if selectable { ui.selection.on_key(&ev) }>
             {cards}
         </ul>
     }
