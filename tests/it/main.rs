@@ -24,6 +24,7 @@ mod edit_jobs;
 mod events;
 mod hostile_media;
 mod import;
+mod item_changes;
 mod labels;
 mod ladder;
 mod ladder_access;
