@@ -6,7 +6,7 @@ of 60 s from a 10-minute 1280x720 H.264 video with a keyframe every 2 s,
 through Reel's `Media::run_edit`, and the identical ffmpeg argument list by
 hand (built by the same code: `reel::server::media::edit::edit_args`).
 
-The work is the `#[ignore]`d test `bench_edit_timings` in src/server/media/tests/edits.rs;
+The work is the `#[ignore]`d test `bench_edit_timings` in src/server/media/tests/edits/refusals.rs;
 this script runs it in release mode. The input is generated once (ultrafast
 x264) into $REEL_BENCH_DIR (default: the system temp dir, reel-edit-bench)
 and reused.
